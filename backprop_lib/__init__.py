@@ -1,0 +1,65 @@
+"""backprop_lib: a small numpy library for learning backpropagation by doing.
+
+The core (this package's top level) imports numpy only. Plots live in
+``backprop_lib.viz`` (matplotlib), dashboards in ``backprop_lib.widgets`` (ipywidgets),
+exercise checkers in ``backprop_lib.exercises``; import those explicitly.
+"""
+
+# Each section re-exports one module's public names; keep one section per module.
+
+# -- parameter.py --
+from .parameter import Parameter
+
+# -- layers.py --
+from .layers import Layer, Linear, Sequential
+
+# -- activations.py --
+from .activations import (
+    Identity,
+    LeakyReLU,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Tanh,
+    d_identity,
+    d_leaky_relu,
+    d_relu,
+    d_sigmoid,
+    d_tanh,
+    identity,
+    leaky_relu,
+    relu,
+    sigmoid,
+    softmax,
+    tanh,
+)
+
+# -- losses.py --
+from .losses import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    Loss,
+    MSELoss,
+    l1_penalty,
+    l2_penalty,
+)
+
+# -- init.py (used as a namespace: backprop_lib.init.xavier_uniform(...)) --
+from . import init
+
+# -- gradcheck.py --
+
+# -- checkpoint.py --
+
+# -- optimizers.py --
+
+# -- schedules.py --
+
+# -- training.py --
+
+# -- data.py --
+
+# -- autograd.py --
+
+__version__ = "0.1.0"

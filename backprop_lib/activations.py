@@ -1,0 +1,205 @@
+"""Activation functions, as plain functions (to plot) and as layers (to train).
+
+Each activation f comes with its derivative f' so the notebooks can draw both; the layer
+versions cache what their backward needs and compute dL/dx = dL/dy * f'(x) elementwise
+(Softmax, which mixes a row, is the exception). Used from the forward-pass notebook on, and
+by the vanishing-gradient notebook, which is about f' being small.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .layers import Layer, _check_grad
+
+__all__ = [
+    "Identity",
+    "LeakyReLU",
+    "ReLU",
+    "Sigmoid",
+    "Softmax",
+    "Tanh",
+    "d_identity",
+    "d_leaky_relu",
+    "d_relu",
+    "d_sigmoid",
+    "d_tanh",
+    "identity",
+    "leaky_relu",
+    "relu",
+    "sigmoid",
+    "softmax",
+    "tanh",
+]
+
+
+# ---- plain functions and their derivatives (any shape, elementwise unless noted) ----
+
+
+def sigmoid(x):
+    """sigma(x) = 1 / (1 + exp(-x)), computed as (1 + tanh(x / 2)) / 2 so it never overflows."""
+    return 0.5 + 0.5 * np.tanh(0.5 * np.asarray(x))
+
+
+def d_sigmoid(x):
+    """sigma'(x) = sigma(x) * (1 - sigma(x)); at most 1/4, reached at x = 0."""
+    s = sigmoid(x)
+    return s * (1.0 - s)
+
+
+def tanh(x):
+    """tanh(x) = (exp(x) - exp(-x)) / (exp(x) + exp(-x)), in (-1, 1)."""
+    return np.tanh(x)
+
+
+def d_tanh(x):
+    """tanh'(x) = 1 - tanh(x)^2; at most 1, reached at x = 0."""
+    t = np.tanh(x)
+    return 1.0 - t * t
+
+
+def relu(x):
+    """relu(x) = max(x, 0)."""
+    return np.maximum(x, 0.0)
+
+
+def d_relu(x):
+    """relu'(x) = 1 if x > 0 else 0 (we take 0 at the kink x = 0, as PyTorch does)."""
+    return (np.asarray(x) > 0).astype(np.float64)
+
+
+def leaky_relu(x, negative_slope: float = 0.01):
+    """leaky_relu(x) = x if x > 0 else negative_slope * x."""
+    x = np.asarray(x)
+    return np.where(x > 0, x, negative_slope * x)
+
+
+def d_leaky_relu(x, negative_slope: float = 0.01):
+    """leaky_relu'(x) = 1 if x > 0 else negative_slope."""
+    return np.where(np.asarray(x) > 0, 1.0, negative_slope)
+
+
+def identity(x):
+    """identity(x) = x."""
+    return np.asarray(x)
+
+
+def d_identity(x):
+    """identity'(x) = 1."""
+    return np.ones_like(np.asarray(x), dtype=np.float64)
+
+
+def softmax(x, axis: int = -1):
+    """softmax(x)_i = exp(x_i - max(x)) / sum_j exp(x_j - max(x)) along ``axis``.
+
+    Subtracting the max changes nothing mathematically and keeps exp from overflowing.
+    """
+    x = np.asarray(x)
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+# ---- layers ----
+
+
+class _Elementwise(Layer):
+    """Shared plumbing: remember the output shape, check the upstream gradient's shape."""
+
+    _cache = None
+
+    def _grad(self, grad_y):
+        self._need_forward(self._cache)
+        return _check_grad(grad_y, self._cache.shape, type(self).__name__)
+
+
+class Sigmoid(_Elementwise):
+    """y = sigma(x) = 1 / (1 + exp(-x)); backward: dx = dy * y * (1 - y). Any shape."""
+
+    def forward(self, x):
+        self._cache = y = sigmoid(x)
+        return y
+
+    def backward(self, grad_y):
+        grad_y = self._grad(grad_y)
+        y = self._cache
+        return grad_y * y * (1.0 - y)
+
+
+class Tanh(_Elementwise):
+    """y = tanh(x); backward: dx = dy * (1 - y^2). Any shape."""
+
+    def forward(self, x):
+        self._cache = y = np.tanh(x)
+        return y
+
+    def backward(self, grad_y):
+        grad_y = self._grad(grad_y)
+        y = self._cache
+        return grad_y * (1.0 - y * y)
+
+
+class ReLU(_Elementwise):
+    """y = max(x, 0); backward: dx = dy where x > 0, else 0. Any shape."""
+
+    def forward(self, x):
+        y = np.maximum(x, 0.0)
+        self._cache = y
+        return y
+
+    def backward(self, grad_y):
+        grad_y = self._grad(grad_y)
+        return grad_y * (self._cache > 0)
+
+
+class LeakyReLU(_Elementwise):
+    """y = x if x > 0 else negative_slope * x; backward: dx = dy * (1 or negative_slope).
+
+    ``negative_slope`` defaults to 0.01, as in ``torch.nn.LeakyReLU``.
+    """
+
+    def __init__(self, negative_slope: float = 0.01):
+        if not np.isfinite(negative_slope) or negative_slope < 0:
+            raise ValueError(f"negative_slope must be a finite number >= 0, got {negative_slope}")
+        self.negative_slope = float(negative_slope)
+
+    def forward(self, x):
+        x = np.asarray(x)
+        self._cache = x
+        return np.where(x > 0, x, self.negative_slope * x)
+
+    def backward(self, grad_y):
+        grad_y = self._grad(grad_y)
+        return np.where(self._cache > 0, grad_y, self.negative_slope * grad_y)
+
+    def __repr__(self) -> str:
+        return f"LeakyReLU(negative_slope={self.negative_slope})"
+
+
+class Identity(_Elementwise):
+    """y = x; backward: dx = dy. A placeholder where a network has no activation."""
+
+    def forward(self, x):
+        x = np.asarray(x)
+        self._cache = x
+        return x
+
+    def backward(self, grad_y):
+        return self._grad(grad_y)
+
+
+class Softmax(_Elementwise):
+    """y_i = exp(x_i) / sum_j exp(x_j) over the last axis (computed stably).
+
+    Backward (the Jacobian-vector product of a row): dx = y * (dy - sum_j(dy_j * y_j)).
+    For classification prefer ``CrossEntropyLoss`` on logits: it fuses softmax and log for
+    stability and a simpler gradient.
+    """
+
+    def forward(self, x):
+        self._cache = y = softmax(x, axis=-1)
+        return y
+
+    def backward(self, grad_y):
+        grad_y = self._grad(grad_y)
+        y = self._cache
+        return y * (grad_y - (grad_y * y).sum(axis=-1, keepdims=True))

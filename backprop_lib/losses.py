@@ -1,0 +1,209 @@
+"""Loss functions and weight penalties: where the backward pass starts.
+
+A loss turns a batch of predictions into one number, ``forward(pred, target) -> float``
+(the mean over the batch), and ``backward() -> dL/dpred`` gives the gradient that the
+network's backward pass carries from there. Names, reductions and numerics follow
+``torch.nn``. Used by every training notebook and by the loss-functions chapter.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .parameter import Parameter
+
+__all__ = [
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "CrossEntropyLoss",
+    "Loss",
+    "MSELoss",
+    "l1_penalty",
+    "l2_penalty",
+]
+
+
+def _as_float_array(a, what: str, loss: str) -> np.ndarray:
+    arr = np.asarray(a)
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(f"{loss} {what} must be numeric, got dtype {arr.dtype}")
+    return arr if arr.dtype.kind == "f" else arr.astype(np.float64)
+
+
+def _same_shape(pred, target, loss: str) -> tuple[np.ndarray, np.ndarray]:
+    pred = _as_float_array(pred, "pred", loss)
+    target = _as_float_array(target, "target", loss)
+    if pred.shape != target.shape:
+        fix = ""
+        if target.ndim == 1 and pred.shape == (target.shape[0], 1):
+            fix = "; reshape it with target.reshape(-1, 1)"
+        raise ValueError(
+            f"{loss} got pred with shape {pred.shape} and target with shape {target.shape}; "
+            f"they must have the same shape{fix}"
+        )
+    if pred.size == 0:
+        raise ValueError(f"{loss} got an empty batch (pred shape {pred.shape})")
+    if not np.isfinite(target).all():
+        raise ValueError(f"{loss} target contains NaN or inf; clean the labels before training")
+    return pred, target
+
+
+class Loss:
+    """Base class: ``forward(pred, target) -> float`` then ``backward() -> dL/dpred``."""
+
+    _grad_cache = None
+
+    def __call__(self, pred, target) -> float:
+        return self.forward(pred, target)
+
+    def forward(self, pred, target) -> float:
+        raise NotImplementedError
+
+    def backward(self) -> np.ndarray:
+        """dL/dpred for the last ``forward``, same shape as ``pred``."""
+        if self._grad_cache is None:
+            raise RuntimeError(
+                f"{type(self).__name__}.backward was called before forward; "
+                "compute the loss with forward(pred, target) first"
+            )
+        return self._grad_cache
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class MSELoss(Loss):
+    """Mean squared error over all elements: L = mean((pred - target)^2).
+
+    pred, target: the same shape, e.g. (batch, outputs). dL/dpred = 2 (pred - target) / n,
+    n = pred.size. (Unlike torch, mismatched shapes raise instead of broadcasting: a (N, 1)
+    prediction against a (N,) target silently broadcasts to (N, N) there.)
+    """
+
+    def forward(self, pred, target) -> float:
+        pred, target = _same_shape(pred, target, "MSELoss")
+        diff = pred - target
+        self._grad_cache = diff * (2.0 / diff.size)
+        return float(np.mean(diff * diff))
+
+
+class BCELoss(Loss):
+    """Binary cross-entropy on probabilities: L = -mean(y log p + (1 - y) log(1 - p)).
+
+    pred p in [0, 1] and target y in [0, 1], the same shape. As in torch, each log is clamped
+    at -100 so p = 0 or 1 gives a large finite loss, not inf. dL/dp = (p - y) / (p (1 - p)) / n.
+    Prefer ``BCEWithLogitsLoss`` on raw scores: it is stable where a sigmoid saturates.
+    """
+
+    def forward(self, pred, target) -> float:
+        p, y = _same_shape(pred, target, "BCELoss")
+        if np.isnan(p).any():
+            raise ValueError(
+                "BCELoss got NaN probabilities; the model diverged or an input is NaN"
+            )
+        if (p < 0).any() or (p > 1).any():
+            raise ValueError(
+                f"BCELoss expects probabilities in [0, 1], got values in [{p.min():.3g}, "
+                f"{p.max():.3g}]; apply Sigmoid first, or use BCEWithLogitsLoss on raw scores"
+            )
+        if (y < 0).any() or (y > 1).any():
+            raise ValueError(f"BCELoss targets must be in [0, 1], got [{y.min()}, {y.max()}]")
+        with np.errstate(divide="ignore"):
+            log_p = np.maximum(np.log(p), -100.0)
+            log_1mp = np.maximum(np.log1p(-p), -100.0)
+        self._grad_cache = (p - y) / np.maximum(p * (1.0 - p), 1e-12) / p.size
+        return float(-np.mean(y * log_p + (1.0 - y) * log_1mp))
+
+
+class BCEWithLogitsLoss(Loss):
+    """Binary cross-entropy on logits z (raw scores), computed stably.
+
+    L = mean(max(z, 0) - z y + log(1 + exp(-|z|))), which equals BCE(sigmoid(z), y) without
+    ever forming exp of a large number. pred z and target y have the same shape, e.g. (N, 1).
+    dL/dz = (sigmoid(z) - y) / n.
+    """
+
+    def forward(self, pred, target) -> float:
+        z, y = _same_shape(pred, target, "BCEWithLogitsLoss")
+        self._grad_cache = ((0.5 + 0.5 * np.tanh(0.5 * z)) - y) / z.size
+        return float(np.mean(np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))))
+
+
+class CrossEntropyLoss(Loss):
+    """Softmax cross-entropy on logits with integer class labels, computed stably.
+
+    pred: logits (N, C); target: int labels (N,) in [0, C).
+    L = mean_i(logsumexp(z_i) - z_i[y_i]); dL/dz = (softmax(z) - one_hot(y)) / N.
+    Subtracting each row's max before exp keeps logits of magnitude 1000 finite.
+    """
+
+    def forward(self, pred, target) -> float:
+        z = _as_float_array(pred, "pred (logits)", "CrossEntropyLoss")
+        y = np.asarray(target)
+        if z.ndim != 2:
+            raise ValueError(
+                f"CrossEntropyLoss expects logits of shape (batch, classes), got {z.shape}"
+            )
+        if y.dtype.kind not in "iu":
+            raise TypeError(
+                f"CrossEntropyLoss expects integer class labels, got dtype {y.dtype}; "
+                "use target.astype(int) (not one-hot vectors or floats)"
+            )
+        if y.shape != (z.shape[0],):
+            raise ValueError(
+                f"CrossEntropyLoss got labels with shape {y.shape} for logits {z.shape}; "
+                f"expected ({z.shape[0]},): one class index per row"
+            )
+        n, c = z.shape
+        if n == 0:
+            raise ValueError("CrossEntropyLoss got an empty batch")
+        if y.min() < 0 or y.max() >= c:
+            raise ValueError(
+                f"CrossEntropyLoss labels must be in [0, {c - 1}] for {c} classes, got values "
+                f"in [{y.min()}, {y.max()}]; check the label encoding or the output size"
+            )
+        shifted = z - z.max(axis=1, keepdims=True)  # (N, C), max of each row is 0
+        exp = np.exp(shifted)
+        total = exp.sum(axis=1, keepdims=True)  # (N, 1)
+        rows = np.arange(n)
+        log_prob = shifted[rows, y] - np.log(total[:, 0])  # (N,)
+        grad = exp / total  # softmax, (N, C)
+        grad[rows, y] -= 1.0
+        grad /= n
+        self._grad_cache = grad
+        return float(-np.mean(log_prob))
+
+
+def _weights(params) -> list[Parameter]:
+    params = list(params)
+    for p in params:
+        if not isinstance(p, Parameter):
+            raise TypeError(
+                f"penalties take Parameters, got {type(p).__name__}; pass model.parameters()"
+            )
+    return params
+
+
+def l2_penalty(params, strength: float) -> tuple[float, list[np.ndarray]]:
+    """L2 (ridge) penalty: P = strength / 2 * sum_w w^2; dP/dw = strength * w.
+
+    The 1/2 makes the gradient ``strength * w``, exactly what SGD's ``weight_decay=strength``
+    adds. Returns ``(penalty, grads)``, one gradient per parameter, shaped like it.
+    """
+    if strength < 0:
+        raise ValueError(f"penalty strength must be >= 0, got {strength}")
+    params = _weights(params)
+    penalty = 0.5 * strength * sum(float(np.sum(p.data * p.data)) for p in params)
+    return penalty, [strength * p.data for p in params]
+
+
+def l1_penalty(params, strength: float) -> tuple[float, list[np.ndarray]]:
+    """L1 (lasso) penalty: P = strength * sum_w |w|; dP/dw = strength * sign(w) (0 at w = 0).
+
+    Returns ``(penalty, grads)``, one gradient per parameter, shaped like it.
+    """
+    if strength < 0:
+        raise ValueError(f"penalty strength must be >= 0, got {strength}")
+    params = _weights(params)
+    penalty = strength * sum(float(np.sum(np.abs(p.data))) for p in params)
+    return penalty, [strength * np.sign(p.data) for p in params]
