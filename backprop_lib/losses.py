@@ -98,9 +98,7 @@ class BCELoss(Loss):
     def forward(self, pred, target) -> float:
         p, y = _same_shape(pred, target, "BCELoss")
         if np.isnan(p).any():
-            raise ValueError(
-                "BCELoss got NaN probabilities; the model diverged or an input is NaN"
-            )
+            raise ValueError("BCELoss got NaN probabilities; the model diverged or an input is NaN")
         if (p < 0).any() or (p > 1).any():
             raise ValueError(
                 f"BCELoss expects probabilities in [0, 1], got values in [{p.min():.3g}, "
