@@ -1,0 +1,48 @@
+# The README's two commands:
+#   make lab    set up (once) and open JupyterLab on the series' first notebook
+#   make test   set up (once) and run lint, unit tests and nbval over every notebook
+# Set-up is idempotent: a stamp file in .venv records that the install matches pyproject.toml,
+# so a second run starts straight away.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Installing with uv takes seconds instead of most of a minute; pip is the fallback.
+INSTALL = if [ -x $(BIN)/uv ]; then $(BIN)/uv pip install --quiet --python $(BIN)/python $(1); \
+          else $(BIN)/python -m pip install --quiet $(1); fi
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: lab test lint e2e screenshots bench notebooks clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv>=0.4" || true
+
+$(VENV)/.installed-notebooks: pyproject.toml | $(BIN)/python
+	$(call INSTALL,-e ".[notebooks]")
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(call INSTALL,-e ".[test]")
+	touch $(VENV)/.installed-notebooks $@
+
+lab: $(VENV)/.installed-notebooks
+	cd notebooks && ../$(BIN)/jupyter lab $(ROOT_FLAG) $(LAB_ARGS) 00_start_here.ipynb
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check backprop_lib tests bench
+
+test: lint
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/training.py
+	$(BIN)/python bench/latency.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+
+# Re-execute the notebooks and store them with normalised outputs (see CONTRIBUTING.md).
+notebooks: $(VENV)/.installed-test
+	$(BIN)/python tools/execute_notebooks.py $(NB)
