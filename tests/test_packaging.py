@@ -71,8 +71,7 @@ def test_environment_yml_matches_pyproject():
     python = conda.pop("python")
     conda.pop("pip")
     assert conda == _pyproject_requirements(), (
-        "environment.yml and pyproject.toml list different packages or bounds; "
-        "update both together"
+        "environment.yml and pyproject.toml list different packages or bounds; update both together"
     )
     requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
     assert python == requires
