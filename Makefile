@@ -31,7 +31,7 @@ lab: $(VENV)/.installed-notebooks
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check backprop_lib tests bench
+	$(BIN)/ruff format --check backprop_lib tests bench tools
 
 test: lint
 	$(BIN)/python -m pytest
