@@ -11,7 +11,7 @@ exercise checkers in ``backprop_lib.exercises``; import those explicitly.
 from .parameter import Parameter
 
 # -- layers.py --
-from .layers import Layer, Linear, Sequential
+from .layers import BatchNorm1d, Dropout, Layer, Linear, Residual, Sequential
 
 # -- activations.py --
 from .activations import (
@@ -61,5 +61,9 @@ from . import init
 # -- data.py --
 
 # -- autograd.py --
+
+# -- models.py --
+from . import models
+from .models import mlp
 
 __version__ = "0.1.0"
