@@ -49,6 +49,14 @@ from .losses import (
 from . import init
 
 # -- gradcheck.py --
+from .gradcheck import (
+    gradcheck,
+    gradcheck_layer,
+    gradcheck_loss,
+    gradcheck_model,
+    numerical_gradient,
+    rel_error,
+)
 
 # -- checkpoint.py --
 

@@ -65,7 +65,8 @@ def relu(x):
 
 def d_relu(x):
     """relu'(x) = 1 if x > 0 else 0 (we take 0 at the kink x = 0, as PyTorch does)."""
-    return (np.asarray(x) > 0).astype(np.float64)
+    x = np.asarray(x)
+    return (x > 0).astype(x.dtype if x.dtype.kind == "f" else np.float64)
 
 
 def leaky_relu(x, negative_slope: float = 0.01):
@@ -76,7 +77,9 @@ def leaky_relu(x, negative_slope: float = 0.01):
 
 def d_leaky_relu(x, negative_slope: float = 0.01):
     """leaky_relu'(x) = 1 if x > 0 else negative_slope."""
-    return np.where(np.asarray(x) > 0, 1.0, negative_slope)
+    x = np.asarray(x)
+    dtype = x.dtype if x.dtype.kind == "f" else np.float64
+    return np.where(x > 0, 1.0, negative_slope).astype(dtype)
 
 
 def identity(x):
@@ -86,7 +89,8 @@ def identity(x):
 
 def d_identity(x):
     """identity'(x) = 1."""
-    return np.ones_like(np.asarray(x), dtype=np.float64)
+    x = np.asarray(x)
+    return np.ones(x.shape, dtype=x.dtype if x.dtype.kind == "f" else np.float64)
 
 
 def softmax(x, axis: int = -1):

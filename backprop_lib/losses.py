@@ -60,13 +60,13 @@ class Loss:
         raise NotImplementedError
 
     def backward(self) -> np.ndarray:
-        """dL/dpred for the last ``forward``, same shape as ``pred``."""
+        """dL/dpred for the last ``forward``, same shape as ``pred`` (a new array each call)."""
         if self._grad_cache is None:
             raise RuntimeError(
                 f"{type(self).__name__}.backward was called before forward; "
                 "compute the loss with forward(pred, target) first"
             )
-        return self._grad_cache
+        return self._grad_cache.copy()  # a fresh array each call, as torch gives
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -97,15 +97,17 @@ class BCELoss(Loss):
 
     def forward(self, pred, target) -> float:
         p, y = _same_shape(pred, target, "BCELoss")
-        if np.isnan(p).any():
-            raise ValueError("BCELoss got NaN probabilities; the model diverged or an input is NaN")
+        # NaN predictions (a diverged model) give a NaN loss, not an error: fit() reports them
         if (p < 0).any() or (p > 1).any():
             raise ValueError(
                 f"BCELoss expects probabilities in [0, 1], got values in [{p.min():.3g}, "
                 f"{p.max():.3g}]; apply Sigmoid first, or use BCEWithLogitsLoss on raw scores"
             )
         if (y < 0).any() or (y > 1).any():
-            raise ValueError(f"BCELoss targets must be in [0, 1], got [{y.min()}, {y.max()}]")
+            raise ValueError(
+                f"BCELoss targets must be in [0, 1], got values in [{y.min()}, {y.max()}]; "
+                "use 0/1 labels (e.g. (y == positive_class).astype(float))"
+            )
         with np.errstate(divide="ignore"):
             log_p = np.maximum(np.log(p), -100.0)
             log_1mp = np.maximum(np.log1p(-p), -100.0)
