@@ -58,7 +58,9 @@ from .gradcheck import (
     rel_error,
 )
 
-# -- checkpoint.py --
+# -- checkpoint.py (also a namespace: backprop_lib.checkpoint.state_dict(model)) --
+from . import checkpoint
+from .checkpoint import load, save
 
 # -- optimizers.py --
 
