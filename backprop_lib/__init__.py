@@ -71,6 +71,7 @@ from .checkpoint import load, save
 # -- data.py --
 
 # -- autograd.py --
+from .autograd import Value, ValueMLP, value_mlp_from_layers
 
 # -- models.py --
 from . import models
