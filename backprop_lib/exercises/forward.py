@@ -1,0 +1,271 @@
+"""Checkers for notebooks/01_forward_pass.ipynb: a neuron, a layer, a small network by hand.
+
+Each checker takes the learner's function (or answer), runs it on a few fixed inputs whose
+sizes all differ (so a transposed matrix fails loudly instead of passing by luck), compares
+the result with the library's own ``Linear`` / ``Sequential`` and, when the answer matches a
+typical mistake (a forgotten bias, PyTorch's (out, in) weight layout, a missing activation),
+says which one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from ..activations import Sigmoid, Tanh, sigmoid
+from ..layers import Linear, Sequential
+from ._check import CheckResult, compare_arrays, correct, incorrect, not_attempted, run_answer
+
+__all__ = [
+    "check_neuron",
+    "check_layer_shapes",
+    "check_linear_forward",
+    "check_two_layer",
+    "check_collapse",
+]
+
+_SHAPE_HINT = (
+    " Batches are rows: x is (batch, in_features) and W is (in_features, out_features), "
+    "so the product that fits is x @ W."
+)
+
+_COLLAPSE_HINT = (
+    " The shapes are W1 (in, hidden), b1 (hidden,), W2 (hidden, out), b2 (out,): x meets W1 "
+    "first and then W2, and b1 passes through W2 as well."
+)
+
+
+def _cases(seed: int, n: int = 2):
+    """Reproducible random generators for the checks (the same inputs every run)."""
+    return [np.random.default_rng(seed + i) for i in range(n)]
+
+
+def _linear(W: np.ndarray, b: np.ndarray) -> Linear:
+    """A ``Linear`` layer holding the given weights (the reference the checks compare with)."""
+    layer = Linear(*W.shape)
+    layer.W.data[...] = W
+    layer.b.data[...] = b
+    return layer
+
+
+def _run(
+    fn: Callable, args: tuple, what: str, shape_hint: str = _SHAPE_HINT
+) -> tuple[object, CheckResult | None]:
+    """Run the learner's function; add a hint about shapes to a shape error (a ValueError)."""
+    value, problem = run_answer(fn, *args, what=what)
+    if problem is not None and problem.status == "incorrect" and "ValueError" in problem.message:
+        return None, incorrect(problem.message + "." + shape_hint)
+    return value, problem
+
+
+# ---- 1. one neuron ----
+
+
+def check_neuron(neuron: Callable) -> CheckResult:
+    """Check ``neuron(x, w, b) -> sigmoid(w . x + b)`` for one example.
+
+    Parameters: x (n,) one example, w (n,) weights, b a number. Returns a number.
+    """
+    for rng in _cases(10):
+        n = int(rng.integers(3, 6))
+        x, w, b = rng.normal(size=n), rng.normal(size=n), float(rng.normal())
+        value, problem = _run(neuron, (x.copy(), w.copy(), b), "`neuron`")
+        if problem is not None:
+            return problem
+        z = float(w @ x + b)
+        mistakes = {
+            "you returned the weighted sum z = w . x + b; a neuron then applies its activation: "
+            "sigmoid(z)": z,
+            "the bias is missing: compute z = w . x + b, then sigmoid(z)": sigmoid(w @ x),
+            "the bias goes inside the activation: sigmoid(w . x + b), not sigmoid(w . x) + b": (
+                sigmoid(w @ x) + b
+            ),
+            "w * x multiplies elementwise; the weighted sum adds those products up: "
+            "np.dot(w, x) or w @ x": sigmoid(w * x + b),
+            "that is tanh(z); this neuron uses the sigmoid, bl.sigmoid(z)": np.tanh(z),
+        }
+        result = compare_arrays(value, sigmoid(z), name="the neuron's output", mistakes=mistakes)
+        if not result.correct:
+            return result
+    return correct("correct! sigmoid(w . x + b): a weighted sum, a bias, an activation")
+
+
+# ---- 2. shapes through a layer ----
+
+_INVALID = object()
+
+
+def _as_shape(value) -> tuple | object | None:
+    """A shape given as a tuple, list or int, as a tuple of ints (None if not filled in)."""
+    if value is None or value is Ellipsis:
+        return None
+    if isinstance(value, int):
+        return (value,)
+    try:
+        return tuple(int(v) for v in value)
+    except (TypeError, ValueError):
+        return _INVALID
+
+
+def check_layer_shapes(shapes: dict) -> CheckResult:
+    """Check the shapes of x, W, b and y for 8 examples with 3 features through Linear(3, 4).
+
+    ``shapes`` maps "x", "W", "b", "y" to tuples such as ``(8, 3)``.
+    """
+    if not isinstance(shapes, dict):
+        return incorrect(
+            f"expected a dict with keys 'x', 'W', 'b', 'y'; got {type(shapes).__name__}"
+        )
+    expected = {"x": (8, 3), "W": (3, 4), "b": (4,), "y": (8, 4)}
+    given = {k: _as_shape(shapes.get(k)) for k in expected}
+    if all(v is None for v in given.values()):
+        return not_attempted("the four shapes")
+    hints = {
+        "x": {
+            (3, 8): "batches are rows: x has one row per example, so (batch, features)",
+        },
+        "W": {
+            (4, 3): "(4, 3) is how PyTorch stores W (out, in); here y = x @ W, so W must be "
+            "(in_features, out_features) for the product to fit",
+            (8, 4): "W does not depend on the batch size: the same weights serve every example",
+        },
+        "b": {
+            (8, 4): "there is one bias per output unit, shared by every example: numpy "
+            "broadcasts it over the batch",
+            (1, 4): "close: the library stores b as a 1-D array with one entry per output unit",
+            (3,): "a bias belongs to an output unit, not an input feature",
+            (): "one bias per output unit, not one per layer",
+            (1,): "one bias per output unit, not one per layer",
+            (4, 1): "b is 1-D, one entry per output unit: (4,)",
+        },
+        "y": {
+            (4, 8): "batches are rows in the output too: (batch, out_features)",
+            (8, 3): "a Linear(3, 4) layer turns each 3-feature row into a 4-feature row",
+        },
+    }
+    for key, want in expected.items():
+        got = given[key]
+        if got is None:
+            return incorrect(f"fill in the shape of {key} too")
+        if got is _INVALID:
+            return incorrect(f"the shape of {key} should be a tuple of ints, like (8, 3)")
+        if got != want:
+            hint = hints[key].get(
+                got,
+                f"{key} should not have shape {got}; think about rows "
+                "(examples) and columns (features)",
+            )
+            return incorrect(f"{key}: {hint}")
+    return correct("correct! (8, 3) @ (3, 4) + (4,) -> (8, 4): the batch size passes through")
+
+
+# ---- 3. a Linear layer by hand ----
+
+
+def check_linear_forward(linear_forward: Callable) -> CheckResult:
+    """Check ``linear_forward(x, W, b) -> x @ W + b`` against ``Linear``.
+
+    Parameters: x (batch, in), W (in, out), b (out,). Returns y (batch, out).
+    """
+    for rng in _cases(20):
+        batch, n_in, n_out = 5, 3, 2
+        layer = Linear(n_in, n_out, rng=rng)
+        layer.b.data[...] = rng.normal(size=n_out)
+        x = rng.normal(size=(batch, n_in))
+        W, b = layer.W.data, layer.b.data
+        value, problem = _run(linear_forward, (x.copy(), W.copy(), b.copy()), "`linear_forward`")
+        if problem is not None:
+            return problem
+        mistakes = {
+            "the bias is missing: y = x @ W + b": x @ W,
+            "a Linear layer has no activation (tanh is a separate layer): y = x @ W + b": (
+                np.tanh(x @ W + b)
+            ),
+            "a Linear layer has no activation (ReLU is a separate layer): y = x @ W + b": (
+                np.maximum(x @ W + b, 0.0)
+            ),
+        }
+        result = compare_arrays(value, layer(x), name="y", mistakes=mistakes)
+        if not result.correct:
+            return result
+    return correct("correct! your function agrees with bl.Linear: y = x @ W + b")
+
+
+# ---- 4. a two-layer network by hand ----
+
+
+def check_two_layer(two_layer: Callable) -> CheckResult:
+    """Check ``two_layer(x, W1, b1, W2, b2) -> sigmoid(tanh(x @ W1 + b1) @ W2 + b2)``.
+
+    The reference is ``Sequential(Linear(2, 3), Tanh(), Linear(3, 1), Sigmoid())``.
+    Shapes: x (batch, 2), W1 (2, 3), b1 (3,), W2 (3, 1), b2 (1,); returns (batch, 1).
+    """
+    for rng in _cases(30):
+        net = Sequential(Linear(2, 3, rng=rng), Tanh(), Linear(3, 1, rng=rng), Sigmoid())
+        net[0].b.data[...] = rng.normal(size=3)
+        net[2].b.data[...] = rng.normal(size=1)
+        W1, b1, W2, b2 = (p.data for p in net.parameters())
+        x = rng.normal(size=(6, 2))
+        args = (x.copy(), W1.copy(), b1.copy(), W2.copy(), b2.copy())
+        value, problem = _run(two_layer, args, "`two_layer`")
+        if problem is not None:
+            return problem
+        h = np.tanh(x @ W1 + b1)
+        mistakes = {
+            "the hidden layer needs its tanh: h = tanh(x @ W1 + b1)": sigmoid(
+                (x @ W1 + b1) @ W2 + b2
+            ),
+            "the output still needs its sigmoid: p = sigmoid(h @ W2 + b2)": h @ W2 + b2,
+            "the hidden activation is tanh here (you used the sigmoid)": (
+                sigmoid(sigmoid(x @ W1 + b1) @ W2 + b2)
+            ),
+            "b2 is missing from the output layer": sigmoid(h @ W2),
+            "b1 is missing from the hidden layer": sigmoid(np.tanh(x @ W1) @ W2 + b2),
+        }
+        result = compare_arrays(value, net(x), name="the prediction", mistakes=mistakes)
+        if not result.correct:
+            return result
+    return correct("correct! by hand and bl.Sequential agree: x -> tanh(x W1 + b1) -> sigmoid")
+
+
+# ---- 5. identity activations collapse two layers into one ----
+
+
+def check_collapse(collapse: Callable) -> CheckResult:
+    """Check ``collapse(W1, b1, W2, b2) -> (W, b)`` with W = W1 @ W2, b = b1 @ W2 + b2.
+
+    Two Linear layers with nothing in between compute (x W1 + b1) W2 + b2 = x W + b.
+    Shapes: W1 (in, hidden), b1 (hidden,), W2 (hidden, out), b2 (out,);
+    returns W (in, out), b (out,).
+    """
+    for rng in _cases(40):
+        n_in, hidden, n_out = 2, 4, 3
+        W1, b1 = rng.normal(size=(n_in, hidden)), rng.normal(size=hidden)
+        W2, b2 = rng.normal(size=(hidden, n_out)), rng.normal(size=n_out)
+        value, problem = _run(
+            collapse, (W1.copy(), b1.copy(), W2.copy(), b2.copy()), "`collapse`", _COLLAPSE_HINT
+        )
+        if problem is not None:
+            return problem
+        if not isinstance(value, (tuple, list)) or len(value) != 2:
+            return incorrect("`collapse` should return two things: `return W, b`")
+        W, b = value
+        result = compare_arrays(W, W1 @ W2, name="W")
+        if not result.correct:
+            return result
+        result = compare_arrays(
+            b,
+            b1 @ W2 + b2,
+            name="b",
+            mistakes={
+                "b1 also passes through W2: b = b1 @ W2 + b2": b2,
+                "b2 is added after W2, so it stays: b = b1 @ W2 + b2": b1 @ W2,
+            },
+        )
+        if not result.correct:
+            return result
+    return correct(
+        "correct! two linear layers are one linear layer: W = W1 @ W2, b = b1 @ W2 + b2. "
+        "Without a non-linearity, depth adds nothing."
+    )
