@@ -1,0 +1,66 @@
+"""Plots for the notebooks: pure functions of a History, a model and data, drawn with matplotlib.
+
+Every figure is a ``matplotlib.figure.Figure`` built without pyplot (nothing leaks; a figure
+returned as a cell's last expression shows as a PNG). Each module holds one kind of plot and,
+for the dashboards, a small class whose ``update(...)`` moves its artists in place:
+
+- ``curves``: loss curves (``plot_loss``, ``plot_race``; ``LossCurves``, ``RaceCurves``)
+- ``boundary``: decision regions on 2-D data (``plot_decision_boundary``, ``DecisionBoundary``)
+- ``regression``: a 1-D fit (``plot_regression``, ``RegressionFit``)
+- ``health``: gradient norm, update ratio, saturation per layer (``plot_gradient_health``)
+- ``histograms``: weights and activations per layer
+- ``landscape``: 2-D toy loss surfaces with optimizer paths (``plot_landscape``)
+- ``param_slice``: a 2-D slice through a network's parameters (``plot_param_slice``)
+- ``network``: a TensorFlow-Playground-style diagram (``plot_network``, ``NetworkDiagram``)
+- ``style``: colours, fonts, ``new_figure``, ``to_png``
+"""
+
+from .boundary import DecisionBoundary, plot_decision_boundary
+from .curves import LossCurves, RaceCurves, diverged_message, plot_loss, plot_race
+from .health import GradientHealth, plot_gradient_health
+from .histograms import plot_activation_histograms, plot_weight_histograms
+from .landscape import TOY_FUNCTIONS, ToyFunction, TrajectoryPlot, optimizer_path, plot_landscape
+from .network import NetworkDiagram, plot_network
+from .param_slice import SliceView, plot_param_slice
+from .regression import RegressionFit, plot_regression
+from .style import OKABE_ITO, PlotFigure, new_figure, to_png
+
+
+def __getattr__(name: str):
+    # graph.py (the computation-graph drawing for autograd.Value) is maintained separately;
+    # its names are loaded on first use so this package imports even before it exists.
+    if name in ("graph", "draw_graph", "plot_graph"):
+        from . import graph
+
+        return graph if name == "graph" else getattr(graph, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "DecisionBoundary",
+    "plot_decision_boundary",
+    "LossCurves",
+    "RaceCurves",
+    "diverged_message",
+    "plot_loss",
+    "plot_race",
+    "GradientHealth",
+    "plot_gradient_health",
+    "plot_activation_histograms",
+    "plot_weight_histograms",
+    "TOY_FUNCTIONS",
+    "ToyFunction",
+    "TrajectoryPlot",
+    "optimizer_path",
+    "plot_landscape",
+    "NetworkDiagram",
+    "plot_network",
+    "SliceView",
+    "plot_param_slice",
+    "RegressionFit",
+    "plot_regression",
+    "OKABE_ITO",
+    "PlotFigure",
+    "new_figure",
+    "to_png",
+]

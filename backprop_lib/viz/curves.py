@@ -1,0 +1,187 @@
+"""Training curves: loss per epoch (training and validation), one run or several overlaid.
+
+``plot_loss(history)`` returns a figure; ``LossCurves(ax)`` / ``RaceCurves(ax, labels)`` hold
+their artists and ``update(history)`` moves them in place, which is what the dashboards use.
+A diverged run (loss NaN/inf) is drawn up to its last finite value, marked with a cross and
+labelled with ``diverged_message``. Used by the training-loop, learning-rate and optimizer
+notebooks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from matplotlib.axes import Axes
+
+from .style import DIVERGED, SERIES, PlotFigure, new_figure, style
+
+__all__ = ["diverged_message", "LossCurves", "RaceCurves", "plot_loss", "plot_race"]
+
+
+def diverged_message(history) -> str | None:
+    """``"diverged at epoch 12: ..."`` for a diverged run, else None.
+
+    Reads ``history.diverged`` and ``history.diverged_epoch`` (the epoch reported by training).
+    """
+    if not getattr(history, "diverged", False):
+        return None
+    epoch = getattr(history, "diverged_epoch", None)
+    where = f" at epoch {epoch}" if epoch is not None else ""
+    return f"diverged{where}: the learning rate is above what this loss surface allows"
+
+
+def _finite(values: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """Epoch numbers (1, 2, ...) and values of the finite entries. Shapes (k,), (k,)."""
+    y = np.asarray(values, dtype=float).reshape(-1)
+    x = np.arange(1, len(y) + 1, dtype=float)
+    ok = np.isfinite(y)
+    return x[ok], y[ok]
+
+
+def _set_limits(ax: Axes, series: list[np.ndarray], epochs: int, log: bool, cap: float | None):
+    """Fit the y-axis to the finite values (capped at ``cap`` so a blow-up keeps the plot
+    readable) and the x-axis to ``epochs``."""
+    ax.set_xlim(0, max(epochs, 1) + 0.5)
+    vals = np.concatenate([s for s in series if len(s)]) if any(len(s) for s in series) else None
+    if vals is None:
+        ax.set_ylim(0.01 if log else 0.0, 1.0)
+        return
+    hi = float(vals.max())
+    if cap is not None:
+        hi = min(hi, cap)
+    if log:
+        lo = float(vals[vals > 0].min()) if np.any(vals > 0) else 1e-3
+        lo = min(lo, hi / 10)
+        ax.set_ylim(lo / 1.5, hi * 1.5)
+    else:
+        ax.set_ylim(0.0, hi * 1.08 if hi > 0 else 1.0)
+
+
+class LossCurves:
+    """Training and validation loss of one run, drawn on ``ax`` and updated in place.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    log : bool
+        Logarithmic loss axis (losses that fall by orders of magnitude stay readable).
+    ylabel : str
+        Name of the loss, with its unit.
+    """
+
+    def __init__(self, ax: Axes, log: bool = False, ylabel: str = "loss (nats)"):
+        self.ax = ax
+        self.log = log
+        with style():
+            (self.train_line,) = ax.plot([], [], color=SERIES[0], label="training")
+            (self.val_line,) = ax.plot([], [], color=SERIES[1], ls="--", label="validation")
+            (self.cross,) = ax.plot([], [], "X", color=DIVERGED, ms=11, mec="white", zorder=5)
+            self.note = ax.text(
+                0.98, 0.96, "", transform=ax.transAxes, ha="right", va="top",
+                color=DIVERGED, fontweight="bold", wrap=True, zorder=6,
+            )  # fmt: skip
+            ax.set_xlabel("epoch")
+            ax.set_ylabel(ylabel)
+            if log:
+                ax.set_yscale("log")
+        self.legend = None
+
+    def update(self, history, epochs: int | None = None) -> None:
+        """Move the lines to ``history``'s losses; ``epochs`` fixes the x-axis (None: fit)."""
+        x, y = _finite(history.loss)
+        self.train_line.set_data(x, y)
+        xv, yv = _finite(getattr(history, "val_loss", []) or [])
+        self.val_line.set_data(xv, yv)
+        if len(yv) and self.legend is None:
+            with style():
+                self.legend = self.ax.legend(loc="upper center", ncols=2)
+        message = diverged_message(history)
+        cap = None
+        if message:
+            cap = 3.0 * float(y[0]) if len(y) else None
+            top = min(float(y.max()), cap) if len(y) else 1.0
+            last = float(len(history.loss))
+            self.cross.set_data([last], [top])
+            self.note.set_text(message.replace(": ", ":\n", 1))
+        else:
+            self.cross.set_data([], [])
+            self.note.set_text("")
+        n = epochs if epochs is not None else len(history.loss)
+        _set_limits(self.ax, [y, yv], n, self.log, cap)
+
+
+class RaceCurves:
+    """Training loss of several runs overlaid (one colour and label each), updated in place."""
+
+    def __init__(self, ax: Axes, labels: Sequence[str], log: bool = True, ylabel="loss (nats)"):
+        self.ax = ax
+        self.log = log
+        self.labels = list(labels)
+        self.lines = {}
+        self.crosses = {}
+        with style():
+            for i, label in enumerate(self.labels):
+                color = SERIES[i % len(SERIES)]
+                (self.lines[label],) = ax.plot([], [], color=color, label=label)
+                (self.crosses[label],) = ax.plot(
+                    [], [], "X", color=color, ms=11, mec="white", zorder=5
+                )
+            ax.set_xlabel("epoch")
+            ax.set_ylabel(ylabel)
+            if log:
+                ax.set_yscale("log")
+            self.legend = ax.legend(loc="upper right", title="learning rate")
+        self.legend_texts = dict(zip(self.labels, self.legend.get_texts(), strict=True))
+
+    def update(self, histories: Mapping[str, object], epochs: int | None = None) -> None:
+        """Move each run's line; a diverged run gets a cross and "(diverged)" in the legend."""
+        series, firsts, n = [], [], 0
+        for label in self.labels:
+            h = histories.get(label)
+            x, y = _finite(h.loss) if h is not None else (np.array([]), np.array([]))
+            self.lines[label].set_data(x, y)
+            n = max(n, len(h.loss) if h is not None else 0)
+            diverged = h is not None and diverged_message(h) is not None
+            if len(y):
+                firsts.append(float(y[0]))
+            series.append(y)
+            self.crosses[label].set_data(([x[-1]], [y[-1]]) if diverged and len(y) else ([], []))
+            self.legend_texts[label].set_text(f"{label} (diverged)" if diverged else label)
+        cap = 3.0 * max(firsts) if firsts else None
+        _set_limits(self.ax, series, epochs if epochs is not None else n, self.log, cap)
+        for label in self.labels:  # a cross beyond the cap sits on the top edge
+            cx, cy = self.crosses[label].get_data()
+            if len(cy) and cap is not None and cy[0] > cap:
+                self.crosses[label].set_data(cx, [cap])
+
+
+def plot_loss(history, log: bool = False, ax: Axes | None = None) -> PlotFigure:
+    """Loss per epoch of one run: training solid, validation dashed; divergence labelled.
+
+    Parameters
+    ----------
+    history : training.History
+    log : bool
+        Logarithmic loss axis.
+    ax : Axes, optional
+        Draw into this axes instead of a new figure.
+
+    Returns
+    -------
+    The figure holding the plot.
+    """
+    if ax is None:
+        fig = new_figure(640, 360)
+        ax = fig.add_subplot()
+    LossCurves(ax, log=log).update(history)
+    return ax.figure
+
+
+def plot_race(histories: Mapping[str, object], log: bool = True, ax=None) -> PlotFigure:
+    """Training loss of several runs overlaid, e.g. ``{"lr=0.01": h1, "lr=0.1": h2}``."""
+    if ax is None:
+        fig = new_figure(640, 360)
+        ax = fig.add_subplot()
+    RaceCurves(ax, list(histories), log=log).update(histories)
+    return ax.figure

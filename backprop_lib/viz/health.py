@@ -1,0 +1,133 @@
+"""Gradient health per layer over epochs: gradient norm, update-to-data ratio, saturation.
+
+Three panels, one line per layer coloured from dark (first layer) to light (last layer):
+- ||dL/dW|| per weight matrix (log scale): vanishing gradients show as early layers far below
+  late ones;
+- ||delta W|| / ||W|| per step (log scale) with the usual ~1e-3 guide: far below, the layer
+  barely learns; far above, it is being rewritten every step;
+- the fraction of saturated activations (|tanh| > 0.97, sigmoid outside [0.03, 0.97], ReLU
+  dead): saturated units pass almost no gradient.
+Reads ``History.grad_norms``, ``update_ratios`` and ``saturation``. Used by the
+gradient-flow / initialisation notebook and its dashboard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from matplotlib.axes import Axes
+
+from .style import PlotFigure, layer_colors, new_figure, style
+
+__all__ = ["GradientHealth", "plot_gradient_health", "HEALTH_TITLES"]
+
+HEALTH_TITLES = ("gradient norm", "update / weight ratio", "saturated units")
+_YLABELS = (
+    "$\\|\\partial L/\\partial W\\|_2$",
+    "$\\|\\Delta W\\| \\,/\\, \\|W\\|$",
+    "saturated (%)",
+)
+_FIELDS = ("grad_norms", "update_ratios", "saturation")
+
+
+def _series(d: Mapping[str, Sequence[float]]) -> list[tuple[str, np.ndarray]]:
+    """(name, values) per layer in insertion order; weights only when names say which."""
+    items = list(d.items())
+    weights = [(k, v) for k, v in items if k.endswith("W")]
+    return [(k, np.asarray(v, dtype=float)) for k, v in (weights or items)]
+
+
+class GradientHealth:
+    """The three gradient-health panels on ``axes`` (a sequence of 3 Axes), updated in place.
+
+    Lines are created for the layers of the first history shown and re-created only when the
+    set of layers changes (a different depth).
+    """
+
+    def __init__(self, axes: Sequence[Axes]):
+        if len(axes) != 3:
+            raise ValueError(f"GradientHealth needs 3 axes, got {len(axes)}")
+        self.axes = list(axes)
+        self.lines: list[dict[str, object]] = [{}, {}, {}]
+        with style():
+            for ax, title, ylabel in zip(self.axes, HEALTH_TITLES, _YLABELS, strict=True):
+                ax.set_title(title)
+                ax.set_xlabel("epoch")
+                ax.set_ylabel(ylabel)
+            self.axes[0].set_yscale("log")
+            self.axes[1].set_yscale("log")
+            self.guide = self.axes[1].axhline(1e-3, color="0.5", lw=1, ls=":", zorder=1)
+            self.axes[1].text(
+                0.02, 1e-3, " ~1e-3", transform=self.axes[1].get_yaxis_transform(),
+                va="bottom", color="0.4", fontsize=8.5,
+            )  # fmt: skip
+            self.axes[2].set_ylim(0, 100)
+        self.legend = None
+
+    def _rebuild(self, k: int, names: list[str]) -> None:
+        for line in self.lines[k].values():
+            line.remove()
+        colors = layer_colors(len(names))
+        with style():
+            self.lines[k] = {
+                name: self.axes[k].plot([], [], color=c, label=_label(i, name, len(names)))[0]
+                for i, (name, c) in enumerate(zip(names, colors, strict=True))
+            }
+        if k == 0:
+            if self.legend is not None:
+                self.legend.remove()
+            labelled = [ln for ln in self.lines[0].values() if not ln.get_label().startswith("_")]
+            with style():
+                self.legend = self.axes[0].legend(handles=labelled, loc="lower left", fontsize=8)
+
+    def update(self, history, epochs: int | None = None) -> None:
+        """Move every layer's lines to ``history``; ``epochs`` fixes the x-axis (None: fit)."""
+        n = epochs if epochs is not None else len(history.loss)
+        for k, field in enumerate(_FIELDS):
+            series = _series(getattr(history, field, {}) or {})
+            if k == 2:
+                series = [(name, 100.0 * v) for name, v in series]
+            names = [name for name, _ in series]
+            if names != list(self.lines[k]):
+                self._rebuild(k, names)
+            ax = self.axes[k]
+            finite = []
+            for name, v in series:
+                x = np.arange(1, len(v) + 1, dtype=float)
+                ok = np.isfinite(v) & ((v > 0) if k < 2 else True)
+                self.lines[k][name].set_data(x[ok], v[ok])
+                finite.append(v[ok])
+            ax.set_xlim(0, max(n, 1) + 0.5)
+            vals = np.concatenate(finite) if finite else np.array([])
+            if k < 2 and len(vals):
+                lo, hi = float(vals.min()), float(vals.max())
+                if k == 1:
+                    lo, hi = min(lo, 1e-3), max(hi, 1e-3)
+                ax.set_ylim(lo / 3, hi * 3)
+
+
+def _label(i: int, name: str, n: int) -> str:
+    """Legend label: every layer when there are few, else only the first and last."""
+    if n <= 6 or i in (0, n - 1):
+        return f"layer {i + 1} ({name})"
+    return f"_layer {i + 1}"
+
+
+def plot_gradient_health(history, axes: Sequence[Axes] | None = None) -> PlotFigure:
+    """Gradient norm, update ratio and saturation per layer over epochs (three panels).
+
+    Parameters
+    ----------
+    history : training.History with ``grad_norms``, ``update_ratios``, ``saturation``
+    axes : optional sequence of 3 Axes
+
+    Returns
+    -------
+    The figure.
+    """
+    if axes is None:
+        fig = new_figure(1000, 340)
+        axes = fig.subplots(1, 3)
+    GradientHealth(axes).update(history)
+    return axes[0].figure

@@ -1,0 +1,205 @@
+"""A 2-D slice through a real network's loss landscape, with its training trajectory.
+
+The loss of a network is a function of all its P parameters; we look at it on a plane
+theta(a, b) = theta_0 + a d_1 + b d_2. Two choices of plane:
+- ``pca_plane(snapshots)``: theta_0 = the final parameters, d_1, d_2 = the two main directions
+  in which training moved (principal components of the parameter snapshots); the trajectory
+  then lies (nearly) in the plane and is drawn as its projection (Li et al., 2018, sec. 7);
+- ``random_plane(model, rng)``: theta_0 = the current parameters, random directions scaled
+  "filter-wise" to the size of each weight row (Li et al., 2018, sec. 4).
+``SliceView`` draws the loss on the plane as an image (log colour scale, updated in place) with
+the projected trajectory. Used by the learning-rate notebook and its dashboard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import LogNorm
+
+from .style import PlotFigure, new_figure, style
+
+__all__ = [
+    "flatten_parameters",
+    "set_flat_parameters",
+    "pca_plane",
+    "random_plane",
+    "loss_on_plane",
+    "SliceView",
+    "plot_param_slice",
+]
+
+
+def flatten_parameters(model) -> np.ndarray:
+    """All parameters of ``model`` in one vector (P,), in ``parameters()`` order (a copy)."""
+    return np.concatenate([p.data.ravel() for p in model.parameters()]).astype(float)
+
+
+def set_flat_parameters(model, theta: np.ndarray) -> None:
+    """Write the vector ``theta`` (P,) back into the model's parameters, in place."""
+    i = 0
+    for p in model.parameters():
+        n = p.data.size
+        p.data[...] = theta[i : i + n].reshape(p.data.shape)
+        i += n
+    if i != len(theta):
+        raise ValueError(f"theta has {len(theta)} entries but the model has {i} parameters")
+
+
+def pca_plane(snapshots: Sequence[np.ndarray]):
+    """The plane through the last snapshot spanned by the two main directions of travel.
+
+    Parameters
+    ----------
+    snapshots : sequence of (P,) parameter vectors, e.g. one per epoch (non-finite ones dropped)
+
+    Returns
+    -------
+    origin (P,), d1 (P,), d2 (P,) unit vectors, coords (k, 2) of each snapshot in the plane
+    """
+    S = np.array([s for s in snapshots if np.all(np.isfinite(s))], dtype=float)  # (k, P)
+    if len(S) == 0:
+        raise ValueError("no finite parameter snapshots to build a plane from")
+    origin = S[-1]
+    D = S - origin  # (k, P)
+    P = S.shape[1]
+    if len(S) >= 3 and np.linalg.norm(D) > 0:
+        _, _, vt = np.linalg.svd(D - D.mean(axis=0), full_matrices=False)
+        d1 = vt[0]
+        d2 = vt[1] if len(vt) > 1 else np.roll(d1, 1)
+    else:
+        d1 = np.eye(P)[0]
+        d2 = np.eye(P)[1 % P]
+    return origin, d1, d2, D @ np.stack([d1, d2], axis=1)
+
+
+def random_plane(model, rng=None):
+    """A random plane through the current parameters, filter-normalised.
+
+    Each direction is drawn from N(0, 1) and rescaled so that every column of every weight
+    matrix (the weights into one unit) has the same norm as in the model; biases get the norm
+    of their vector. Returns origin (P,), d1 (P,), d2 (P,).
+    """
+    rng = np.random.default_rng(rng)
+    origin = flatten_parameters(model)
+    dirs = []
+    for _ in range(2):
+        parts = []
+        for p in model.parameters():
+            d = rng.standard_normal(p.data.shape)
+            if p.data.ndim == 2:  # W (in, out): normalise the weights into each unit
+                scale = np.linalg.norm(p.data, axis=0) / (np.linalg.norm(d, axis=0) + 1e-12)
+            else:
+                scale = np.linalg.norm(p.data) / (np.linalg.norm(d) + 1e-12)
+            parts.append((d * scale).ravel())
+        dirs.append(np.concatenate(parts))
+    return origin, dirs[0], dirs[1]
+
+
+def loss_on_plane(model, loss, X, y, origin, d1, d2, alphas, betas) -> np.ndarray:
+    """L(origin + a d1 + b d2) for every a in ``alphas``, b in ``betas``.
+
+    The model runs in eval mode; its parameters and mode are restored afterwards.
+
+    Returns
+    -------
+    Z : (len(betas), len(alphas)); row i is b = betas[i] (image order), NaN where not finite
+    """
+    saved = flatten_parameters(model)
+    was_training = getattr(model, "training", True)
+    model.eval()
+    Z = np.empty((len(betas), len(alphas)))
+    try:
+        with np.errstate(all="ignore"):
+            for i, b in enumerate(betas):
+                for j, a in enumerate(alphas):
+                    set_flat_parameters(model, origin + a * d1 + b * d2)
+                    Z[i, j] = loss.forward(model(X), y)
+    finally:
+        set_flat_parameters(model, saved)
+        model.train(was_training)
+    Z[~np.isfinite(Z)] = np.nan
+    return Z
+
+
+class SliceView:
+    """Loss on a 2-D plane of parameter space (image, log colours) with a trajectory on top.
+
+    ``update(model, loss, X, y, snapshots)`` fits the plane to the snapshots (``pca_plane``),
+    evaluates the loss on a ``resolution`` x ``resolution`` grid around them and moves the
+    image and the path in place.
+    """
+
+    def __init__(self, ax: Axes, resolution: int = 21):
+        self.ax = ax
+        self.resolution = int(resolution)
+        with style():
+            self.image = ax.imshow(
+                np.ones((2, 2)), origin="lower", aspect="auto", cmap="viridis",
+                norm=LogNorm(1e-2, 1), interpolation="bilinear", zorder=0,
+            )  # fmt: skip
+            (self.path,) = ax.plot([], [], "-", color="white", lw=1.6, zorder=3)
+            (self.start,) = ax.plot([], [], "o", color="white", mec="black", ms=7, zorder=4)
+            (self.end,) = ax.plot([], [], "*", color="white", mec="black", ms=13, zorder=4)
+            ax.set_xlabel("direction 1 (main)")
+            ax.set_ylabel("direction 2")
+            ax.grid(False)
+
+    def update(self, model, loss, X, y, snapshots: Sequence[np.ndarray]) -> np.ndarray:
+        """Recompute the slice for these snapshots; returns the loss grid (r, r)."""
+        origin, d1, d2, coords = pca_plane(snapshots)
+        lo, hi = coords.min(axis=0), coords.max(axis=0)
+        span = np.maximum(hi - lo, 1e-3 * (1 + np.abs(coords).max()))
+        lo, hi = lo - 0.2 * span, hi + 0.2 * span
+        alphas = np.linspace(lo[0], hi[0], self.resolution)
+        betas = np.linspace(lo[1], hi[1], self.resolution)
+        Z = loss_on_plane(model, loss, X, y, origin, d1, d2, alphas, betas)
+        finite = Z[np.isfinite(Z) & (Z > 0)]
+        vmin, vmax = (float(finite.min()), float(finite.max())) if len(finite) else (1e-2, 1.0)
+        self.image.set_data(np.where(np.isfinite(Z), np.maximum(Z, vmin), vmax))
+        self.image.set_norm(LogNorm(vmin, max(vmax, vmin * 1.01)))
+        self.image.set_extent((lo[0], hi[0], lo[1], hi[1]))
+        self.ax.set_xlim(lo[0], hi[0])
+        self.ax.set_ylim(lo[1], hi[1])
+        self.path.set_data(coords[:, 0], coords[:, 1])
+        self.start.set_data(coords[:1, 0], coords[:1, 1])
+        self.end.set_data(coords[-1:, 0], coords[-1:, 1])
+        return Z
+
+
+def plot_param_slice(
+    model, loss, X, y, snapshots=None, rng=None, span: float = 1.0, resolution: int = 25,
+    ax: Axes | None = None,
+) -> PlotFigure:  # fmt: skip
+    """The loss on a 2-D slice of parameter space.
+
+    With ``snapshots`` (a list of (P,) vectors from ``flatten_parameters`` during training):
+    the PCA plane of the trajectory, with the trajectory drawn. Without: a filter-normalised
+    random plane through the current parameters, a, b in [-span, span].
+
+    Returns
+    -------
+    The figure (colour = loss, log scale).
+    """
+    if ax is None:
+        fig = new_figure(460, 400)
+        ax = fig.add_subplot()
+    if snapshots is not None:
+        SliceView(ax, resolution).update(model, loss, X, y, snapshots)
+        return ax.figure
+    origin, d1, d2 = random_plane(model, rng)
+    grid = np.linspace(-span, span, resolution)
+    Z = loss_on_plane(model, loss, X, y, origin, d1, d2, grid, grid)
+    with style():
+        finite = Z[np.isfinite(Z) & (Z > 0)]
+        norm = LogNorm(finite.min(), finite.max()) if len(finite) else None
+        im = ax.imshow(Z, origin="lower", extent=(-span, span, -span, span), cmap="viridis",
+                       norm=norm, interpolation="bilinear")  # fmt: skip
+        ax.plot(0, 0, "*", color="white", mec="black", ms=13)
+        ax.figure.colorbar(im, ax=ax, label="loss (log scale)")
+        ax.set_xlabel("random direction 1 (filter-normalised)")
+        ax.set_ylabel("random direction 2")
+        ax.grid(False)
+    return ax.figure

@@ -1,0 +1,81 @@
+"""Regression fit: the model's prediction curve over 1-D inputs, with the training points.
+
+``RegressionFit(ax, X, y).update(model)`` moves the curve in place; ``plot_regression`` returns
+a figure. Used by the first training-loop notebook (fitting a sine) and the
+regularisation notebook (over- and under-fitting).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.axes import Axes
+
+from .style import OKABE_ITO, SERIES, PlotFigure, new_figure, style
+
+__all__ = ["RegressionFit", "plot_regression"]
+
+
+def _check_1d(X, y) -> tuple[np.ndarray, np.ndarray]:
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if X.ndim == 1:
+        X = X[:, None]
+    if X.ndim != 2 or X.shape[1] != 1:
+        raise ValueError(f"a regression fit plots 1-D inputs X of shape (n, 1), got {X.shape}")
+    y = y.reshape(len(y), -1)
+    if len(y) != len(X) or y.shape[1] != 1:
+        raise ValueError(f"y must have shape ({len(X)}, 1) to match X, got {y.shape}")
+    return X, y
+
+
+class RegressionFit:
+    """Training points and the model's curve y = model(x) over their range, updated in place.
+
+    Parameters
+    ----------
+    ax : Axes
+    X : (n, 1) inputs; y : (n, 1) targets
+    points : int
+        How many x values the curve is evaluated at.
+    target : callable, optional
+        The noiseless function the data came from, drawn dotted for reference.
+    """
+
+    def __init__(self, ax: Axes, X, y, points: int = 300, target=None):
+        self.ax = ax
+        X, y = _check_1d(X, y)
+        lo, hi = float(X.min()), float(X.max())
+        pad = 0.05 * max(hi - lo, 1e-9)
+        self.xs = np.linspace(lo - pad, hi + pad, points)[:, None]  # (points, 1)
+        with style():
+            ax.scatter(X[:, 0], y[:, 0], s=16, color=OKABE_ITO["orange"], label="training data")
+            if target is not None:
+                ax.plot(self.xs[:, 0], target(self.xs[:, 0]), ":", color="0.35", label="truth")
+            (self.line,) = ax.plot([], [], color=SERIES[0], lw=2.2, label="model")
+            ax.set_xlabel("input $x$")
+            ax.set_ylabel("output $y$")
+            ax.legend(loc="best")
+        span = float(y.max() - y.min()) or 1.0
+        ax.set_xlim(self.xs[0, 0], self.xs[-1, 0])
+        ax.set_ylim(float(y.min()) - 0.25 * span, float(y.max()) + 0.25 * span)
+
+    def update(self, model) -> np.ndarray:
+        """Redraw the curve for ``model`` (in eval mode); returns its predictions (points, 1)."""
+        was_training = getattr(model, "training", True)
+        model.eval()
+        try:
+            with np.errstate(all="ignore"):
+                pred = np.asarray(model(self.xs), dtype=float).reshape(len(self.xs), -1)
+        finally:
+            model.train(was_training)
+        self.line.set_data(self.xs[:, 0], pred[:, 0])
+        return pred
+
+
+def plot_regression(model, X, y, target=None, ax: Axes | None = None) -> PlotFigure:
+    """The model's fit y = model(x) over 1-D training data (n, 1), (n, 1); returns the figure."""
+    if ax is None:
+        fig = new_figure(560, 360)
+        ax = fig.add_subplot()
+    RegressionFit(ax, X, y, target=target).update(model)
+    return ax.figure
