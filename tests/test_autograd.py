@@ -1,0 +1,418 @@
+"""Tests for backprop_lib.autograd: Value's gradients against central differences, the
+accumulation rules, errors, trace() and the bridge to Linear/activation layers."""
+
+from __future__ import annotations
+
+import gc
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from backprop_lib import MSELoss, Sequential, Value, ValueMLP, value_mlp_from_layers
+from backprop_lib.activations import Identity, ReLU, Sigmoid, Softmax, Tanh
+from backprop_lib.autograd import paused_gc, topological_order, trace
+from backprop_lib.layers import Linear
+
+H = 1e-6
+
+
+def numerical_grads(f, xs: list[float]) -> list[float]:
+    """Central differences of f(*Values).data with respect to each input."""
+    grads = []
+    for i in range(len(xs)):
+        up = [Value(x + H * (j == i)) for j, x in enumerate(xs)]
+        down = [Value(x - H * (j == i)) for j, x in enumerate(xs)]
+        grads.append((f(*up).data - f(*down).data) / (2 * H))
+    return grads
+
+
+def analytic_grads(f, xs: list[float]) -> list[float]:
+    leaves = [Value(x) for x in xs]
+    f(*leaves).backward()
+    return [v.grad for v in leaves]
+
+
+def assert_grads_match(f, xs: list[float], tol: float = 1e-6) -> None:
+    for a, n in zip(analytic_grads(f, xs), numerical_grads(f, xs), strict=True):
+        assert abs(a - n) <= tol * max(1.0, abs(n)), (a, n)
+
+
+# ---- every op, against central differences and against math -----------------------------
+
+# (name, function of Values, its float version, strategy for the inputs)
+away_from_zero = st.floats(0.3, 3.0) | st.floats(-3.0, -0.3)
+real = st.floats(-3.0, 3.0)
+positive = st.floats(0.1, 5.0)
+OPS = [
+    ("add", lambda a, b: a + b, lambda a, b: a + b, [real, real]),
+    ("sub", lambda a, b: a - b, lambda a, b: a - b, [real, real]),
+    ("mul", lambda a, b: a * b, lambda a, b: a * b, [real, real]),
+    ("div", lambda a, b: a / b, lambda a, b: a / b, [real, away_from_zero]),
+    ("pow2", lambda a: a**2, lambda a: a**2, [real]),
+    ("pow3", lambda a: a**3, lambda a: a**3, [real]),
+    ("pow-1", lambda a: a**-1, lambda a: 1 / a, [away_from_zero]),
+    ("pow0.5", lambda a: a**0.5, math.sqrt, [positive]),
+    ("neg", lambda a: -a, lambda a: -a, [real]),
+    ("exp", lambda a: a.exp(), math.exp, [real]),
+    ("log", lambda a: a.log(), math.log, [positive]),
+    ("tanh", lambda a: a.tanh(), math.tanh, [real]),
+    ("sigmoid", lambda a: a.sigmoid(), lambda a: 1 / (1 + math.exp(-a)), [real]),
+    ("relu", lambda a: a.relu(), lambda a: max(a, 0.0), [away_from_zero]),
+    ("radd", lambda a: 2 + a, lambda a: 2 + a, [real]),
+    ("rsub", lambda a: 1 - a, lambda a: 1 - a, [real]),
+    ("rmul", lambda a: 2 * a, lambda a: 2 * a, [real]),
+    ("rdiv", lambda a: 1 / a, lambda a: 1 / a, [away_from_zero]),
+    ("rpow", lambda a: 3**a, lambda a: 3**a, [real]),
+    ("sub_const", lambda a: a - 0.5, lambda a: a - 0.5, [real]),
+    ("div_const", lambda a: a / 4, lambda a: a / 4, [real]),
+]
+
+
+@pytest.mark.parametrize("name, f, f_float, domains", OPS, ids=[op[0] for op in OPS])
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_each_op_gradient_matches_central_differences(name, f, f_float, domains, data):
+    xs = [data.draw(d) for d in domains]
+    assert f(*[Value(x) for x in xs]).data == pytest.approx(f_float(*xs), rel=1e-12, abs=1e-12)
+    assert_grads_match(f, xs)
+
+
+def test_op_names_and_children():
+    a, b = Value(2.0, "a"), Value(3.0, "b")
+    cases = [(a + b, "+"), (a - b, "-"), (a * b, "*"), (a / b, "/"), (a**2, "**2")]
+    cases += [(-a, "neg"), (a.exp(), "exp"), (a.log(), "log"), (a.tanh(), "tanh")]
+    cases += [(a.sigmoid(), "sigmoid"), (a.relu(), "relu")]
+    for out, op in cases:
+        assert out.op == op
+        assert out.children[0] is a
+        assert out.label == ""
+    assert a.op == "" and a.children == ()
+    assert (a * b).children == (a, b)
+
+
+def test_relu_gradient_at_the_kink_is_zero_as_in_torch():
+    x = Value(0.0)
+    x.relu().backward()
+    assert x.grad == 0.0
+
+
+# ---- random expression trees --------------------------------------------------------------
+
+UNARY = {
+    "tanh": lambda a: a.tanh(),
+    "sigmoid": lambda a: a.sigmoid(),
+    "neg": lambda a: -a,
+    "square": lambda a: a**2,
+    "exp_tanh": lambda a: a.tanh().exp(),
+    "log1p_sq": lambda a: (1 + a * a).log(),
+}
+BINARY = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "safe_div": lambda a, b: a / (1 + b * b),
+}
+
+
+def expressions(n_leaves: int):
+    """Trees over leaf indices 0..n_leaves-1, as nested tuples."""
+    leaf = st.integers(0, n_leaves - 1)
+    return st.recursive(
+        leaf,
+        lambda kids: (
+            st.tuples(st.sampled_from(sorted(UNARY)), kids)
+            | st.tuples(st.sampled_from(sorted(BINARY)), kids, kids)
+        ),
+        max_leaves=8,
+    )
+
+
+def evaluate(tree, leaves):
+    if isinstance(tree, int):
+        return leaves[tree]
+    if len(tree) == 2:
+        return UNARY[tree[0]](evaluate(tree[1], leaves))
+    return BINARY[tree[0]](evaluate(tree[1], leaves), evaluate(tree[2], leaves))
+
+
+@settings(max_examples=60, deadline=None)
+@given(tree=expressions(3), xs=st.lists(st.floats(-1.5, 1.5), min_size=3, max_size=3))
+def test_random_expression_trees_match_finite_differences(tree, xs):
+    def f(*leaves):
+        return evaluate(tree, leaves) + 0  # "+ 0" makes a lone leaf a graph too
+
+    assert_grads_match(f, xs, tol=1e-5)
+
+
+# ---- accumulation: shared nodes, repeated backward, zero_grad ----------------------------
+
+
+def test_a_node_used_twice_gets_the_sum_of_both_paths():
+    a = Value(3.0)
+    b = a + a
+    b.backward()
+    assert a.grad == 2.0  # 1 + 1
+    a = Value(3.0)
+    c = a * a
+    c.backward()
+    assert a.grad == 6.0  # a + a (each factor's local derivative is the other one)
+    assert_grads_match(lambda a: a * a + a, [3.0])
+    assert_grads_match(lambda a, b: (a * b + a).tanh() * a, [0.7, -0.4])
+
+
+def test_backward_twice_accumulates_leaf_grads_and_recomputes_intermediate_ones():
+    x, w = Value(2.0), Value(-0.5)
+    h = x * w
+    out = h.tanh()
+    out.backward()
+    once = (x.grad, w.grad, h.grad, out.grad)
+    out.backward()
+    assert x.grad == pytest.approx(2 * once[0])
+    assert w.grad == pytest.approx(2 * once[1])
+    assert h.grad == once[2]  # the latest call's gradient, not a sum
+    assert out.grad == 1.0
+    out.zero_grad()
+    assert [v.grad for v in (x, w, h, out)] == [0.0, 0.0, 0.0, 0.0]
+
+
+def test_backward_seeds_the_output_with_the_given_gradient():
+    x = Value(1.5)
+    y = x * 4
+    y.backward()
+    assert y.grad == 1.0 and x.grad == 4.0
+    x.grad = 0.0
+    y.backward(grad=0.5)
+    assert x.grad == 2.0
+
+
+def test_zero_grad_resets_only_nodes_reachable_from_the_root():
+    a, b, other = Value(1.0), Value(2.0), Value(5.0)
+    c = a * b
+    (c + other).backward()
+    c.zero_grad()
+    assert a.grad == 0.0 and b.grad == 0.0 and c.grad == 0.0
+    assert other.grad == 1.0
+
+
+def test_deep_graph_has_no_recursion_limit():
+    x = Value(0.5)
+    y = x
+    for _ in range(5000):
+        y = y * 1.0
+    y.backward()
+    assert x.grad == 1.0
+    assert len(topological_order(y)) == 1 + 2 * 5000  # x, and per step a constant and a product
+
+
+def test_backward_pauses_the_garbage_collector_and_restores_it():
+    x = Value(1.0)
+    y = x * 2
+    seen = []
+    y._backward = lambda: seen.append(gc.isenabled())
+    assert gc.isenabled()
+    y.backward()
+    assert seen == [False]
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        y.backward()
+        assert not gc.isenabled()  # a caller's choice is left alone
+    finally:
+        gc.enable()
+
+
+def test_paused_gc_restores_the_collector_after_an_error():
+    with pytest.raises(RuntimeError), paused_gc():
+        assert not gc.isenabled()
+        raise RuntimeError("boom")
+    assert gc.isenabled()
+
+
+# ---- errors -------------------------------------------------------------------------------
+
+
+def test_non_numeric_operands_raise_type_error_naming_the_type_and_the_fix():
+    v = Value(1.0)
+    with pytest.raises(TypeError, match=r"str.*float\("):
+        v + "3"
+    with pytest.raises(TypeError, match=r"str.*float\("):
+        "3" * v
+    with pytest.raises(TypeError, match=r"list.*one Value per element"):
+        v * [1.0, 2.0]
+    with pytest.raises(TypeError, match=r"ndarray.*one Value per element"):
+        Value(np.zeros(3))
+    with pytest.raises(TypeError, match=r"already a node"):
+        Value(v)
+    with pytest.raises(TypeError, match=r"exponent must be a constant"):
+        v ** Value(2.0)
+
+
+def test_numpy_scalars_are_numbers():
+    v = Value(np.float32(2.0)) * np.float64(3.0) + np.int64(1)
+    assert isinstance(v, Value) and v.data == 7.0
+
+
+def test_log_of_a_non_positive_number_raises_value_error():
+    for x in (0.0, -2.0):
+        with pytest.raises(ValueError, match="log needs a positive number"):
+            Value(x, "x").log()
+
+
+def test_nan_data_raises_value_error():
+    with pytest.raises(ValueError, match="NaN"):
+        Value(float("nan"))
+    big = Value(1000.0).exp()  # overflows to inf, which is allowed
+    assert big.data == math.inf
+    with pytest.raises(ValueError, match="produced NaN"):
+        big - big
+
+
+def test_other_domain_errors():
+    with pytest.raises(ZeroDivisionError, match="add a small epsilon"):
+        Value(1.0) / Value(0.0)
+    with pytest.raises(ValueError, match="not a real number"):
+        Value(-8.0) ** 0.5
+    with pytest.raises(ValueError, match="infinite"):
+        Value(0.0) ** 0.5
+    with pytest.raises(TypeError, match="positive"):
+        (-2) ** Value(1.0)
+
+
+# ---- trace() ------------------------------------------------------------------------------
+
+
+def tanh_neuron():
+    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
+    w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
+    b = Value(6.8813735870195432, "b")
+    n = x1 * w1 + x2 * w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    return o, (x1, x2, w1, w2, b)
+
+
+def test_trace_visits_every_node_once_forward_then_once_backward_in_valid_orders():
+    a = Value(1.5, "a")
+    root = (a * a + a).tanh() * Value(2.0, "c") + a.sigmoid()
+    t = trace(root)
+    nodes = topological_order(root)
+    assert [s.node for s in t.forward] == nodes
+    assert len(set(t.nodes)) == len(t.nodes) == len(nodes)
+    assert [s.node for s in t.backward] == list(reversed(nodes))
+    assert [s.phase for s in t.steps] == ["forward"] * len(nodes) + ["backward"] * len(nodes)
+    position = {node: i for i, node in enumerate(t.nodes)}
+    for node in t.nodes:  # forward: every child before its parent
+        assert all(position[c] < position[node] for c in node.children)
+    assert t.backward[0].node is root
+
+
+def test_trace_gradients_equal_backward_and_leave_grads_untouched():
+    o, leaves = tanh_neuron()
+    t = trace(o)
+    assert all(v.grad == 0.0 for v in t.nodes)
+    o.backward()
+    for node in t.nodes:
+        assert t.grads[node] == pytest.approx(node.grad, abs=1e-15)
+    for step in t.backward[1:]:
+        total = math.fsum(c.local * c.upstream for c in step.contributions)
+        assert t.grads[step.node] == pytest.approx(total)
+        for c in step.contributions:
+            assert c.upstream == t.grads[c.parent]
+
+
+def test_trace_texts_show_local_times_upstream():
+    o, (x1, x2, w1, w2, b) = tanh_neuron()
+    t = trace(o)
+    by_node = {s.node: s for s in t.backward}
+    assert "seed" in by_node[o].text
+    n = o.children[0]
+    local = 1 - math.tanh(n.data) ** 2
+    assert f"local 1 - tanh(n)^2 = {local:.3f} \u00d7 upstream 1.000 = {local:.3f}" in (
+        by_node[n].text
+    )
+    assert f"local w1 = {w1.data:.3f}" in by_node[x1].text
+    fwd = {s.node: s for s in t.forward}
+    assert fwd[o].text == f"o = tanh(n) = tanh({n.data:.3f}) = {o.data:.3f}"
+    assert fwd[x1].text.startswith("x1 = 2.000")
+
+
+def test_trace_of_a_node_used_twice_lists_both_uses_and_their_sum():
+    a = Value(3.0, "a")
+    c = a * a
+    c.label = "c"
+    step = trace(c).backward[-1]
+    assert step.node is a
+    assert len(step.contributions) == 2
+    assert "sum = 6.000" in step.text
+
+
+# ---- the Value MLP and the bridge to layers ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda rng: Sequential(Linear(2, 3, rng=rng), Tanh(), Linear(3, 1, rng=rng)),
+        lambda rng: Sequential(Linear(2, 2, rng=rng), Tanh(), Linear(2, 1, rng=rng), Tanh()),
+        lambda rng: Sequential(Linear(3, 4, rng=rng), Sigmoid(), Linear(4, 2, rng=rng)),
+        lambda rng: Sequential(Linear(2, 3, rng=rng), ReLU(), Linear(3, 2, rng=rng), Identity()),
+    ],
+)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_value_mlp_gives_the_same_gradients_as_the_layer_network(build, seed):
+    rng = np.random.default_rng(seed)
+    model = build(rng)
+    linears = [layer for layer in model if isinstance(layer, Linear)]
+    n_in, n_out = linears[0].in_features, linears[-1].out_features
+    x = rng.normal(size=(5, n_in))  # (batch, in)
+    y = rng.normal(size=(5, n_out))  # (batch, out)
+    mlp = value_mlp_from_layers(model)
+
+    loss_fn = MSELoss()
+    pred = model(x)
+    loss = loss_fn.forward(pred, y)
+    model.backward(loss_fn.backward())
+
+    preds = [mlp(row) for row in x.tolist()]
+    errors = [
+        p - t for ps, ts in zip(preds, y.tolist(), strict=True) for p, t in zip(ps, ts, strict=True)
+    ]
+    value_loss = sum(e**2 for e in errors) / y.size
+    value_loss.backward()
+
+    assert value_loss.data == pytest.approx(loss, rel=1e-12)
+    assert np.allclose([[p.data for p in ps] for ps in preds], pred, rtol=1e-12, atol=1e-14)
+    for (dW, db), lin in zip(mlp.grads(), linears, strict=True):
+        np.testing.assert_allclose(dW, lin.W.grad, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(db, lin.b.grad, rtol=1e-9, atol=1e-12)
+    for (W, b), lin in zip(mlp.weights(), linears, strict=True):
+        assert np.array_equal(W, lin.W.data) and np.array_equal(b, lin.b.data)
+
+
+def test_value_mlp_from_layers_refuses_what_it_cannot_copy():
+    with pytest.raises(ValueError, match="Softmax at index 1"):
+        value_mlp_from_layers(Sequential(Linear(2, 2, rng=0), Softmax()))
+    with pytest.raises(ValueError, match="Tanh at index 2"):
+        value_mlp_from_layers(Sequential(Linear(2, 2, rng=0), Tanh(), Tanh()))
+    with pytest.raises(ValueError, match="at least one Linear"):
+        value_mlp_from_layers(Sequential())
+
+
+def test_value_mlp_labels_parameters_and_zero_grad():
+    mlp = ValueMLP([2, 2, 1], rng=0)
+    assert len(mlp.parameters()) == 2 * 3 + 3
+    assert [p.label for p in mlp.layers[0][1].parameters()] == ["W0[0,1]", "W0[1,1]", "b0[1]"]
+    (out,) = mlp([0.5, -1.0])
+    assert out.label == "y[0]"
+    out.backward()
+    assert any(p.grad != 0.0 for p in mlp.parameters())
+    mlp.zero_grad()
+    assert all(p.grad == 0.0 for p in mlp.parameters())
+    with pytest.raises(ValueError, match="2 layers need 2 activations"):
+        ValueMLP([2, 2, 1], activations=["tanh"])
+    with pytest.raises(ValueError, match="3 inputs"):
+        ValueMLP([3, 1], rng=0)([1.0, 2.0])
