@@ -33,9 +33,14 @@ def _as_batch(x, layer: str, features: int | None = None) -> np.ndarray:
     if not isinstance(x, np.ndarray):
         x = np.asarray(x, dtype=np.float64)
     if x.ndim != 2:
-        fix = "; use x.reshape(1, -1) for one example" if x.ndim == 1 else ""
+        if x.ndim == 1:
+            fix = "use x.reshape(1, -1) for one example, or x.reshape(-1, 1) for N numbers"
+        elif x.ndim > 2:
+            fix = "use x.reshape(x.shape[0], -1) to flatten each example into a row"
+        else:
+            fix = "pass an array of shape (batch, features)"
         raise ValueError(
-            f"{layer} expects a 2-D batch (batch, features), got x with shape {x.shape}{fix}"
+            f"{layer} expects a 2-D batch (batch, features), got x with shape {x.shape}; {fix}"
         )
     if features is not None and x.shape[1] != features:
         raise ValueError(

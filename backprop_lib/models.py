@@ -63,7 +63,8 @@ def mlp(
         Passed to every ``Linear``; None picks "xavier" (uniform) for sigmoid/tanh/identity
         and "he" (normal, std = sqrt(2 / fan_in)) for relu/leaky_relu.
     batch_norm : bool
-        Put ``BatchNorm1d`` after each hidden Linear, before its activation.
+        Put ``BatchNorm1d`` after each hidden Linear, before its activation. Those Linears
+        then have no bias (``beta`` plays its part; a bias before batch norm cancels out).
     residual : bool
         Wrap each hidden block whose input and output widths are equal as
         ``Residual(Sequential(Linear, [BatchNorm1d], act))``, i.e. h = x + act(Linear(x)).
@@ -100,7 +101,10 @@ def mlp(
 
     layers: list[Layer] = []
     for n_in, n_out in zip(sizes[:-2], sizes[1:-1], strict=True):  # the hidden blocks
-        block: list[Layer] = [Linear(n_in, n_out, init=init, rng=gen, dtype=dtype)]
+        # batch norm subtracts the mean, so a bias before it would do nothing (its gradient
+        # is exactly 0): leave it out, as torch models do
+        linear = Linear(n_in, n_out, init=init, bias=not batch_norm, rng=gen, dtype=dtype)
+        block: list[Layer] = [linear]
         if batch_norm:
             block.append(BatchNorm1d(n_out, dtype=dtype))
         block.append(ACTIVATIONS[activation]())
