@@ -1,9 +1,9 @@
 """Decision boundaries of a classifier on 2-D data, binary or multiclass, with the training points.
 
 The model is evaluated on a grid over the data and the result shown as an image (``imshow``,
-updated in place with ``set_data``: much cheaper than a contour): each pixel takes the colour
-of its predicted class, stronger where the model is more confident, and pixels where the
-predicted class changes are darkened, which draws the boundary. Class 0 is orange and class 1
+updated in place with ``set_data``: much cheaper than filled contours): each pixel takes the
+colour of its predicted class, stronger where the model is more confident; one thin contour
+line at the class change draws the boundary itself. Class 0 is orange and class 1
 blue, as in TensorFlow Playground (Okabe-Ito colours, safe for colour-blind readers). Used by
 the forward-pass, training-loop and learning-rate notebooks.
 """
@@ -19,6 +19,7 @@ __all__ = [
     "grid_points",
     "class_probabilities",
     "surface_rgb",
+    "boundary_fields",
     "DecisionBoundary",
     "plot_decision_boundary",
 ]
@@ -99,11 +100,10 @@ def class_probabilities(model, points: np.ndarray, output: str = "auto") -> np.n
 
 
 def surface_rgb(probs: np.ndarray, resolution: int, strength: float = 0.6) -> np.ndarray:
-    """An RGB image of the predicted class, confidence and boundary.
+    """An RGB image of the predicted class and the model's confidence.
 
     Pixel colour = white blended towards the class colour by
-    ``strength * (p_max - 1/C) / (1 - 1/C)``; pixels whose class differs from a neighbour's are
-    darkened (the boundary); non-finite predictions are grey.
+    ``strength * (p_max - 1/C) / (1 - 1/C)``; non-finite predictions are grey.
 
     Parameters
     ----------
@@ -122,14 +122,24 @@ def surface_rgb(probs: np.ndarray, resolution: int, strength: float = 0.6) -> np
         sel = k == c
         rgb[sel] = blend(CLASS_COLORS[c % len(CLASS_COLORS)], strength * conf[sel])
     rgb[bad] = 0.8
-    rgb = rgb.reshape(resolution, resolution, 3)
-    k = k.reshape(resolution, resolution)
-    edge = np.zeros(k.shape, dtype=bool)
-    edge[:, 1:] |= k[:, 1:] != k[:, :-1]
-    edge[1:, :] |= k[1:, :] != k[:-1, :]
-    edge &= ~bad.reshape(resolution, resolution)
-    rgb[edge] *= 0.35
-    return rgb
+    return rgb.reshape(resolution, resolution, 3)
+
+
+def boundary_fields(probs: np.ndarray, resolution: int) -> list[np.ndarray]:
+    """Fields whose zero level is the decision boundary.
+
+    Two classes: one field, p_1 - p_0. C classes: one per class, f_k = p_k - max_(j != k) p_j,
+    positive exactly where class k wins, so its zero level is the edge of k's region.
+
+    Returns a list of (resolution, resolution) arrays (NaN where the prediction is not finite).
+    """
+    if probs.shape[1] == 2:
+        return [(probs[:, 1] - probs[:, 0]).reshape(resolution, resolution)]
+    fields = []
+    for k in range(probs.shape[1]):
+        others = np.delete(probs, k, axis=1).max(axis=1)
+        fields.append((probs[:, k] - others).reshape(resolution, resolution))
+    return fields
 
 
 class DecisionBoundary:
@@ -148,14 +158,15 @@ class DecisionBoundary:
         self.ax = ax
         self.resolution = int(resolution)
         self.output = output
+        self.lines = []  # contour sets drawing the boundary
         blank = np.ones((self.resolution, self.resolution, 3))
         with style():
             self.image = ax.imshow(
                 blank, origin="lower", interpolation="bilinear", aspect="auto", zorder=0
             )
             self.points = ax.scatter([], [], s=22, linewidths=0.7, edgecolors="white", zorder=3)
-            ax.set_xlabel("input $x_1$")
-            ax.set_ylabel("input $x_2$")
+            ax.set_xlabel("input x₁")
+            ax.set_ylabel("input x₂")
             ax.grid(False)
         self.set_data(X, y)
 
@@ -164,6 +175,8 @@ class DecisionBoundary:
         X, y = _check_2d(X, y)
         self.X, self.y = X, y
         self.grid, extent = grid_points(X, self.resolution)
+        self.xs = self.grid[: self.resolution, 0]  # (r,) grid x values
+        self.ys = self.grid[:: self.resolution, 1]  # (r,) grid y values
         self.image.set_extent(extent)
         self.ax.set_xlim(extent[0], extent[1])
         self.ax.set_ylim(extent[2], extent[3])
@@ -174,6 +187,16 @@ class DecisionBoundary:
         """Redraw the surface for ``model``; returns its class probabilities (grid**2, C)."""
         probs = class_probabilities(model, self.grid, self.output)
         self.image.set_data(surface_rgb(probs, self.resolution))
+        for line in self.lines:  # the boundary: a fresh contour line (cheap, a few ms)
+            line.remove()
+        self.lines = []
+        with style():
+            for field in boundary_fields(probs, self.resolution):
+                if np.nanmin(field) < 0 < np.nanmax(field):
+                    self.lines.append(self.ax.contour(
+                        self.xs, self.ys, field, levels=[0.0], colors="0.15", linewidths=1.3,
+                        zorder=2,
+                    ))  # fmt: skip
         return probs
 
 

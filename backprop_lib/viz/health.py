@@ -24,8 +24,8 @@ __all__ = ["GradientHealth", "plot_gradient_health", "HEALTH_TITLES"]
 
 HEALTH_TITLES = ("gradient norm", "update / weight ratio", "saturated units")
 _YLABELS = (
-    "$\\|\\partial L/\\partial W\\|_2$",
-    "$\\|\\Delta W\\| \\,/\\, \\|W\\|$",
+    "‖∂L/∂W‖",
+    "‖ΔW‖ / ‖W‖",
     "saturated (%)",
 )
 _FIELDS = ("grad_norms", "update_ratios", "saturation")

@@ -161,8 +161,8 @@ class TrajectoryPlot:
                                                zorder=6)  # fmt: skip
             ax.set_xlim(*fn.xlim)
             ax.set_ylim(*fn.ylim)
-            ax.set_xlabel("parameter $w_1$")
-            ax.set_ylabel("parameter $w_2$")
+            ax.set_xlabel("parameter w₁")
+            ax.set_ylabel("parameter w₂")
             ax.set_title(fn.name)
             ax.grid(False)
             if len(labels) > 1:

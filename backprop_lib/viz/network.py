@@ -19,7 +19,12 @@ from .style import NEGATIVE, POSITIVE, PlotFigure, new_figure, style
 
 __all__ = ["linear_layers", "NetworkDiagram", "plot_network"]
 
+_SUB = "₀₁₂₃₄₅₆₇₈₉"  # subscript digits: plain text renders faster than mathtext
 _ACT_NAMES = ("Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Identity", "Softmax")
+
+
+def _sub(n: int) -> str:
+    return "".join(_SUB[int(d)] for d in str(n))
 
 
 def linear_layers(model) -> list[Linear]:
@@ -82,7 +87,8 @@ class NetworkDiagram:
                     segments.append([a, b])
                     # stagger labels along the line (by target unit) so crossing lines'
                     # labels do not sit on top of each other
-                    t = 0.2 + 0.55 * j / max(self.sizes[c + 1] - 1, 1)
+                    n_to = self.sizes[c + 1]
+                    t = 0.5 if n_to == 1 else 0.36 + 0.28 * j / (n_to - 1)
                     mids.append(a + t * (b - a))
         units = np.concatenate(self.pos)
         bias_units = np.concatenate(self.pos[1:])
@@ -92,7 +98,7 @@ class NetworkDiagram:
             ax.scatter(units[:, 0], units[:, 1], s=520, color="white", edgecolors="0.25",
                        linewidths=1.4, zorder=3)  # fmt: skip
             self.biases = ax.scatter(
-                bias_units[:, 0] - 0.09, bias_units[:, 1] - 0.2, marker="s", s=40,
+                bias_units[:, 0] - 0.1, bias_units[:, 1] - 0.3, marker="s", s=40,
                 edgecolors="0.25", linewidths=0.6, zorder=4,
             )  # fmt: skip
             self.labels = [
@@ -100,11 +106,16 @@ class NetworkDiagram:
                         bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
                 for m in mids
             ] if self.show_values else []  # fmt: skip
-            names = input_names or [f"$x_{i + 1}$" for i in range(self.sizes[0])]
+            self.bias_labels = [
+                ax.text(x - 0.04, y - 0.3, "", fontsize=8, ha="left", va="center", color="0.3",
+                        zorder=5)
+                for x, y in bias_units
+            ] if self.show_values else []  # fmt: skip
+            names = input_names or [f"x{_sub(i + 1)}" for i in range(self.sizes[0])]
             for (x, y), name in zip(self.pos[0], names, strict=False):
                 ax.text(x, y, name, ha="center", va="center", fontsize=10, zorder=5)
-            outs = ["$\\hat y$"] if self.sizes[-1] == 1 else [
-                f"$\\hat y_{k + 1}$" for k in range(self.sizes[-1])
+            outs = ["ŷ"] if self.sizes[-1] == 1 else [
+                f"ŷ{_sub(k + 1)}" for k in range(self.sizes[-1])
             ]  # fmt: skip
             for (x, y), name in zip(self.pos[-1], outs, strict=True):
                 ax.text(x, y, name, ha="center", va="center", fontsize=10, zorder=5)
@@ -138,6 +149,8 @@ class NetworkDiagram:
         self.biases.set_facecolors(_sign_colors(b, alpha_min=1.0))
         for text, value in zip(self.labels, w if self.labels else [], strict=True):
             text.set_text(f"{value:+.2f}")
+        for text, value in zip(self.bias_labels, b if self.bias_labels else [], strict=True):
+            text.set_text(f"b {value:+.2f}")
         acts = _activation_names(model)
         for k, text in enumerate(self.act_labels):
             text.set_text(acts[k] if k < len(acts) else "")

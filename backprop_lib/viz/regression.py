@@ -52,8 +52,8 @@ class RegressionFit:
             if target is not None:
                 ax.plot(self.xs[:, 0], target(self.xs[:, 0]), ":", color="0.35", label="truth")
             (self.line,) = ax.plot([], [], color=SERIES[0], lw=2.2, label="model")
-            ax.set_xlabel("input $x$")
-            ax.set_ylabel("output $y$")
+            ax.set_xlabel("input x")
+            ax.set_ylabel("output y")
             ax.legend(loc="best")
         span = float(y.max() - y.min()) or 1.0
         ax.set_xlim(self.xs[0, 0], self.xs[-1, 0])

@@ -1,0 +1,119 @@
+"""WeightExplorer: set every weight and bias of a tiny network by hand and watch its output move.
+
+A 2-H-1 network (H = 2 or 3 hidden units), one slider per weight and bias plus an activation
+dropdown; the figure shows the network diagram (line width ~ |w|, colour = sign) and the
+network's output over the plane, with the data points. No training: the learner is the
+optimizer. Used by the forward-pass notebook ("can you solve XOR by hand?").
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import numpy as np
+
+from ..data import make_xor
+from ..losses import BCEWithLogitsLoss
+from ..models import ACTIVATIONS, mlp
+from ..viz.boundary import DecisionBoundary
+from ..viz.network import NetworkDiagram
+from .base import Dashboard
+
+__all__ = ["WeightExplorer"]
+
+
+class WeightExplorer(Dashboard):
+    """Sliders for each weight and bias of a 2-H-1 network, its diagram and output surface.
+
+    Parameters
+    ----------
+    hidden : int
+        Hidden units (2 or 3 keep the sliders manageable; up to 4 allowed).
+    activation : str
+        Starting activation: "sigmoid", "tanh", "relu", "leaky_relu" or "identity".
+    X, y : (n, 2) inputs and (n,) 0/1 labels; default: ``make_xor(120, noise=0.25, rng=0)``
+    rng : seed for the starting weights
+    limit : sliders range over [-limit, limit]
+    threaded : see ``Dashboard``
+
+    Controls (``self.controls`` / ``config`` keys): ``"W1[i,j]"`` (input i -> hidden j),
+    ``"b1[j]"``, ``"W2[j,1]"`` (hidden j -> output), ``"b2[1]"`` (1-based), ``"activation"``.
+    Attributes: ``model`` (the Sequential shown), ``accuracy``, ``loss`` on (X, y).
+    """
+
+    def __init__(
+        self,
+        hidden: int = 2,
+        activation: str = "tanh",
+        X=None,
+        y=None,
+        rng=0,
+        limit: float = 4.0,
+        threaded=None,
+    ):
+        if not isinstance(hidden, int) or not 1 <= hidden <= 4:
+            raise ValueError(f"hidden must be an int from 1 to 4 (one slider each), got {hidden}")
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+        super().__init__(width_px=900, height_px=360, threaded=threaded)
+        if X is None:
+            X, y = make_xor(120, noise=0.25, rng=0)
+        self.X = np.asarray(X, dtype=float)
+        self.y = np.asarray(y).reshape(-1).astype(int)
+        self.sizes = [2, hidden, 1]
+        self.model = mlp(self.sizes, activation=activation, rng=rng)
+        self._loss = BCEWithLogitsLoss()
+        slider = dict(min=-limit, max=limit, step=0.05, continuous_update=True,
+                      readout_format="+.2f", style={"description_width": "52px"},
+                      layout=widgets.Layout(width="250px"))  # fmt: skip
+        columns = []
+        for layer, lin in enumerate((self.model[0], self.model[2]), start=1):
+            boxes = []
+            for j in range(lin.out_features):
+                for i in range(lin.in_features):
+                    name = f"W{layer}[{i + 1},{j + 1}]"
+                    w = float(np.clip(lin.W.data[i, j], -limit, limit))
+                    control = widgets.FloatSlider(value=w, description=name, **slider)
+                    main = layer == 1 and i == 0 and j == 0
+                    boxes.append(self.add_control(name, control, main=main))
+                name = f"b{layer}[{j + 1}]"
+                boxes.append(self.add_control(
+                    name, widgets.FloatSlider(value=0.0, description=name, **slider)
+                ))  # fmt: skip
+            title = "input -> hidden" if layer == 1 else "hidden -> output"
+            columns.append(widgets.VBox([widgets.HTML(f"<b>{title}</b>"), *boxes]))
+        self.activation = self.add_control(
+            "activation",
+            widgets.Dropdown(options=sorted(ACTIVATIONS), value=activation,
+                             description="activation"),
+        )  # fmt: skip
+        columns[1].children = (*columns[1].children, self.activation)
+        self.layout(widgets.HBox(columns, layout=widgets.Layout(gap="24px")))
+        ax_net, ax_out = self.figure.subplots(1, 2, width_ratios=[1.1, 1])
+        self.diagram = NetworkDiagram(ax_net, self.model, show_values=True)
+        self.boundary = DecisionBoundary(ax_out, self.X, self.y, resolution=100)
+        ax_out.set_title("network output: P(class 1) = sigmoid(ŷ)")
+        self.accuracy = float("nan")
+        self.loss = float("nan")
+        self.refresh()
+
+    def compute(self, stale) -> bool:
+        act = self.activation.value
+        if type(self.model[1]).__name__.lower().replace("_", "") != act.replace("_", ""):
+            self.model = mlp(self.sizes, activation=act, rng=0)
+        for layer, lin in enumerate((self.model[0], self.model[2]), start=1):
+            for j in range(lin.out_features):
+                for i in range(lin.in_features):
+                    lin.W.data[i, j] = self.controls[f"W{layer}[{i + 1},{j + 1}]"].value
+                lin.b.data[j] = self.controls[f"b{layer}[{j + 1}]"].value
+        logits = self.model(self.X)[:, 0]  # (n,)
+        self.accuracy = float(np.mean((logits > 0) == (self.y == 1)))
+        self.loss = self._loss.forward(logits[:, None], self.y[:, None].astype(float))
+        return True
+
+    def draw(self) -> None:
+        self.diagram.update(self.model)
+        self.boundary.update(self.model)
+        self.set_status(
+            f"accuracy {100 * self.accuracy:.0f}% · loss (binary cross-entropy) "
+            f"{self.loss:.3f} nats · activation {self.activation.value}"
+        )
