@@ -1,0 +1,597 @@
+"""The training loop: ``fit`` (whole runs), ``Trainer`` (epoch by epoch) and ``History``.
+
+One training step is the whole of backpropagation in four lines::
+
+    out = model.forward(xb)                   # forward pass, layers cache what backward needs
+    batch_loss = loss.forward(out, yb)        # one number
+    optimizer.zero_grad(); model.backward(loss.backward())   # dL/dW for every W
+    optimizer.step()                          # W <- W - lr * (some function of dL/dW)
+
+``Trainer`` wraps it with shuffled minibatches, metrics, weight penalties, gradient clipping,
+a learning-rate schedule, early stopping and divergence detection, and records everything in a
+``History``; ``fit`` runs a ``Trainer`` for a number of epochs. ``predict``,
+``predict_classes`` and ``accuracy`` evaluate a trained model. Used by every training notebook;
+the dashboards drive ``Trainer.run_epoch`` to animate training one epoch at a time.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .activations import LeakyReLU, ReLU, Sigmoid, Tanh
+from .init import _rng
+from .layers import Layer
+from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Loss, l1_penalty, l2_penalty
+from .optimizers import Optimizer
+from .optimizers import clip_grad_norm as _clip
+
+__all__ = ["EarlyStopping", "History", "Trainer", "accuracy", "fit", "predict", "predict_classes"]
+
+#: A run has exploded when its loss exceeds this many times the first epoch's loss.
+EXPLODE_FACTOR = 1e6
+
+
+@dataclass
+class History:
+    """Everything recorded during training, one entry per epoch (epochs are numbered from 1).
+
+    Attributes
+    ----------
+    loss : list of float
+        Mean training objective over the epoch's batches (data loss + penalty, if any).
+    val_loss, accuracy, val_accuracy : list of float
+        Validation loss, training and validation accuracy; empty when they do not apply
+        (no validation data; a regression loss). Training accuracy is counted on the batches
+        as they were seen during the epoch.
+    lr : list of float
+        The learning rate used in each epoch.
+    grad_norms : dict name -> list of float
+        For each weight ("0.W", "2.W", ...): ||dL/dW||_2 at the epoch's last step (before
+        clipping).
+    update_ratios : dict name -> list of float
+        ||W_after - W_before|| / ||W_before|| of the epoch's last step (healthy: around 1e-3).
+    saturation : dict name -> list of float
+        For each activation layer ("1.Tanh", ...), on the epoch's last batch: the fraction of
+        saturated values (|tanh| > 0.97; sigmoid outside [0.03, 0.97]) or, for ReLU and
+        LeakyReLU, the fraction of units that are off for every example (dead for this batch).
+    diverged : bool
+        The loss became NaN or inf, exceeded ``EXPLODE_FACTOR`` times the first epoch's loss,
+        or the parameters overflowed. Training stops there; nothing raises.
+    diverged_epoch : int or None
+        The epoch at which that happened.
+    stopped_epoch : int
+        The number of epochs completed.
+    stop_reason : str
+        "completed", "early_stopping", "loss_threshold", "diverged" or "callback".
+    best_epoch : int or None
+        The epoch with the lowest monitored loss (val_loss if given, else loss).
+    """
+
+    loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+    grad_norms: dict[str, list[float]] = field(default_factory=dict)
+    update_ratios: dict[str, list[float]] = field(default_factory=dict)
+    saturation: dict[str, list[float]] = field(default_factory=dict)
+    diverged: bool = False
+    diverged_epoch: int | None = None
+    stopped_epoch: int = 0
+    stop_reason: str = "completed"
+    best_epoch: int | None = None
+
+
+@dataclass
+class EarlyStopping:
+    """Stop when the monitored loss has not improved for ``patience`` epochs.
+
+    An epoch improves when its loss < best - min_delta. The monitored loss is ``val_loss``
+    when validation data is given, else the training loss. With ``restore_best``, the
+    parameters (and batch-norm statistics) of the best epoch are put back when it stops.
+    """
+
+    patience: int = 10
+    min_delta: float = 0.0
+    restore_best: bool = True
+
+    def __post_init__(self):
+        if isinstance(self.patience, bool) or not isinstance(self.patience, int):
+            raise TypeError(f"EarlyStopping patience must be an int, got {self.patience!r}")
+        if self.patience < 1:
+            raise ValueError(f"EarlyStopping patience must be >= 1 epoch, got {self.patience}")
+        if not (math.isfinite(self.min_delta) and self.min_delta >= 0):
+            raise ValueError(f"EarlyStopping min_delta must be >= 0, got {self.min_delta}")
+
+
+def _int_at_least(value, what: str, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{what} must be an int, got {value!r} ({type(value).__name__})")
+    if value < low:
+        raise ValueError(f"{what} must be an int >= {low}, got {value}")
+    return int(value)
+
+
+def _number_at_least(value, what: str, low: float, fix: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{what} must be a number, got {value!r} ({type(value).__name__})")
+    if not (math.isfinite(value) and value >= low):
+        raise ValueError(f"{what} must be a finite number >= {low}, got {value}; {fix}")
+    return float(value)
+
+
+def _features(X, what: str, dtype) -> np.ndarray:
+    """X as a finite 2-D array of the model's dtype (a copy the caller cannot change)."""
+    X = np.asarray(X)
+    if X.dtype.kind not in "fiub":
+        raise TypeError(f"{what} must be numeric, got dtype {X.dtype}")
+    if X.ndim != 2 or len(X) == 0:
+        fix = "; use X.reshape(-1, 1) for a single feature" if X.ndim == 1 else ""
+        raise ValueError(f"{what} must be a 2-D array (examples, features), got {X.shape}{fix}")
+    if not np.isfinite(X).all():
+        raise ValueError(f"{what} contains NaN or inf; remove or impute those rows first")
+    return np.array(X, dtype=dtype)
+
+
+def _saturation_probes(model: Layer) -> list[tuple[str, Layer]]:
+    """The activation layers whose saturation is recorded, named like "1.Tanh"."""
+    kinds = (Tanh, Sigmoid, ReLU, LeakyReLU)
+    return [
+        (f"{name}.{type(m).__name__}" if name else type(m).__name__, m)
+        for name, m in model.named_modules()
+        if isinstance(m, kinds)
+    ]
+
+
+def _saturated_fraction(layer: Layer) -> float:
+    """The saturated share of the layer's last output (see ``History.saturation``)."""
+    cache = layer._cache  # the activation layers cache their output (LeakyReLU: its input)
+    if cache is None:
+        return math.nan
+    if isinstance(layer, Tanh):
+        return np.count_nonzero(np.abs(cache) > 0.97) / cache.size
+    if isinstance(layer, Sigmoid):
+        return np.count_nonzero(np.abs(cache - 0.5) > 0.47) / cache.size
+    alive = (cache > 0).any(axis=0)  # ReLU family: a unit is dead if off for every example
+    return 1.0 - np.count_nonzero(alive) / alive.size
+
+
+class Trainer:
+    """Train ``model`` one epoch at a time; ``fit`` is a loop over ``run_epoch``.
+
+    Everything is checked in the constructor, before any parameter changes: a bad argument
+    raises a ValueError or TypeError saying what to fix.
+
+    Parameters
+    ----------
+    model : Layer
+        E.g. ``mlp([2, 16, 16, 1])``.
+    loss : Loss
+        ``MSELoss``, ``BCELoss``, ``BCEWithLogitsLoss`` or ``CrossEntropyLoss``.
+    optimizer : Optimizer
+        Built on ``model.parameters()``.
+    X : (n, features) array
+    y : targets: (n,) int labels for ``CrossEntropyLoss``; (n,) or (n, 1) 0/1 labels for the
+        binary losses; (n, outputs) for ``MSELoss``.
+    batch_size : int or None
+        Rows per step; None (or >= n) means full-batch gradient descent, one step per epoch.
+        With minibatches, the rows are reshuffled every epoch.
+    rng : numpy Generator, int seed or None
+        Draws the shuffling order; the same seed gives a bit-identical History.
+    validation_data : (X_val, y_val) or None
+        Evaluated (in eval mode) after every epoch.
+    penalty, penalty_strength : "l1", "l2" or None, and lambda >= 0
+        Adds lambda * sum|W| or lambda / 2 * sum W^2 over the weights (names ending in "W").
+    early_stopping : EarlyStopping, int (the patience) or None
+    loss_threshold : float or None
+        Stop once the epoch's training loss is <= this.
+    scheduler : a schedule (``StepLR``, ...) or None; stepped after every epoch.
+    clip_grad_norm : float or None
+        Rescale the gradient to at most this L2 norm before each step.
+    callback : callable(epoch, history) or None
+        Called after every epoch; returning True stops training.
+
+    Attributes: ``history`` (the History), ``epoch`` (epochs completed), ``stopped``.
+    """
+
+    def __init__(
+        self,
+        model: Layer,
+        loss: Loss,
+        optimizer: Optimizer,
+        X,
+        y,
+        batch_size: int | None = None,
+        rng=None,
+        validation_data=None,
+        penalty: str | None = None,
+        penalty_strength: float = 0.0,
+        early_stopping: EarlyStopping | int | None = None,
+        loss_threshold: float | None = None,
+        scheduler=None,
+        clip_grad_norm: float | None = None,
+        callback: Callable | None = None,
+    ):
+        if not isinstance(model, Layer):
+            raise TypeError(f"model must be a Layer (e.g. mlp([2, 16, 1])), got {type(model)}")
+        if not isinstance(loss, Loss):
+            raise TypeError(f"loss must be a Loss object such as MSELoss(), got {loss!r}")
+        if not all(hasattr(optimizer, a) for a in ("step", "zero_grad", "lr")):
+            raise TypeError(
+                f"optimizer must have step(), zero_grad() and lr, got {type(optimizer).__name__}; "
+                "e.g. SGD(model.parameters(), lr=0.1)"
+            )
+        params = model.parameters()
+        if isinstance(optimizer, Optimizer):
+            held = {id(p) for p in optimizer.params}
+            if not any(id(p) in held for p in params):
+                raise ValueError(
+                    "the optimizer holds none of this model's parameters (was the model rebuilt "
+                    "after the optimizer?); create it with e.g. SGD(model.parameters(), lr=0.1)"
+                )
+        dtype = params[0].data.dtype if params else np.float64
+        self.X = _features(X, "X", dtype)
+        self.y = self._targets(y, len(self.X), "y", loss, dtype)
+        self.validation = None
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise ValueError("validation_data must be a pair (X_val, y_val)")
+            X_val = _features(validation_data[0], "validation X", dtype)
+            y_val = self._targets(validation_data[1], len(X_val), "validation y", loss, dtype)
+            self.validation = (X_val, y_val)
+        self.batch_size = len(self.X)
+        if batch_size is not None:
+            self.batch_size = min(_int_at_least(batch_size, "batch_size", 1), len(self.X))
+        self.rng = _rng(rng)
+        if penalty not in (None, "l1", "l2"):
+            raise ValueError(f"penalty must be None, 'l1' or 'l2', got {penalty!r}")
+        self.penalty_strength = _number_at_least(
+            penalty_strength, "penalty_strength", 0.0, "e.g. 1e-3"
+        )
+        if self.penalty_strength > 0 and penalty is None:
+            raise ValueError("penalty_strength > 0 needs penalty='l1' or penalty='l2'")
+        self.penalty = {"l1": l1_penalty, "l2": l2_penalty}.get(penalty)
+        if isinstance(early_stopping, (int, np.integer)) and not isinstance(early_stopping, bool):
+            early_stopping = EarlyStopping(patience=int(early_stopping))
+        if early_stopping is not None and not isinstance(early_stopping, EarlyStopping):
+            raise TypeError("early_stopping must be an EarlyStopping, an int patience or None")
+        self.early_stopping = early_stopping
+        self.loss_threshold = None
+        if loss_threshold is not None:
+            self.loss_threshold = _number_at_least(loss_threshold, "loss_threshold", 0.0, "")
+        if scheduler is not None and not callable(getattr(scheduler, "step", None)):
+            raise TypeError("scheduler must have a step() method, e.g. StepLR(optimizer, 10)")
+        self.clip = None
+        if clip_grad_norm is not None:
+            self.clip = _number_at_least(clip_grad_norm, "clip_grad_norm", 1e-300, "e.g. 1.0")
+        if callback is not None and not callable(callback):
+            raise TypeError("callback must be a function callback(epoch, history) or None")
+        self._check_output_shape(model, loss)  # a dry run in eval mode: no state changes
+
+        self.model, self.loss, self.optimizer = model, loss, optimizer
+        self.scheduler, self.callback = scheduler, callback
+        self.history = History()
+        self.epoch = 0
+        self.stopped = False
+        self._weights = [(name, p) for name, p in model.named_parameters() if name.endswith("W")]
+        self._probes = _saturation_probes(model)
+        for name, _ in self._weights:
+            self.history.grad_norms[name] = []
+            self.history.update_ratios[name] = []
+        for name, _ in self._probes:
+            self.history.saturation[name] = []
+        self._classify = isinstance(loss, (CrossEntropyLoss, BCEWithLogitsLoss, BCELoss))
+        self._threshold = 0.0 if isinstance(loss, BCEWithLogitsLoss) else 0.5
+        self._limit = math.inf  # the explosion limit, set after the first epoch
+        self._best_loss, self._wait, self._best_state = math.inf, 0, None
+        # health statistics read the optimizer's flat vectors when it holds every weight
+        self._flat_index = None
+        if isinstance(optimizer, Optimizer):
+            index = {id(p): i for i, p in enumerate(optimizer.params)}
+            if all(id(p) in index for _, p in self._weights):
+                self._flat_index = [index[id(p)] for _, p in self._weights]
+
+    @staticmethod
+    def _targets(y, n: int, what: str, loss: Loss, dtype) -> np.ndarray:
+        y = np.asarray(y)
+        if y.ndim == 0 or len(y) != n:
+            raise ValueError(
+                f"{what} has {len(y) if y.ndim else 0} entries but X has {n} rows; "
+                "give one target per row"
+            )
+        if y.dtype.kind not in "fiub":
+            raise TypeError(f"{what} must be numeric, got dtype {y.dtype}")
+        if not np.isfinite(y).all():
+            raise ValueError(f"{what} contains NaN or inf; clean the targets first")
+        if isinstance(loss, CrossEntropyLoss):
+            if y.dtype.kind not in "iu" or y.ndim != 1:
+                raise ValueError(
+                    f"CrossEntropyLoss needs {what} as int class labels of shape ({n},), got "
+                    f"{y.dtype} {y.shape}; use y.astype(int) (or argmax of one-hot rows)"
+                )
+            return y.astype(np.int64)
+        if isinstance(loss, (BCELoss, BCEWithLogitsLoss)):
+            if y.min() < 0 or y.max() > 1:
+                raise ValueError(
+                    f"{type(loss).__name__} needs {what} in [0, 1], got values in "
+                    f"[{y.min()}, {y.max()}]; use 0/1 labels"
+                )
+            if y.ndim == 1:
+                y = y.reshape(-1, 1)  # binary labels (n,) -> (n, 1), like the model's output
+        return np.array(y, dtype=dtype)
+
+    def _check_output_shape(self, model: Layer, loss: Loss) -> None:
+        was_training = model.training
+        model.eval()  # eval mode: dropout draws nothing, batch norm updates nothing
+        try:
+            out = np.asarray(model.forward(self.X[:2]))
+        finally:
+            model.train(was_training)
+        targets = [(self.y, "y")]
+        if self.validation is not None:
+            targets.append((self.validation[1], "validation y"))
+        for y, what in targets:
+            if isinstance(loss, CrossEntropyLoss):
+                if out.ndim != 2 or y.max() >= out.shape[1]:
+                    raise ValueError(
+                        f"{what} has labels up to {y.max()} but the model outputs "
+                        f"{out.shape[-1]} scores per row; make the last layer output "
+                        f"{int(y.max()) + 1} classes"
+                    )
+            elif out.shape[1:] != y.shape[1:]:
+                raise ValueError(
+                    f"the model outputs rows of shape {out.shape[1:]} but {what} has rows of "
+                    f"shape {y.shape[1:]}; make the last layer output {y.shape[1:] or 1} values "
+                    "or reshape y (e.g. y.reshape(-1, 1))"
+                )
+
+    # ---- one epoch ----
+
+    def run_epoch(self) -> History:
+        """Train for one epoch (a pass over every row), append to ``history`` and return it.
+
+        Does nothing once training has stopped (see ``stopped``).
+        """
+        if self.stopped:
+            return self.history
+        h, model, loss, opt = self.history, self.model, self.loss, self.optimizer
+        n, bs = len(self.X), self.batch_size
+        X, y = self.X, self.y
+        if bs < n:  # minibatches: a new order every epoch
+            order = self.rng.permutation(n)
+            X, y = X[order], y[order]
+        total, correct, seen, diverged, grad_sq = 0.0, 0, 0, False, None
+        h.lr.append(float(opt.lr))
+        model.train()
+        with np.errstate(all="ignore"):  # overflow is detected and reported, not warned about
+            for start in range(0, n, bs):
+                xb, yb = X[start : start + bs], y[start : start + bs]
+                out = model.forward(xb)  # (batch, outputs)
+                batch_loss = loss.forward(out, yb)
+                opt.zero_grad()
+                model.backward(loss.backward())
+                if self.penalty is not None:
+                    batch_loss += self._add_penalty()
+                total += batch_loss * len(xb)
+                seen += len(xb)
+                if self._classify:
+                    correct += self._count_correct(out, yb)
+                if not batch_loss < self._limit:  # NaN, inf or exploded
+                    diverged = True
+                    break
+                last = start + bs >= n
+                if last:
+                    grad_sq = self._grad_squares()
+                if self.clip is not None:
+                    _clip(opt if isinstance(opt, Optimizer) else opt.params, self.clip)
+                opt.step()
+            epoch_loss = total / seen
+            overflowed = not self._record_health(None if diverged else grad_sq)
+            diverged = diverged or overflowed
+            for name, layer in self._probes:
+                h.saturation[name].append(float(_saturated_fraction(layer)))
+            self.epoch += 1
+            h.loss.append(epoch_loss)
+            if self._classify:
+                h.accuracy.append(correct / seen)
+            if self.validation is not None:
+                self._validate(skip=diverged)
+        if self.epoch == 1 and math.isfinite(epoch_loss) and epoch_loss > 0:
+            self._limit = EXPLODE_FACTOR * epoch_loss
+        h.stopped_epoch = self.epoch
+        self._after_epoch(diverged or not epoch_loss < self._limit)
+        return h
+
+    def _add_penalty(self) -> float:
+        """Add the weight penalty's gradient into each W.grad and return the penalty."""
+        weights = [p for _, p in self._weights]
+        value, grads = self.penalty(weights, self.penalty_strength)
+        for p, g in zip(weights, grads, strict=True):
+            p.grad += g
+        return value
+
+    def _count_correct(self, out: np.ndarray, yb: np.ndarray) -> int:
+        if out.shape[1] == 1:  # binary: a logit > 0 or a probability > 0.5 means class 1
+            return int(np.count_nonzero((out > self._threshold) == (yb > 0.5)))
+        return int(np.count_nonzero(out.argmax(axis=1) == yb))
+
+    def _grad_squares(self):
+        """sum(dL/dW^2) per weight and the weights before the step (for the update ratio)."""
+        opt = self.optimizer
+        if self._flat_index is not None:  # one reduceat over the flat gradient
+            before = opt.data.copy()
+            return np.add.reduceat(opt.grad * opt.grad, opt.offsets), before
+        before = [p.data.copy() for _, p in self._weights]
+        return [float(np.vdot(p.grad, p.grad)) for _, p in self._weights], before
+
+    def _record_health(self, grad_sq) -> bool:
+        """Append gradient norms and update ratios; False if the parameters overflowed."""
+        h = self.history
+        if grad_sq is None:  # the epoch stopped before its last step
+            for name, _ in self._weights:
+                h.grad_norms[name].append(math.nan)
+                h.update_ratios[name].append(math.nan)
+            return False
+        g2, before = grad_sq
+        opt = self.optimizer
+        if self._flat_index is not None:
+            delta = opt.data - before  # (P,) this step's update of every parameter
+            sums = np.add.reduceat(np.stack([delta * delta, before * before]), opt.offsets, axis=1)
+            g2, d2, w2 = g2.tolist(), sums[0].tolist(), sums[1].tolist()
+            rows = self._flat_index
+        else:
+            deltas = [p.data - b for (_, p), b in zip(self._weights, before, strict=True)]
+            d2 = [float(np.vdot(d, d)) for d in deltas]
+            w2 = [float(np.vdot(b, b)) for b in before]
+            rows = range(len(self._weights))
+        finite = True
+        for (name, _), i in zip(self._weights, rows, strict=True):
+            h.grad_norms[name].append(math.sqrt(g2[i]))
+            ratio = math.sqrt(d2[i] / w2[i]) if w2[i] > 0 else math.inf
+            h.update_ratios[name].append(ratio)
+            finite = finite and math.isfinite(d2[i]) and math.isfinite(g2[i])
+        return finite
+
+    def _validate(self, skip: bool) -> None:
+        h = self.history
+        if skip:  # the model has diverged: its outputs mean nothing
+            h.val_loss.append(math.nan)
+            if self._classify:
+                h.val_accuracy.append(math.nan)
+            return
+        X_val, y_val = self.validation
+        self.model.eval()
+        out = self.model.forward(X_val)
+        h.val_loss.append(self.loss.forward(out, y_val))
+        if self._classify:
+            h.val_accuracy.append(self._count_correct(out, y_val) / len(X_val))
+        self.model.train()
+
+    def _after_epoch(self, diverged: bool) -> None:
+        """Divergence, early stopping, the loss threshold, the schedule and the callback."""
+        h = self.history
+        reason = None
+        monitored = h.val_loss[-1] if self.validation is not None else h.loss[-1]
+        es = self.early_stopping
+        if diverged:
+            h.diverged, h.diverged_epoch, reason = True, self.epoch, "diverged"
+        elif monitored < self._best_loss - (es.min_delta if es else 0.0):
+            self._best_loss, self._wait, h.best_epoch = monitored, 0, self.epoch
+            if es is not None and es.restore_best:
+                self._best_state = [a.copy() for a in self._state_arrays()]
+        else:
+            self._wait += 1
+            if es is not None and self._wait >= es.patience:
+                reason = "early_stopping"
+                if es.restore_best and self._best_state is not None:
+                    for a, saved in zip(self._state_arrays(), self._best_state, strict=True):
+                        a[...] = saved
+        if reason is None and self.loss_threshold is not None:
+            if h.loss[-1] <= self.loss_threshold:
+                reason = "loss_threshold"
+        if reason != "diverged" and self.scheduler is not None:
+            self.scheduler.step()
+        if self.callback is not None and self.callback(self.epoch, h) is True:
+            reason = reason or "callback"
+        if reason is not None:
+            h.stop_reason, self.stopped = reason, True
+
+    def _state_arrays(self) -> list[np.ndarray]:
+        """The arrays early stopping saves and restores: parameters and buffers, in place."""
+        return [p.data for p in self.model.parameters()] + [
+            b for _, b in self.model.named_buffers()
+        ]
+
+    def run(self, epochs: int) -> History:
+        """Run up to ``epochs`` more epochs (fewer if training stops) and return the History."""
+        epochs = _int_at_least(epochs, "epochs", 0)
+        for _ in range(epochs):
+            if self.stopped:
+                break
+            self.run_epoch()
+        return self.history
+
+
+def fit(
+    model: Layer,
+    loss: Loss,
+    optimizer: Optimizer,
+    X,
+    y,
+    epochs: int,
+    batch_size: int | None = None,
+    rng=None,
+    validation_data=None,
+    penalty: str | None = None,
+    penalty_strength: float = 0.0,
+    early_stopping: EarlyStopping | int | None = None,
+    loss_threshold: float | None = None,
+    scheduler=None,
+    clip_grad_norm: float | None = None,
+    callback: Callable | None = None,
+) -> History:
+    """Train ``model`` for ``epochs`` epochs (or until a stop rule fires); return the History.
+
+    Each step: forward, loss, zero_grad, backward, [penalty], [clip], optimizer.step().
+    The arguments are those of ``Trainer`` plus ``epochs`` (an int >= 0); all of them are
+    checked before any parameter changes. A diverging run stops and is reported in the
+    History (``diverged``, ``diverged_epoch``); it never raises.
+
+    Example: ``fit(mlp([2, 16, 16, 1]), BCEWithLogitsLoss(), Adam(params, lr=0.01), X, y, 300)``.
+    """
+    epochs = _int_at_least(epochs, "epochs", 0)
+    trainer = Trainer(
+        model, loss, optimizer, X, y, batch_size=batch_size, rng=rng,
+        validation_data=validation_data, penalty=penalty, penalty_strength=penalty_strength,
+        early_stopping=early_stopping, loss_threshold=loss_threshold, scheduler=scheduler,
+        clip_grad_norm=clip_grad_norm, callback=callback,
+    )  # fmt: skip
+    return trainer.run(epochs)
+
+
+# ---- evaluating a trained model ----
+
+
+def predict(model: Layer, X) -> np.ndarray:
+    """The model's output for X (n, features) in eval mode: (n, outputs).
+
+    Dropout and batch norm behave as at test time; the model's mode is restored afterwards.
+    """
+    was_training = model.training
+    model.eval()
+    try:
+        return model.forward(np.asarray(X))
+    finally:
+        model.train(was_training)
+
+
+def _ends_with_sigmoid(model: Layer) -> bool:
+    modules = model.modules()
+    leaves = [m for m in modules if not m.named_children()]
+    return bool(leaves) and isinstance(leaves[-1], Sigmoid)
+
+
+def predict_classes(model: Layer, X) -> np.ndarray:
+    """Predicted class per row, (n,) int64.
+
+    Several outputs: the argmax (logits or probabilities alike). One output: 1 where it is
+    > 0.5 if the model ends with a Sigmoid (a probability), else > 0 (a logit), otherwise 0.
+    """
+    out = predict(model, X)
+    if out.ndim == 2 and out.shape[1] > 1:
+        return out.argmax(axis=1).astype(np.int64)
+    threshold = 0.5 if _ends_with_sigmoid(model) else 0.0
+    return (out.reshape(len(out)) > threshold).astype(np.int64)
+
+
+def accuracy(model: Layer, X, y) -> float:
+    """The fraction of rows whose predicted class equals the label y ((n,) or (n, 1) ints)."""
+    y = np.asarray(y)
+    pred = predict_classes(model, X)
+    if y.size != len(pred):
+        raise ValueError(f"accuracy got {y.size} labels for {len(pred)} rows of X")
+    return float(np.mean(pred == y.reshape(len(pred))))
