@@ -22,7 +22,7 @@ from matplotlib.textpath import TextToPath
 from ..autograd import Value, topological_order
 from .style import OKABE_ITO, PlotFigure, blend, style
 
-__all__ = ["draw_graph", "plot_graph", "graph_layout", "GraphLayout"]
+__all__ = ["draw_graph", "plot_graph", "graph_figsize", "graph_layout", "GraphLayout"]
 
 FONT_PT = 9.5  # text in the boxes
 OP_FONT_PT = 9.0  # text in the op badges
@@ -60,16 +60,26 @@ def _op_text(op: str) -> str:
     return _OP_SYMBOLS.get(op, op)
 
 
+class _Waypoint:
+    """A slot that a long arrow passes through in a column between its two ends."""
+
+    __slots__ = ()
+
+
 class GraphLayout:
     """Where each node of ``root``'s graph goes: ``col[node]`` (0 = leftmost), ``row[node]``.
 
     Columns: the output is in the last column and every other node one column left of its
-    leftmost user, so each node sits right before the op that first needs it. Rows: leaves
-    take rows 0, 1, 2... in the order the forward pass met them; an op's output sits at the
-    mean row of its inputs, then boxes sharing a column are pushed apart to stay one row apart.
+    leftmost user, so each node sits right before the op that first needs it. An arrow that
+    spans several columns gets a waypoint in each column it crosses, which takes a row like
+    a box does, so the arrow never runs behind a box (``waypoints[(child, parent, i)]``, i the
+    argument index). Rows: a few sweeps of the barycentre method (Sugiyama): right to left,
+    each item moves towards the ops that use it (inputs of one op one row apart, in argument
+    order); left to right, each op's output moves to the mean row of its inputs. Items of one
+    column stay at least one row apart (the nearest such positions, by pool-adjacent-violators).
     """
 
-    def __init__(self, root: Value, max_nodes: int = 150):
+    def __init__(self, root: Value, max_nodes: int = 150, sweeps: int = 4):
         nodes = topological_order(root)
         if len(nodes) > max_nodes:
             raise ValueError(
@@ -83,24 +93,82 @@ class GraphLayout:
             for child in node.children:
                 dist[child] = max(dist.get(child, 0), dist[node] + 1)
         self.n_cols = max(dist.values()) + 1
-        self.col = {node: self.n_cols - 1 - dist[node] for node in nodes}
+        col: dict = {node: self.n_cols - 1 - dist[node] for node in nodes}
 
-        row: dict[Value, float] = {}
+        # The items laid out: nodes and waypoints, with their inputs and their users.
+        items: list = []
+        ins: dict = {}
+        outs: dict = {node: [] for node in nodes}
+        self.waypoints: dict[tuple[Value, Value, int], list[_Waypoint]] = {}
+        for node in nodes:  # waypoints go into items before the node they lead to
+            ins[node] = []
+            k = len(node.children)
+            for i, child in enumerate(node.children):
+                prev = child
+                chain = []
+                for c in range(col[child] + 1, col[node]):
+                    w = _Waypoint()
+                    col[w], ins[w], outs[w] = c, [prev], []
+                    outs[prev].append((w, 0.0))
+                    items.append(w)
+                    chain.append(w)
+                    prev = w
+                self.waypoints[(child, node, i)] = chain
+                outs[prev].append((node, i - (k - 1) / 2))
+                if prev not in ins[node]:
+                    ins[node].append(prev)
+            items.append(node)
+        columns: list[list] = [[] for _ in range(self.n_cols)]
+        for item in items:
+            columns[col[item]].append(item)
+
+        row: dict = {}
         next_leaf = 0
-        for node in nodes:  # children come first in topological order
-            if not node.children:
-                row[node] = float(next_leaf)
-                next_leaf += 1
+        for item in items:  # start: leaves in forward order, each op at its inputs' mean
+            if ins[item]:
+                row[item] = _mean([row[k] for k in ins[item]])
             else:
-                kids = list(dict.fromkeys(node.children))  # a node used twice counts once
-                row[node] = sum(row[k] for k in kids) / len(kids)
-        for c in range(self.n_cols):  # keep boxes of one column at least one row apart
-            column = sorted((n for n in nodes if self.col[n] == c), key=lambda n: row[n])
-            for above, below in zip(column, column[1:], strict=False):
-                row[below] = max(row[below], row[above] + 1.0)
+                row[item] = float(next_leaf)
+                next_leaf += 1
+        for c in range(self.n_cols):
+            _spread(columns[c], dict(row), row)
+        for _ in range(sweeps):
+            for c in range(self.n_cols - 2, -1, -1):
+                want = {n: _mean([row[u] + off for u, off in outs[n]]) for n in columns[c]}
+                _spread(columns[c], want, row)
+            for c in range(1, self.n_cols):
+                want = {n: _mean([row[k] for k in ins[n]]) if ins[n] else row[n]
+                        for n in columns[c]}  # fmt: skip
+                _spread(columns[c], want, row)
         top = min(row.values())
-        self.row = {node: r - top for node, r in row.items()}
+        self.col = col  # nodes and waypoints
+        self.row = {item: r - top for item, r in row.items()}
         self.n_rows = max(self.row.values()) + 1
+
+
+def _mean(xs: list[float]) -> float:
+    return sum(xs) / len(xs)
+
+
+def _spread(column: list, want: dict, row: dict) -> None:
+    """Set ``row`` for ``column``'s nodes: as near ``want`` as possible, >= 1 apart.
+
+    Sorted by wanted row, positions p_i minimise sum (p_i - want_i)^2 subject to
+    p_{i+1} - p_i >= 1; with q_i = p_i - i that is an isotonic regression (PAV).
+    """
+    order = sorted(column, key=lambda n: (want[n], row[n]))
+    blocks: list[list[float]] = []  # [sum, count] of merged q values
+    for i, node in enumerate(order):
+        blocks.append([want[node] - i, 1])
+        while len(blocks) > 1 and blocks[-2][0] * blocks[-1][1] > blocks[-1][0] * blocks[-2][1]:
+            total, count = blocks.pop()
+            blocks[-1][0] += total
+            blocks[-1][1] += count
+    i = 0
+    for total, count in blocks:
+        for _ in range(int(count)):
+            row[order[i]] = total / count + i
+            i += 1
 
 
 def graph_layout(root: Value, max_nodes: int = 150) -> GraphLayout:
@@ -131,7 +199,8 @@ def draw_graph(
     root : Value
         The output; every node it depends on is drawn.
     ax : matplotlib Axes, optional
-        Draw here (its limits and aspect are set); default: a new figure sized to the graph.
+        Draw here (limits and aspect are set; size it with ``graph_figsize(root)``).
+        Default: a new figure sized to the graph.
     highlight : Value or collection of Values
         Boxes drawn in yellow with a thick vermillion border (the current step).
     show_grad, show_data : bool or collection of Values
@@ -143,157 +212,172 @@ def draw_graph(
     names : mapping Value -> str, optional
         Box titles instead of ``.label`` (unlabelled nodes otherwise have no title).
     compact : bool or None
-        Numbers without the words "data"/"grad" plus a key; None: only if the graph would be
-        wider than ``max_width`` inches otherwise.
+        Narrow boxes: numbers without the words "data"/"grad", the op as a tab on its box,
+        and a key above the graph. None: only when the full drawing would be wider than
+        ``max_width`` inches.
     title : str, optional
     dpi : float
         Of a new figure (100: one inch is 100 px in the notebook).
 
     Returns
     -------
-    The Figure (a new ``PlotFigure`` that shows itself as a PNG, or ``ax.figure``).
+    The Figure (a new ``PlotFigure``, which shows itself as a PNG, or ``ax.figure``).
     """
-    layout = GraphLayout(root, max_nodes)
-    nodes = layout.nodes
-    highlighted = _as_set(highlight)
-    hot_edges = set(highlight_edges)
-    names = {n: n.label for n in nodes} if names is None else dict(names)
-    grad_of = {n: n.grad for n in nodes} if grads is None else dict(grads)
-    data_shown = _selector(show_data)
-    grad_shown = _selector(show_grad)
-
-    def lines_of(node: Value, words: bool) -> tuple[str, str]:
-        d = _fmt(node.data) if data_shown(node) else "?"
-        g = _fmt(grad_of.get(node, 0.0)) if grad_shown(node) else "?"
-        return (f"data {d}", f"grad {g}") if words else (d, g)
-
-    def sizes(words: bool) -> tuple[float, float, float]:
-        widths = [_text_width(names.get(n, ""), FONT_PT, bold=True) for n in nodes]
-        for n in nodes:  # the widest text a box can hold: its numbers, or "?"
-            d, g = lines_of(n, words)
-            widths += [_text_width(d, FONT_PT), _text_width(g, FONT_PT)]
-        box_w = max(max(widths) + 2 * PAD, 0.55)
-        ops = [_op_text(n.op) for n in nodes if n.op]
-        badge_w = max([_text_width(t, OP_FONT_PT) + 0.12 for t in ops] + [0.26])
-        gap = badge_w + 2 * ARROW
-        width = 2 * MARGIN + layout.n_cols * box_w + (layout.n_cols - 1) * gap
-        return box_w, badge_w, width
-
-    if compact is None:
-        compact = sizes(words=True)[2] > max_width
-    box_w, badge_w, width = sizes(words=not compact)
-    has_titles = any(names.get(n) for n in nodes)
-    box_h = LINE * (3 if has_titles else 2) + 2 * PAD * 0.6
-    pitch_y = box_h + ROW_GAP
-    top = MARGIN + (0.3 if title else 0.0) + (0.25 if compact else 0.0)
-    height = top + layout.n_rows * pitch_y - ROW_GAP + MARGIN
-    pitch_x = box_w + badge_w + 2 * ARROW
-
+    g = _Geometry(root, show_data, show_grad, grads, names, compact, max_width, title,
+                  max_nodes)  # fmt: skip
     if ax is None:
         with style():
-            fig = PlotFigure(figsize=(width, height), dpi=dpi)
+            fig = PlotFigure(figsize=(g.width, g.height), dpi=dpi)
         ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
     else:
         fig = ax.figure
-    ax.set_xlim(0.0, width)
-    ax.set_ylim(height, 0.0)  # rows go down
+    ax.set_xlim(0.0, g.width)
+    ax.set_ylim(g.height, 0.0)  # rows go down
     ax.set_aspect("equal")
     ax.axis("off")
+    highlighted = _as_set(highlight)
+    hot_edges = set(highlight_edges)
 
-    def box_xy(node: Value) -> tuple[float, float]:  # top-left corner
-        return MARGIN + layout.col[node] * pitch_x, top + layout.row[node] * pitch_y
+    def arrow(a, b, hot=False, rad=0.0):
+        ax.add_patch(
+            FancyArrowPatch(a, b, arrowstyle="-|>", mutation_scale=9,
+                            connectionstyle=f"arc3,rad={rad}",
+                            color=HIGHLIGHT if hot else EDGE_COLOR, lw=2.2 if hot else 1.0,
+                            shrinkA=0, shrinkB=0, zorder=2 if hot else 1)
+        )  # fmt: skip
 
-    # edges first, so boxes sit on top of them
-    for node in nodes:
+    def badge(cx, cy, op):
+        w = _text_width(_op_text(op), OP_FONT_PT) + 0.12
+        ax.add_patch(
+            FancyBboxPatch((cx - w / 2 + 0.04, cy - 0.07), w - 0.08, 0.14,
+                           boxstyle="round,pad=0.04,rounding_size=0.09", facecolor=OP_FILL,
+                           edgecolor=OP_EDGE, lw=1.0, zorder=5)
+        )  # fmt: skip
+        ax.text(cx, cy, _op_text(op), ha="center", va="center", fontsize=OP_FONT_PT, zorder=6)
+
+    for node in g.nodes:  # arrows first, so boxes sit on top of them
         if not node.children:
             continue
-        x, y = box_xy(node)
-        badge_cx, mid_y = x - ARROW - badge_w / 2, y + box_h / 2
+        x, y = g.xy(node)
+        mid_y = y + g.box_h / 2
+        if g.compact:  # arrows go into the box's left side, one entry point per input
+            k = len(node.children)
+            ends = [(x, mid_y + (i - (k - 1) / 2) * 0.12) for i in range(k)]
+            tab_w = _text_width(_op_text(node.op), OP_FONT_PT) + 0.12
+            badge(x + 0.04 + tab_w / 2, y - 0.1, node.op)  # a tab on the box's top edge
+        else:  # arrows meet at the op badge in the gap, which points at the box
+            bx = x - ARROW - g.badge_w / 2
+            ends = [(bx - g.badge_w / 2, mid_y)] * len(node.children)
+            arrow((bx + g.badge_w / 2, mid_y), (x, mid_y))
+            badge(bx, mid_y, node.op)
+        count = {c: node.children.count(c) for c in node.children}
         seen: dict[Value, int] = {}
-        for child in node.children:
-            k = seen[child] = seen.get(child, -1) + 1  # a node used twice: curve the 2nd arrow
-            cx, cy = box_xy(child)
+        for i, (child, (ex, ey)) in enumerate(zip(node.children, ends, strict=True)):
+            cx, cy = g.xy(child)
+            start_y = cy + g.box_h / 2
+            if count[child] > 1:  # a node used twice by one op (a * a): two parallel arrows
+                k = seen[child] = seen.get(child, -1) + 1
+                shift = (k - (count[child] - 1) / 2) * 0.12
+                start_y, ey = start_y + shift, ey + (0.0 if g.compact else shift * 0.6)
             hot = (child, node) in hot_edges
-            ax.add_patch(
-                FancyArrowPatch(
-                    (cx + box_w, cy + box_h / 2),
-                    (badge_cx - badge_w / 2, mid_y),
-                    arrowstyle="-|>",
-                    mutation_scale=9,
-                    connectionstyle=f"arc3,rad={0.35 * k}",
-                    color=HIGHLIGHT if hot else EDGE_COLOR,
-                    lw=2.2 if hot else 1.0,
-                    shrinkA=0,
-                    shrinkB=0,
-                    zorder=1 + hot,
-                )
-            )
-        ax.add_patch(
-            FancyArrowPatch(
-                (badge_cx + badge_w / 2, mid_y),
-                (x, mid_y),
-                arrowstyle="-|>",
-                mutation_scale=9,
-                color=EDGE_COLOR,
-                lw=1.0,
-                shrinkA=0,
-                shrinkB=0,
-                zorder=1,
-            )
-        )
-        ax.add_patch(
-            FancyBboxPatch(
-                (badge_cx - badge_w / 2 + 0.04, mid_y - 0.11),
-                badge_w - 0.08,
-                0.22,
-                boxstyle="round,pad=0.04,rounding_size=0.11",
-                facecolor=OP_FILL,
-                edgecolor=OP_EDGE,
-                lw=1.0,
-                zorder=3,
-            )
-        )
-        ax.text(badge_cx, mid_y, _op_text(node.op), ha="center", va="center",
-                fontsize=OP_FONT_PT, zorder=4)  # fmt: skip
+            start = (cx + g.box_w, start_y)
+            for w in g.layout.waypoints[(child, node, i)]:  # through the slots in between
+                wx, wy = g.xy(w)
+                wy += g.box_h / 2
+                ax.plot([start[0], wx, wx + g.box_w], [start[1], wy, wy], zorder=2 if hot else 1,
+                        color=HIGHLIGHT if hot else EDGE_COLOR, lw=2.2 if hot else 1.0,
+                        solid_capstyle="round", solid_joinstyle="round")  # fmt: skip
+                start = (wx + g.box_w, wy)
+            arrow(start, (ex, ey), hot)
 
-    for node in nodes:
-        x, y = box_xy(node)
+    for node in g.nodes:
+        x, y = g.xy(node)
         hot = node in highlighted
         fill = HIGHLIGHT_FILL if hot else (LEAF_FILL if not node.children else NODE_FILL)
         ax.add_patch(
-            FancyBboxPatch(
-                (x, y),
-                box_w,
-                box_h,
-                boxstyle="round,pad=0,rounding_size=0.05",
-                facecolor=fill,
-                edgecolor=HIGHLIGHT if hot else "#333333",
-                lw=2.6 if hot else (1.6 if node is root else 0.9),
-                zorder=3,
-                gid="value-box",
-            )
-        )
-        d, g = lines_of(node, not compact)
-        cx, ty = x + box_w / 2, y + PAD * 0.6 + LINE / 2
-        if has_titles:
-            ax.text(cx, ty, names.get(node, ""), ha="center", va="center", fontsize=FONT_PT,
-                    fontweight="bold", zorder=4)  # fmt: skip
-            ax.plot([x, x + box_w], [ty + LINE / 2] * 2, color="#bbbbbb", lw=0.6, zorder=4)
+            FancyBboxPatch((x, y), g.box_w, g.box_h, boxstyle="round,pad=0,rounding_size=0.05",
+                           facecolor=fill, edgecolor=HIGHLIGHT if hot else "#333333",
+                           lw=2.6 if hot else (1.6 if node is root else 0.9), zorder=3,
+                           gid="value-box")
+        )  # fmt: skip
+        d, gr = g.lines(node)
+        cx, ty = x + g.box_w / 2, y + PAD * 0.6 + LINE / 2
+        if g.has_titles:
+            ax.text(cx, ty, g.names.get(node, ""), ha="center",
+                    va="center", fontsize=FONT_PT, fontweight="bold", zorder=4)  # fmt: skip
+            ax.plot([x, x + g.box_w], [ty + LINE / 2] * 2, color="#bbbbbb", lw=0.6, zorder=4)
             ty += LINE
         ax.text(cx, ty, d, ha="center", va="center", fontsize=FONT_PT, zorder=4,
-                color="black" if data_shown(node) else HIDDEN_COLOR)  # fmt: skip
-        ax.text(cx, ty + LINE, g, ha="center", va="center", fontsize=FONT_PT, zorder=4,
-                color=GRAD_COLOR if grad_shown(node) else HIDDEN_COLOR)  # fmt: skip
+                color="black" if g.data_shown(node) else HIDDEN_COLOR)  # fmt: skip
+        ax.text(cx, ty + LINE, gr, ha="center", va="center", fontsize=FONT_PT, zorder=4,
+                color=GRAD_COLOR if g.grad_shown(node) else HIDDEN_COLOR)  # fmt: skip
 
-    if compact:
-        ax.text(MARGIN, top - 0.14, "in each box: name, data (value), ", fontsize=FONT_PT,
-                va="center", ha="left")  # fmt: skip
-        ax.text(MARGIN + _text_width("in each box: name, data (value), ", FONT_PT), top - 0.14,
-                "grad (d output / d node)", fontsize=FONT_PT, va="center", ha="left",
-                color=GRAD_COLOR)  # fmt: skip
+    if g.compact:
+        key = [("each box: ", "black"), ("name", "black"), (", data, ", "black"),
+               ("grad", GRAD_COLOR), ("; ", "black"), ("orange tab", OP_EDGE),
+               (": the op that made it", "black")]  # fmt: skip
+        kx = MARGIN
+        for text, color in key:
+            ax.text(kx, g.key_y, text, fontsize=FONT_PT, va="center", ha="left", color=color,
+                    fontweight="bold" if text == "name" else "normal")  # fmt: skip
+            kx += _text_width(text, FONT_PT, bold=text == "name")
     if title:
         ax.text(MARGIN, MARGIN + 0.12, title, fontsize=FONT_PT + 1, va="center", ha="left")
     return fig
+
+
+def graph_figsize(root: Value, compact: bool | None = None, max_width: float = 9.4,
+                  title: str | None = None) -> tuple[float, float]:  # fmt: skip
+    """(width, height) in inches of ``draw_graph(root, ...)``'s figure, e.g. to size an Axes."""
+    g = _Geometry(root, True, True, None, None, compact, max_width, title, 10**9)
+    return g.width, g.height
+
+
+class _Geometry:
+    """Sizes (inches) and positions of everything ``draw_graph`` draws."""
+
+    def __init__(self, root, show_data, show_grad, grads, names, compact, max_width, title,
+                 max_nodes):  # fmt: skip
+        self.layout = GraphLayout(root, max_nodes)
+        self.nodes = nodes = self.layout.nodes
+        self.names = {n: n.label for n in nodes} if names is None else dict(names)
+        self.grad_of = {n: n.grad for n in nodes} if grads is None else dict(grads)
+        self.data_shown = _selector(show_data)
+        self.grad_shown = _selector(show_grad)
+        self.has_titles = any(self.names.get(n) for n in nodes)
+        ops = [_op_text(n.op) for n in nodes if n.op]
+        self.badge_w = max([_text_width(t, OP_FONT_PT) + 0.12 for t in ops] + [0.26])
+        if compact is None:
+            self.compact = False
+            compact = self._sizes()[2] > max_width
+        self.compact = bool(compact)
+        self.box_w, self.gap, self.width = self._sizes()
+        self.box_h = LINE * (3 if self.has_titles else 2) + 2 * PAD * 0.6
+        row_gap = ROW_GAP + (0.14 if self.compact else 0.0)  # room for the op tabs
+        self.pitch_y = self.box_h + row_gap
+        self.key_y = MARGIN + (0.3 if title else 0.0) + 0.1
+        self.top = MARGIN + (0.3 if title else 0.0) + (0.42 if self.compact else 0.0)
+        self.height = self.top + self.layout.n_rows * self.pitch_y - row_gap + MARGIN
+        self.pitch_x = self.box_w + self.gap
+
+    def lines(self, node: Value) -> tuple[str, str]:
+        d = _fmt(node.data) if self.data_shown(node) else "?"
+        g = _fmt(self.grad_of.get(node, 0.0)) if self.grad_shown(node) else "?"
+        return (d, g) if self.compact else (f"data {d}", f"grad {g}")
+
+    def _sizes(self) -> tuple[float, float, float]:
+        widths = [_text_width(self.names.get(n, ""), FONT_PT, bold=True) for n in self.nodes]
+        for n in self.nodes:
+            widths += [_text_width(t, FONT_PT) for t in self.lines(n)]
+        box_w = max(max(widths) + 2 * PAD, 0.55)
+        gap = 0.3 if self.compact else self.badge_w + 2 * ARROW
+        n_cols = self.layout.n_cols
+        return box_w, gap, 2 * MARGIN + n_cols * box_w + (n_cols - 1) * gap
+
+    def xy(self, node) -> tuple[float, float]:
+        """Top-left corner of ``node``'s box (or of a waypoint's slot)."""
+        return (MARGIN + self.layout.col[node] * self.pitch_x,
+                self.top + self.layout.row[node] * self.pitch_y)  # fmt: skip
 
 
 plot_graph = draw_graph
