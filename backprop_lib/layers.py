@@ -243,6 +243,10 @@ class Sequential(Layer):
 
     y = layers[-1](... layers[1](layers[0](x))). ``backward(grad_y)`` is a loop over
     ``reversed(layers)``, each turning dL/d(its output) into dL/d(its input).
+
+    Shapes: x (batch, features of layers[0]) -> y (batch, features of layers[-1]). Each layer
+    object may appear once (it caches its own forward); to tie weights, share a Parameter
+    (``b.W = a.W``): gradients from both places add up in it.
     """
 
     def __init__(self, *layers: Layer):
@@ -254,6 +258,16 @@ class Sequential(Layer):
                     f"Sequential item {i} is a {type(layer).__name__}, not a Layer; "
                     "pass layer objects such as Linear(2, 8), Tanh()"
                 )
+        owner: dict[int, int] = {}  # id of every layer inside -> the item holding it
+        for i, layer in enumerate(layers):
+            for m in layer.modules():
+                if id(m) in owner and owner[id(m)] != i:
+                    raise ValueError(
+                        f"Sequential item {i} contains {m!r}, the same object as in item "
+                        f"{owner[id(m)]}; a layer caches its last forward for its backward, so "
+                        f"one object cannot be used twice: create a second one, e.g. {m!r}"
+                    )
+                owner[id(m)] = i
         self.layers = list(layers)
 
     def forward(self, x: np.ndarray) -> np.ndarray:

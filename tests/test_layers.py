@@ -261,6 +261,15 @@ def test_sequential_rejects_non_layers():
         Sequential(Linear(2, 2), lambda x: x)
 
 
+def test_sequential_rejects_one_layer_object_used_twice():
+    act = Tanh()
+    with pytest.raises(ValueError, match="item 3 contains Tanh.*same object as in item 1"):
+        Sequential(Linear(2, 2), act, Linear(2, 2), act)
+    inner = Linear(2, 2)
+    with pytest.raises(ValueError, match="item 1 contains Linear.*item 0"):
+        Sequential(inner, Residual(inner))
+
+
 def test_train_and_eval_reach_every_nested_layer():
     model = Sequential(Linear(2, 2), Residual(Sequential(Linear(2, 2), Dropout(0.1))))
     assert model.eval() is model
