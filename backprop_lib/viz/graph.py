@@ -2,11 +2,16 @@
 
 Left to right, inputs first, as in micrograd's Graphviz drawing but with matplotlib only:
 each node is a box (label / ``data`` / ``grad``), each operation a small orange badge just
-before the box it produces, each use an arrow. Leaves (inputs, weights, constants) are blue.
-Columns are placed "as late as possible" (a bias sits next to the ``+`` that uses it) and the
-figure grows with the graph, so text stays at 9.5 pt. When the full layout would be wider
-than ``max_width`` inches the boxes drop the words "data"/"grad" and a key explains the two
-numbers instead. Used by the chain-rule notebook and by ``widgets.stepthrough.StepThrough``.
+before the box it produces, each use an arrow. Leaves (inputs, weights, constants) are blue;
+the highlighted node (a step-through's current one) is yellow with a vermillion border
+(Okabe-Ito colours, safe for colour-blind readers). Columns are placed "as late as possible"
+(a bias sits next to the ``+`` that uses it), an arrow that crosses columns passes through
+reserved slots instead of behind boxes, and the figure grows with the graph so the text stays
+at 9.5 pt. When the full drawing would be wider than ``max_width`` (9.4 in: a notebook column
+at dpi 100) it turns compact: numbers without the words "data"/"grad", the op as a tab on
+its box, and a key on top; a 2-2-1 tanh network then fits in about 920 px.
+
+Used by the chain-rule notebook and by ``widgets.stepthrough.StepThrough``.
 """
 
 from __future__ import annotations
