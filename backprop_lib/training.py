@@ -286,10 +286,16 @@ class Trainer:
             self.history.saturation[name] = []
         self._classify = isinstance(loss, (CrossEntropyLoss, BCEWithLogitsLoss, BCELoss))
         self._threshold = 0.0 if isinstance(loss, BCEWithLogitsLoss) else 0.5
+        # the labels accuracy compares with: bool (n, 1) for the binary losses, else ints
+        self._labels = self.y > 0.5 if self.y.ndim == 2 else self.y
+        self._val_labels = None
+        if self.validation is not None:
+            y_val = self.validation[1]
+            self._val_labels = y_val > 0.5 if y_val.ndim == 2 else y_val
         self._limit = math.inf  # the explosion limit, set after the first epoch
         self._best_loss, self._wait, self._best_state = math.inf, 0, None
         # health statistics read the optimizer's flat vectors when it holds every weight
-        self._flat_index = None
+        self._flat_index, self._buf = None, None
         if isinstance(optimizer, Optimizer):
             index = {id(p): i for i, p in enumerate(optimizer.params)}
             if all(id(p) in index for _, p in self._weights):
@@ -360,13 +366,14 @@ class Trainer:
             return self.history
         h, model, loss, opt = self.history, self.model, self.loss, self.optimizer
         n, bs = len(self.X), self.batch_size
-        X, y = self.X, self.y
+        X, y, labels = self.X, self.y, self._labels
         if bs < n:  # minibatches: a new order every epoch
             order = self.rng.permutation(n)
-            X, y = X[order], y[order]
-        total, correct, seen, diverged, grad_sq = 0.0, 0, 0, False, None
+            X, y, labels = X[order], y[order], labels[order]
+        total, correct, seen, diverged = 0.0, 0, 0, False
         h.lr.append(float(opt.lr))
-        model.train()
+        if not model.training:
+            model.train()
         with np.errstate(all="ignore"):  # overflow is detected and reported, not warned about
             for start in range(0, n, bs):
                 xb, yb = X[start : start + bs], y[start : start + bs]
@@ -379,19 +386,17 @@ class Trainer:
                 total += batch_loss * len(xb)
                 seen += len(xb)
                 if self._classify:
-                    correct += self._count_correct(out, yb)
+                    correct += self._count_correct(out, labels[start : start + bs])
                 if not batch_loss < self._limit:  # NaN, inf or exploded
                     diverged = True
                     break
-                last = start + bs >= n
-                if last:
-                    grad_sq = self._grad_squares()
+                if start + bs >= n:  # the last step: keep what the health statistics need
+                    self._before_last_step()
                 if self.clip is not None:
                     _clip(opt if isinstance(opt, Optimizer) else opt.params, self.clip)
                 opt.step()
             epoch_loss = total / seen
-            overflowed = not self._record_health(None if diverged else grad_sq)
-            diverged = diverged or overflowed
+            diverged = not self._record_health(diverged) or diverged
             for name, layer in self._probes:
                 h.saturation[name].append(float(_saturated_fraction(layer)))
             self.epoch += 1
@@ -414,45 +419,49 @@ class Trainer:
             p.grad += g
         return value
 
-    def _count_correct(self, out: np.ndarray, yb: np.ndarray) -> int:
+    def _count_correct(self, out: np.ndarray, labels: np.ndarray) -> int:
+        """How many rows of ``out`` predict their label (bool (n, 1) or int (n,) labels)."""
         if out.shape[1] == 1:  # binary: a logit > 0 or a probability > 0.5 means class 1
-            return int(np.count_nonzero((out > self._threshold) == (yb > 0.5)))
-        return int(np.count_nonzero(out.argmax(axis=1) == yb))
+            return int(np.count_nonzero((out > self._threshold) == labels))
+        return int(np.count_nonzero(out.argmax(axis=1) == labels))
 
-    def _grad_squares(self):
-        """sum(dL/dW^2) per weight and the weights before the step (for the update ratio)."""
+    def _before_last_step(self) -> None:
+        """Keep dL/dW and W from before the epoch's last optimizer step."""
         opt = self.optimizer
-        if self._flat_index is not None:  # one reduceat over the flat gradient
-            before = opt.data.copy()
-            return np.add.reduceat(opt.grad * opt.grad, opt.offsets), before
-        before = [p.data.copy() for _, p in self._weights]
-        return [float(np.vdot(p.grad, p.grad)) for _, p in self._weights], before
+        if self._flat_index is not None:  # rows: grad, (later) delta, weights before
+            if self._buf is None or self._buf.shape[1] != opt.data.size:
+                self._buf = np.empty((3, opt.data.size), dtype=opt.data.dtype)
+            np.copyto(self._buf[0], opt.grad)
+            np.copyto(self._buf[2], opt.data)
+        else:
+            self._before = [(p.grad.copy(), p.data.copy()) for _, p in self._weights]
 
-    def _record_health(self, grad_sq) -> bool:
+    def _record_health(self, diverged: bool) -> bool:
         """Append gradient norms and update ratios; False if the parameters overflowed."""
         h = self.history
-        if grad_sq is None:  # the epoch stopped before its last step
+        if diverged:  # the epoch stopped before its last step
             for name, _ in self._weights:
                 h.grad_norms[name].append(math.nan)
                 h.update_ratios[name].append(math.nan)
             return False
-        g2, before = grad_sq
         opt = self.optimizer
-        if self._flat_index is not None:
-            delta = opt.data - before  # (P,) this step's update of every parameter
-            sums = np.add.reduceat(np.stack([delta * delta, before * before]), opt.offsets, axis=1)
-            g2, d2, w2 = g2.tolist(), sums[0].tolist(), sums[1].tolist()
+        if self._flat_index is not None:  # one reduceat gives every parameter's three sums
+            buf = self._buf
+            np.subtract(opt.data, buf[2], out=buf[1])  # the step's change of every parameter
+            np.square(buf, out=buf)
+            g2, d2, w2 = np.add.reduceat(buf, opt.offsets, axis=1).tolist()
             rows = self._flat_index
         else:
-            deltas = [p.data - b for (_, p), b in zip(self._weights, before, strict=True)]
-            d2 = [float(np.vdot(d, d)) for d in deltas]
-            w2 = [float(np.vdot(b, b)) for b in before]
+            g2, d2, w2 = [], [], []
+            for (_, p), (g, w) in zip(self._weights, self._before, strict=True):
+                g2.append(float(np.vdot(g, g)))
+                d2.append(float(np.vdot(p.data - w, p.data - w)))
+                w2.append(float(np.vdot(w, w)))
             rows = range(len(self._weights))
         finite = True
         for (name, _), i in zip(self._weights, rows, strict=True):
             h.grad_norms[name].append(math.sqrt(g2[i]))
-            ratio = math.sqrt(d2[i] / w2[i]) if w2[i] > 0 else math.inf
-            h.update_ratios[name].append(ratio)
+            h.update_ratios[name].append(math.sqrt(d2[i] / w2[i]) if w2[i] > 0 else math.inf)
             finite = finite and math.isfinite(d2[i]) and math.isfinite(g2[i])
         return finite
 
@@ -468,7 +477,7 @@ class Trainer:
         out = self.model.forward(X_val)
         h.val_loss.append(self.loss.forward(out, y_val))
         if self._classify:
-            h.val_accuracy.append(self._count_correct(out, y_val) / len(X_val))
+            h.val_accuracy.append(self._count_correct(out, self._val_labels) / len(X_val))
         self.model.train()
 
     def _after_epoch(self, diverged: bool) -> None:
