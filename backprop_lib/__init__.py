@@ -77,4 +77,11 @@ from .autograd import Value, ValueMLP, value_mlp_from_layers
 from . import models
 from .models import mlp
 
+# -- curvature.py (also a namespace: backprop_lib.curvature.hvp(...)) --
+from . import curvature
+from .curvature import sharpness, stability_limit
+
+# -- lr_finder.py --
+from .lr_finder import LRFinderResult, LRSweepResult, lr_range_test, lr_sweep
+
 __version__ = "0.1.0"
