@@ -410,7 +410,8 @@ def trace(root: Value) -> Trace:
     Forward step k: node k (topological order) gets its value, e.g.
     ``"h = tanh(n) = tanh(0.881) = 0.707"``. Backward step k: node k (reverse order) gets
     its gradient, the sum over its uses of ``local x upstream``, e.g.
-    ``"grad of n via tanh -> h: local 1 - tanh(n)^2 = 0.500 x upstream 1.000 = 0.500"``.
+    ``"grad of n via tanh -> h: local 1 - tanh(n)^2 = 0.500 x upstream 1.000 = 0.500"``
+    (a node with several uses gets a first line with the sum, then one line per use).
     The root's gradient is the seed 1. Nothing in the graph is modified.
     """
     nodes = topological_order(root)
@@ -448,9 +449,11 @@ def trace(root: Value) -> Trace:
             f"\u00d7 upstream {_fmt(c.upstream)} = {_fmt(c.value)}"
             for c in contribs
         ]
-        text = f"grad of {names[node]} " + "; ".join(terms)
-        if len(contribs) > 1:
-            text += f"; sum = {_fmt(grads[node])}"
+        if len(contribs) == 1:
+            text = f"grad of {names[node]} {terms[0]}"
+        else:  # one line per use; the gradient is their sum
+            text = f"grad of {names[node]} = sum over its {len(contribs)} uses = "
+            text += _fmt(grads[node]) + "".join(f"\n  {t}" for t in terms)
         steps.append(Step("backward", node, text, tuple(contribs)))
     return Trace(nodes, steps, grads, names)
 
@@ -500,7 +503,7 @@ _ACTIVATIONS = ("tanh", "sigmoid", "relu", "linear")
 
 
 class Neuron:
-    """One neuron: out = f(b + sum_i w_i x_i), f in {"tanh", "sigmoid", "relu", "linear"}.
+    """One neuron: out = f(x_1 w_1 + ... + x_n w_n + b), f in {"tanh", "sigmoid", "relu", "linear"}.
 
     ``w`` is a list of Values (one per input), ``b`` a Value.
     """
@@ -513,7 +516,8 @@ class Neuron:
     def __call__(self, x: Sequence[Value], label: str = "") -> Value:
         if len(x) != len(self.w):
             raise ValueError(f"this neuron has {len(self.w)} inputs, got {len(x)} values")
-        act = sum((wi * xi for wi, xi in zip(self.w, x, strict=True)), self.b)
+        products = [xi * wi for xi, wi in zip(x, self.w, strict=True)]
+        act = sum(products[1:], products[0]) + self.b  # x1*w1 + x2*w2 + ... + b
         out = act if self.activation == "linear" else getattr(act, self.activation)()
         out.label = label
         return out

@@ -347,7 +347,10 @@ def test_trace_of_a_node_used_twice_lists_both_uses_and_their_sum():
     step = trace(c).backward[-1]
     assert step.node is a
     assert len(step.contributions) == 2
-    assert "sum = 6.000" in step.text
+    first, *uses = step.text.splitlines()
+    assert first == "grad of a = sum over its 2 uses = 6.000"
+    assert len(uses) == 2
+    assert all("local a = 3.000 \u00d7 upstream 1.000 = 3.000" in line for line in uses)
 
 
 # ---- the Value MLP and the bridge to layers ------------------------------------------------

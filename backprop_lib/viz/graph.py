@@ -331,10 +331,21 @@ def draw_graph(
     return fig
 
 
-def graph_figsize(root: Value, compact: bool | None = None, max_width: float = 9.4,
-                  title: str | None = None) -> tuple[float, float]:  # fmt: skip
-    """(width, height) in inches of ``draw_graph(root, ...)``'s figure, e.g. to size an Axes."""
-    g = _Geometry(root, True, True, None, None, compact, max_width, title, 10**9)
+def graph_figsize(
+    root: Value,
+    *,
+    grads: Mapping[Value, float] | None = None,
+    names: Mapping[Value, str] | None = None,
+    compact: bool | None = None,
+    max_width: float = 9.4,
+    title: str | None = None,
+) -> tuple[float, float]:
+    """(width, height) in inches of ``draw_graph(root, ...)``'s figure, e.g. to size an Axes.
+
+    Pass the same ``grads``, ``names``, ``compact``, ``max_width`` and ``title`` as to
+    ``draw_graph`` (what is shown or highlighted does not change the size).
+    """
+    g = _Geometry(root, True, True, grads, names, compact, max_width, title, 10**9)
     return g.width, g.height
 
 
@@ -365,15 +376,16 @@ class _Geometry:
         self.height = self.top + self.layout.n_rows * self.pitch_y - row_gap + MARGIN
         self.pitch_x = self.box_w + self.gap
 
-    def lines(self, node: Value) -> tuple[str, str]:
-        d = _fmt(node.data) if self.data_shown(node) else "?"
-        g = _fmt(self.grad_of.get(node, 0.0)) if self.grad_shown(node) else "?"
+    def lines(self, node: Value, everything: bool = False) -> tuple[str, str]:
+        d = _fmt(node.data) if everything or self.data_shown(node) else "?"
+        g = _fmt(self.grad_of.get(node, 0.0)) if everything or self.grad_shown(node) else "?"
         return (d, g) if self.compact else (f"data {d}", f"grad {g}")
 
     def _sizes(self) -> tuple[float, float, float]:
+        # sized for every number shown, so hiding some (a step-through) never moves a box
         widths = [_text_width(self.names.get(n, ""), FONT_PT, bold=True) for n in self.nodes]
         for n in self.nodes:
-            widths += [_text_width(t, FONT_PT) for t in self.lines(n)]
+            widths += [_text_width(t, FONT_PT) for t in self.lines(n, everything=True)]
         box_w = max(max(widths) + 2 * PAD, 0.55)
         gap = 0.3 if self.compact else self.badge_w + 2 * ARROW
         n_cols = self.layout.n_cols
