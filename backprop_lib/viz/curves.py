@@ -114,7 +114,10 @@ class LossCurves:
 class RaceCurves:
     """Training loss of several runs overlaid (one colour and label each), updated in place."""
 
-    def __init__(self, ax: Axes, labels: Sequence[str], log: bool = True, ylabel="loss (nats)"):
+    def __init__(
+        self, ax: Axes, labels: Sequence[str], log: bool = True, ylabel: str = "loss (nats)",
+        title: str | None = "learning rate",
+    ):  # fmt: skip
         self.ax = ax
         self.log = log
         self.labels = list(labels)
@@ -131,11 +134,18 @@ class RaceCurves:
             ax.set_ylabel(ylabel)
             if log:
                 ax.set_yscale("log")
-            self.legend = ax.legend(loc="upper right", title="learning rate")
+            self.legend = ax.legend(loc="upper right", title=title)
         self.legend_texts = dict(zip(self.labels, self.legend.get_texts(), strict=True))
 
-    def update(self, histories: Mapping[str, object], epochs: int | None = None) -> None:
-        """Move each run's line; a diverged run gets a cross and "(diverged)" in the legend."""
+    def update(self, histories, epochs: int | None = None, labels=None) -> None:
+        """Move each run's line; a diverged run gets a cross and "(diverged)" in the legend.
+
+        ``histories`` is a mapping label -> History, or a sequence aligned with ``labels``
+        given at construction; ``labels`` optionally renames the runs in the legend.
+        """
+        if not isinstance(histories, Mapping):
+            histories = dict(zip(self.labels, histories, strict=True))
+        shown = dict(zip(self.labels, labels, strict=True)) if labels else {}
         series, firsts, n = [], [], 0
         for label in self.labels:
             h = histories.get(label)
@@ -147,7 +157,8 @@ class RaceCurves:
                 firsts.append(float(y[0]))
             series.append(y)
             self.crosses[label].set_data(([x[-1]], [y[-1]]) if diverged and len(y) else ([], []))
-            self.legend_texts[label].set_text(f"{label} (diverged)" if diverged else label)
+            name = shown.get(label, label)
+            self.legend_texts[label].set_text(f"{name} (diverged)" if diverged else name)
         cap = 3.0 * max(firsts) if firsts else None
         _set_limits(self.ax, series, epochs if epochs is not None else n, self.log, cap)
         for label in self.labels:  # a cross beyond the cap sits on the top edge

@@ -273,7 +273,8 @@ def draw_graph(
         else:  # arrows meet at the op badge in the gap, which points at the box
             bx = x - ARROW - g.badge_w / 2
             ends = [(bx - g.badge_w / 2, mid_y)] * len(node.children)
-            arrow((bx + g.badge_w / 2, mid_y), (x, mid_y))
+            into_hot = any((c, node) in hot_edges for c in node.children)
+            arrow((bx + g.badge_w / 2, mid_y), (x, mid_y), into_hot)
             badge(bx, mid_y, node.op)
         count = {c: node.children.count(c) for c in node.children}
         seen: dict[Value, int] = {}

@@ -26,7 +26,7 @@ HEALTH_TITLES = ("gradient norm", "update / weight ratio", "saturated units")
 _YLABELS = (
     "‖∂L/∂W‖",
     "‖ΔW‖ / ‖W‖",
-    "saturated (%)",
+    "saturated or dead (%)",
 )
 _FIELDS = ("grad_norms", "update_ratios", "saturation")
 
@@ -104,7 +104,7 @@ class GradientHealth:
                 lo, hi = float(vals.min()), float(vals.max())
                 if k == 1:
                     lo, hi = min(lo, 1e-3), max(hi, 1e-3)
-                ax.set_ylim(lo / 3, hi * 3)
+                ax.set_ylim(lo / 3, max(hi, lo * 1.01) * 3)
 
 
 def _label(i: int, name: str, n: int) -> str:

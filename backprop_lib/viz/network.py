@@ -92,13 +92,22 @@ class NetworkDiagram:
                     mids.append(a + t * (b - a))
         units = np.concatenate(self.pos)
         bias_units = np.concatenate(self.pos[1:])
+        # size the units to the space: one row of the tallest column per (tallest + 1.8) of
+        # the axes' height, a unit at most 26 pt across
+        fig_w, fig_h = ax.figure.get_size_inches() * 72  # points
+        box = ax.get_position()
+        spacing = min(box.height * fig_h / (tallest + 1.8), box.width * fig_w / (cols + 0.1))
+        d = min(26.0, 0.62 * spacing)  # unit diameter, points
+        r = 0.5 * d / spacing  # its radius in data units (rows are 1 apart)
+        self._bias_scale = (d / 26.0) ** 2
+        font = float(np.clip(0.42 * d, 6.0, 10.0))
         with style():
             self.edges = LineCollection(segments, zorder=1, capstyle="round")
             ax.add_collection(self.edges)
-            ax.scatter(units[:, 0], units[:, 1], s=520, color="white", edgecolors="0.25",
+            ax.scatter(units[:, 0], units[:, 1], s=d * d, color="white", edgecolors="0.25",
                        linewidths=1.4, zorder=3)  # fmt: skip
             self.biases = ax.scatter(
-                bias_units[:, 0] - 0.1, bias_units[:, 1] - 0.3, marker="s", s=40,
+                bias_units[:, 0] - 0.6 * r, bias_units[:, 1] - 1.25 * r, marker="s", s=40,
                 edgecolors="0.25", linewidths=0.6, zorder=4,
             )  # fmt: skip
             self.labels = [
@@ -107,18 +116,19 @@ class NetworkDiagram:
                 for m in mids
             ] if self.show_values else []  # fmt: skip
             self.bias_labels = [
-                ax.text(x - 0.04, y - 0.3, "", fontsize=8, ha="left", va="center", color="0.3",
+                ax.text(x - 0.3 * r, y - 1.25 * r, "", fontsize=8, ha="left", va="center",
+                        color="0.3",
                         zorder=5)
                 for x, y in bias_units
             ] if self.show_values else []  # fmt: skip
             names = input_names or [f"x{_sub(i + 1)}" for i in range(self.sizes[0])]
             for (x, y), name in zip(self.pos[0], names, strict=False):
-                ax.text(x, y, name, ha="center", va="center", fontsize=10, zorder=5)
+                ax.text(x, y, name, ha="center", va="center", fontsize=font, zorder=5)
             outs = ["ŷ"] if self.sizes[-1] == 1 else [
                 f"ŷ{_sub(k + 1)}" for k in range(self.sizes[-1])
             ]  # fmt: skip
             for (x, y), name in zip(self.pos[-1], outs, strict=True):
-                ax.text(x, y, name, ha="center", va="center", fontsize=10, zorder=5)
+                ax.text(x, y, name, ha="center", va="center", fontsize=font, zorder=5)
             self.act_labels = [
                 ax.text(c, -(tallest - 1) / 2 - 0.75, "", ha="center", va="top", fontsize=9,
                         color="0.3")
@@ -145,7 +155,7 @@ class NetworkDiagram:
         self.edges.set_linewidths(widths)
         self.edges.set_colors(_sign_colors(w))
         bscale = max(np.nanmax(np.abs(b)) if np.any(np.isfinite(b)) else 1.0, 1e-12)
-        self.biases.set_sizes(12 + 90 * np.nan_to_num(np.abs(b) / bscale))
+        self.biases.set_sizes(self._bias_scale * (12 + 90 * np.nan_to_num(np.abs(b) / bscale)))
         self.biases.set_facecolors(_sign_colors(b, alpha_min=1.0))
         for text, value in zip(self.labels, w if self.labels else [], strict=True):
             text.set_text(f"{value:+.2f}")

@@ -66,7 +66,11 @@ def pca_plane(snapshots: Sequence[np.ndarray]):
     D = S - origin  # (k, P)
     P = S.shape[1]
     if len(S) >= 3 and np.linalg.norm(D) > 0:
-        _, _, vt = np.linalg.svd(D - D.mean(axis=0), full_matrices=False)
+        # the path is smooth, so ~50 evenly spaced snapshots give the same directions at a
+        # fraction of the cost of an SVD of all of them
+        rows = np.unique(np.linspace(0, len(D) - 1, min(len(D), 50)).astype(int))
+        sub = D[rows]
+        _, _, vt = np.linalg.svd(sub - sub.mean(axis=0), full_matrices=False)
         d1 = vt[0]
         d2 = vt[1] if len(vt) > 1 else np.roll(d1, 1)
     else:
@@ -98,6 +102,38 @@ def random_plane(model, rng=None):
     return origin, dirs[0], dirs[1]
 
 
+_ELEMENTWISE = ("Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Identity", "Softmax")
+
+
+def _forward_many(model, X: np.ndarray, thetas: np.ndarray) -> np.ndarray | None:
+    """The model's outputs for many parameter vectors at once, or None if not supported.
+
+    Works for a chain of Linear and elementwise activation layers (an ``mlp`` without batch
+    norm or residual blocks): W for every theta is a slice of ``thetas``, and one batched
+    matmul per layer replaces a Python loop over the grid.
+
+    thetas : (G, P) -> outputs (G, n, out)
+    """
+    layers = list(model) if hasattr(model, "__iter__") else [model]
+    h = X[None]  # (1, n, in)
+    i = 0
+    for layer in layers:
+        kind = type(layer).__name__
+        if kind == "Linear":
+            n_in, n_out = layer.in_features, layer.out_features
+            W = thetas[:, i : i + n_in * n_out].reshape(-1, n_in, n_out)  # (G, in, out)
+            i += n_in * n_out
+            h = h @ W  # (G, n, out)
+            if layer.b is not None:
+                h = h + thetas[:, None, i : i + n_out]
+                i += n_out
+        elif kind in _ELEMENTWISE:
+            h = layer.forward(h)
+        elif kind != "Dropout":  # dropout is the identity in eval mode
+            return None
+    return h if i == thetas.shape[1] else None
+
+
 def loss_on_plane(model, loss, X, y, origin, d1, d2, alphas, betas) -> np.ndarray:
     """L(origin + a d1 + b d2) for every a in ``alphas``, b in ``betas``.
 
@@ -107,21 +143,27 @@ def loss_on_plane(model, loss, X, y, origin, d1, d2, alphas, betas) -> np.ndarra
     -------
     Z : (len(betas), len(alphas)); row i is b = betas[i] (image order), NaN where not finite
     """
+    X = np.asarray(X, dtype=float)
+    A, B = np.meshgrid(alphas, betas)  # (len(betas), len(alphas))
+    thetas = origin + A.reshape(-1, 1) * d1 + B.reshape(-1, 1) * d2  # (G, P)
     saved = flatten_parameters(model)
     was_training = getattr(model, "training", True)
     model.eval()
-    Z = np.empty((len(betas), len(alphas)))
+    Z = np.empty(len(thetas))
     try:
         with np.errstate(all="ignore"):
-            for i, b in enumerate(betas):
-                for j, a in enumerate(alphas):
-                    set_flat_parameters(model, origin + a * d1 + b * d2)
-                    Z[i, j] = loss.forward(model(X), y)
+            outs = _forward_many(model, X, thetas)
+            for g, theta in enumerate(thetas):
+                if outs is None:  # any other architecture: one forward per grid point
+                    set_flat_parameters(model, theta)
+                    Z[g] = loss.forward(model(X), y)
+                else:
+                    Z[g] = loss.forward(outs[g], y)
     finally:
         set_flat_parameters(model, saved)
         model.train(was_training)
     Z[~np.isfinite(Z)] = np.nan
-    return Z
+    return Z.reshape(A.shape)
 
 
 class SliceView:
@@ -132,7 +174,7 @@ class SliceView:
     image and the path in place.
     """
 
-    def __init__(self, ax: Axes, resolution: int = 21):
+    def __init__(self, ax: Axes, resolution: int = 15):
         self.ax = ax
         self.resolution = int(resolution)
         with style():

@@ -16,6 +16,7 @@ from ..losses import BCEWithLogitsLoss
 from ..models import ACTIVATIONS, mlp
 from ..viz.boundary import DecisionBoundary
 from ..viz.network import NetworkDiagram
+from ..viz.style import style
 from .base import Dashboard
 
 __all__ = ["WeightExplorer"]
@@ -88,10 +89,11 @@ class WeightExplorer(Dashboard):
         )  # fmt: skip
         columns[1].children = (*columns[1].children, self.activation)
         self.layout(widgets.HBox(columns, layout=widgets.Layout(gap="24px")))
-        ax_net, ax_out = self.figure.subplots(1, 2, width_ratios=[1.1, 1])
-        self.diagram = NetworkDiagram(ax_net, self.model, show_values=True)
-        self.boundary = DecisionBoundary(ax_out, self.X, self.y, resolution=100)
-        ax_out.set_title("network output: P(class 1) = sigmoid(ŷ)")
+        with style():
+            ax_net, ax_out = self.figure.subplots(1, 2, width_ratios=[1.1, 1])
+            self.diagram = NetworkDiagram(ax_net, self.model, show_values=True)
+            self.boundary = DecisionBoundary(ax_out, self.X, self.y, resolution=100)
+            ax_out.set_title("network output: P(class 1) = sigmoid(ŷ)")
         self.accuracy = float("nan")
         self.loss = float("nan")
         self.refresh()

@@ -1,0 +1,47 @@
+"""Live dashboards for the notebooks, built on ipywidgets and matplotlib (no pyplot).
+
+Each dashboard is a class whose controls and figure are attributes, so a test drives it in
+Python: set ``control.value``, then assert on the model, the history and the figure. Display
+one by making it a cell's last expression.
+
+- ``WeightExplorer``: set each weight of a 2-H-1 network by hand (forward-pass notebook)
+- ``LearningRateExplorer``: one run under a learning-rate log slider (learning-rate notebook)
+- ``LearningRateRace``: several rates from one initialisation, overlaid
+- ``GradientFlowExplorer``: depth / activation / init / batch norm / residual vs gradient health
+- ``TrainingDashboard``: every setting of a training run (TensorFlow-Playground style)
+
+Building blocks: ``Dashboard`` (base.py), ``LiveTraining`` (live.py), ``RunConfig`` / ``Run``
+(runs.py).
+"""
+
+from .base import DOM_CLASSES, Dashboard, in_kernel
+from .gradflow import GradientFlowExplorer
+from .live import LiveTraining
+from .lr import LearningRateExplorer, LearningRateRace
+from .playground import TrainingDashboard
+from .runs import Run, RunConfig
+from .weights import WeightExplorer
+
+__all__ = [
+    "DOM_CLASSES",
+    "Dashboard",
+    "in_kernel",
+    "GradientFlowExplorer",
+    "LiveTraining",
+    "LearningRateExplorer",
+    "LearningRateRace",
+    "TrainingDashboard",
+    "Run",
+    "RunConfig",
+    "WeightExplorer",
+]
+
+
+def __getattr__(name: str):
+    # stepthrough.py (the step-by-step backprop widget) is maintained separately; its names
+    # load on first use so this package imports even before it exists.
+    if name in ("stepthrough", "StepThrough", "BackpropStepper"):
+        from . import stepthrough
+
+        return stepthrough if name == "stepthrough" else getattr(stepthrough, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

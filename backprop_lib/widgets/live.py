@@ -1,0 +1,194 @@
+"""LiveTraining: the base of every dashboard that trains, with Play / Step / Reset.
+
+The state a dashboard shows is declarative: "the runs described by the controls, trained for
+``play.value`` epochs". A control change sets ``play.value`` to the last epoch (retrain and
+show the result); Reset sets it to 0 (the untrained network); Play (``ipywidgets.Play``)
+advances it one epoch per tick and Step by one. ``compute`` then brings each run to that
+epoch, reusing a run whose config is unchanged and only training the missing epochs (with
+``training.Trainer.run_epoch``), so animation costs one epoch per frame and coalescing is
+trivially right: whatever the latest state is, that is what gets computed. Used by the
+learning-rate, race, gradient-flow and general training dashboards.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import ipywidgets as widgets
+
+from ..viz.boundary import DecisionBoundary
+from ..viz.curves import diverged_message
+from ..viz.regression import RegressionFit
+from ..viz.style import style
+from .base import Dashboard
+from .runs import Run, RunConfig
+
+__all__ = ["LiveTraining", "DataPanel", "loss_label"]
+
+
+def loss_label(run) -> str:
+    """The loss axis label for a run: its loss and unit."""
+    if run.classes == 0:
+        return "loss (mean squared error)"
+    return "loss (cross-entropy, nats)"
+
+
+class DataPanel:
+    """What the model does on the data: a decision boundary (classification) or the fitted
+    curve (regression, e.g. the sine dataset), switching kind when the dataset does.
+
+    ``update(run)`` replaces the points only when the run's data changed, then redraws the
+    model's surface or curve in place.
+    """
+
+    def __init__(self, ax, resolution: int = 100):
+        self.ax = ax
+        self.resolution = resolution
+        self.view = None
+        self._X = None  # the data shown (kept, compared by identity)
+
+    def update(self, run) -> None:
+        regression = run.classes == 0
+        kind = RegressionFit if regression else DecisionBoundary
+        if not isinstance(self.view, kind) or (regression and self._X is not run.X):
+            title = self.ax.get_title()
+            with style():
+                self.ax.clear()
+                self.view = (
+                    RegressionFit(self.ax, run.X, run.y)
+                    if regression
+                    else DecisionBoundary(self.ax, run.X, run.y, self.resolution)
+                )
+                self.ax.set_title(title)  # fmt: skip
+            self._X = run.X
+        elif self._X is not run.X:
+            self.view.set_data(run.X, run.y)
+            self._X = run.X
+        self.view.update(run.model)
+
+
+class LiveTraining(Dashboard):
+    """A Dashboard whose state is a list of training runs, animated epoch by epoch.
+
+    Subclasses implement ``configs() -> list[RunConfig]`` (read from the controls) and
+    ``draw()``; they read ``self.runs`` (``Run`` objects: ``.model``, ``.history``, ...).
+
+    Attributes
+    ----------
+    play : ipywidgets.Play, its value the number of epochs shown (0 .. epochs)
+    step_button, reset_button : ipywidgets.Button
+    runs : list of Run, the state drawn
+    """
+
+    def __init__(self, epochs: int, interval_ms: int = 80, **kwargs):
+        super().__init__(**kwargs)
+        self.play = widgets.Play(value=epochs, min=0, max=epochs, step=1, interval=interval_ms,
+                                 show_repeat=False, description="play")  # fmt: skip
+        self.step_button = widgets.Button(description="Step", icon="step-forward",
+                                          layout=widgets.Layout(width="90px"))  # fmt: skip
+        self.reset_button = widgets.Button(description="Reset", icon="undo",
+                                           layout=widgets.Layout(width="90px"))  # fmt: skip
+        self.epoch_label = widgets.Label(value="")
+        self.play.observe(self._on_play, names="value")
+        self.step_button.on_click(lambda _: self.step())
+        self.reset_button.on_click(lambda _: self.reset())
+        self.runs: list[Run] = []
+
+    @property
+    def animation_row(self) -> widgets.HBox:
+        """Play, Step, Reset and the epoch counter, in one row."""
+        return widgets.HBox([self.play, self.step_button, self.reset_button, self.epoch_label])
+
+    # -- what to train ------------------------------------------------------------------------
+    def configs(self) -> list[RunConfig]:
+        """The runs the controls describe (one for most dashboards, several for a race)."""
+        raise NotImplementedError
+
+    def follow_epochs(self, control: widgets.Widget) -> None:
+        """Make Play's range follow ``control`` (an epochs slider). Call before add_control."""
+
+        def set_max(change) -> None:
+            self._muted += 1
+            try:
+                self.play.max = max(int(change["new"]), 0)
+                self.play.value = self.play.max
+            finally:
+                self._muted -= 1
+
+        control.observe(set_max, names="value")
+
+    @contextmanager
+    def hold(self):
+        """Change several controls with one update at the end, shown fully trained."""
+        self._muted += 1
+        try:
+            yield
+        finally:
+            self.play.value = self.play.max
+            self._muted -= 1
+        if not self._muted:
+            self.request()
+
+    # -- Play / Step / Reset ------------------------------------------------------------------
+    def _on_change(self, change) -> None:
+        if self._muted:
+            return
+        self._muted += 1  # a changed experiment is shown fully trained: jump to the end
+        try:
+            self.play.value = self.play.max
+        finally:
+            self._muted -= 1
+        self.request()
+
+    def _on_play(self, change) -> None:
+        if not self._muted:
+            self.request()
+
+    def step(self) -> None:
+        """Advance the shown state by one epoch (the Step button)."""
+        if self.play.value < self.play.max:
+            self.play.value += 1
+
+    def reset(self) -> None:
+        """Back to the untrained network, epoch 0 (the Reset button); stops playing."""
+        self.play.playing = False
+        if self.play.value == 0:
+            self.request()
+        else:
+            self.play.value = 0
+
+    # -- the update -----------------------------------------------------------------------------
+    def compute(self, stale) -> bool:
+        target = int(self.play.value)
+        runs = []
+        for i, config in enumerate(self.configs()):
+            old = self.runs[i] if i < len(self.runs) else None
+            reuse = old is not None and old.config == config and old.epoch <= target
+            runs.append(old if reuse else Run(config))
+        self.runs = runs
+        return all(run.advance(target, stale) for run in self.runs)
+
+    @property
+    def run(self) -> Run:
+        """The first (for most dashboards the only) run."""
+        return self.runs[0]
+
+    @property
+    def model(self):
+        """The model of the first run."""
+        return self.runs[0].model
+
+    @property
+    def history(self):
+        """The History of the first run."""
+        return self.runs[0].history
+
+    def show_progress(self, extra: str = "") -> None:
+        """Update the epoch counter and the status line (divergence first, in vermillion)."""
+        epoch = max(run.epoch for run in self.runs) if self.runs else 0
+        self.epoch_label.value = f"epoch {epoch} / {self.play.max}"
+        messages = [m for m in (diverged_message(run.history) for run in self.runs) if m]
+        if messages:
+            self.set_status(messages[0] + (f" · {extra}" if extra else ""), color="#D55E00")
+        else:
+            self.set_status(extra)
