@@ -37,58 +37,61 @@ __all__ = [
 
 
 def sigmoid(x):
-    """sigma(x) = 1 / (1 + exp(-x)), computed as (1 + tanh(x / 2)) / 2 so it never overflows."""
+    """sigma(x) = 1 / (1 + exp(-x)), computed as (1 + tanh(x / 2)) / 2 so it never overflows.
+
+    x: any shape; returns the same shape, values in (0, 1).
+    """
     return 0.5 + 0.5 * np.tanh(0.5 * np.asarray(x))
 
 
 def d_sigmoid(x):
-    """sigma'(x) = sigma(x) * (1 - sigma(x)); at most 1/4, reached at x = 0."""
+    """sigma'(x) = sigma(x) * (1 - sigma(x)); at most 1/4, reached at x = 0. Same shape as x."""
     s = sigmoid(x)
     return s * (1.0 - s)
 
 
 def tanh(x):
-    """tanh(x) = (exp(x) - exp(-x)) / (exp(x) + exp(-x)), in (-1, 1)."""
+    """tanh(x) = (exp(x) - exp(-x)) / (exp(x) + exp(-x)), in (-1, 1). Same shape as x."""
     return np.tanh(x)
 
 
 def d_tanh(x):
-    """tanh'(x) = 1 - tanh(x)^2; at most 1, reached at x = 0."""
+    """tanh'(x) = 1 - tanh(x)^2; at most 1, reached at x = 0. Same shape as x."""
     t = np.tanh(x)
     return 1.0 - t * t
 
 
 def relu(x):
-    """relu(x) = max(x, 0)."""
+    """relu(x) = max(x, 0), elementwise. Same shape as x."""
     return np.maximum(x, 0.0)
 
 
 def d_relu(x):
-    """relu'(x) = 1 if x > 0 else 0 (we take 0 at the kink x = 0, as PyTorch does)."""
+    """relu'(x) = 1 if x > 0 else 0 (0 at the kink x = 0, as PyTorch). Same shape as x."""
     x = np.asarray(x)
     return (x > 0).astype(x.dtype if x.dtype.kind == "f" else np.float64)
 
 
 def leaky_relu(x, negative_slope: float = 0.01):
-    """leaky_relu(x) = x if x > 0 else negative_slope * x."""
+    """leaky_relu(x) = x if x > 0 else negative_slope * x, elementwise. Same shape as x."""
     x = np.asarray(x)
     return np.where(x > 0, x, negative_slope * x)
 
 
 def d_leaky_relu(x, negative_slope: float = 0.01):
-    """leaky_relu'(x) = 1 if x > 0 else negative_slope."""
+    """leaky_relu'(x) = 1 if x > 0 else negative_slope. Same shape as x."""
     x = np.asarray(x)
     dtype = x.dtype if x.dtype.kind == "f" else np.float64
     return np.where(x > 0, 1.0, negative_slope).astype(dtype)
 
 
 def identity(x):
-    """identity(x) = x."""
+    """identity(x) = x. Same shape as x."""
     return np.asarray(x)
 
 
 def d_identity(x):
-    """identity'(x) = 1."""
+    """identity'(x) = 1. Same shape as x."""
     x = np.asarray(x)
     return np.ones(x.shape, dtype=x.dtype if x.dtype.kind == "f" else np.float64)
 
@@ -97,6 +100,8 @@ def softmax(x, axis: int = -1):
     """softmax(x)_i = exp(x_i - max(x)) / sum_j exp(x_j - max(x)) along ``axis``.
 
     Subtracting the max changes nothing mathematically and keeps exp from overflowing.
+    x: any shape, e.g. logits (batch, classes); returns the same shape, each slice along
+    ``axis`` positive and summing to 1.
     """
     x = np.asarray(x)
     e = np.exp(x - x.max(axis=axis, keepdims=True))
@@ -193,6 +198,8 @@ class Identity(_Elementwise):
 
 class Softmax(_Elementwise):
     """y_i = exp(x_i) / sum_j exp(x_j) over the last axis (computed stably).
+
+    Shapes: x (batch, classes) -> y (batch, classes), each row summing to 1.
 
     Backward (the Jacobian-vector product of a row): dx = y * (dy - sum_j(dy_j * y_j)).
     For classification prefer ``CrossEntropyLoss`` on logits: it fuses softmax and log for

@@ -57,6 +57,7 @@ class Loss:
         return self.forward(pred, target)
 
     def forward(self, pred, target) -> float:
+        """The loss of a batch, a float (mean over the batch); caches dL/dpred for backward."""
         raise NotImplementedError
 
     def backward(self) -> np.ndarray:

@@ -58,3 +58,40 @@ def test_the_scan_sees_a_forbidden_import(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("import numpy as np\n\ndef plot():\n    import matplotlib.pyplot as plt\n")
     assert imported_roots(bad) - set(sys.stdlib_module_names) - ALLOWED == {"matplotlib"}
+
+
+DOCUMENTED = [
+    "parameter",
+    "layers",
+    "activations",
+    "losses",
+    "init",
+    "gradcheck",
+    "checkpoint",
+    "models",
+]
+
+
+@pytest.mark.parametrize("module_name", DOCUMENTED)
+def test_every_public_name_has_a_docstring(module_name):
+    import importlib
+    import inspect
+
+    module = importlib.import_module(f"backprop_lib.{module_name}")
+    assert inspect.getdoc(module), f"{module_name} has no module docstring"
+    undocumented = []
+    for name in module.__all__:
+        obj = getattr(module, name)
+        if isinstance(obj, dict):  # a table such as INITIALIZERS, documented by its comment
+            continue
+        if not inspect.getdoc(obj):
+            undocumented.append(name)
+        if inspect.isclass(obj):
+            for attr, member in vars(obj).items():
+                if (
+                    callable(member)
+                    and not attr.startswith("_")
+                    and not inspect.getdoc(getattr(obj, attr))
+                ):
+                    undocumented.append(f"{name}.{attr}")
+    assert not undocumented, f"{module_name}: no docstring for {undocumented}"
