@@ -264,11 +264,16 @@ class Dashboard:
         with self._cond:
             self._closed = True
             self._cond.notify_all()
-        self.root.close()
-        for control in self.controls.values():
-            control.close()
-        self.image.close()
-        self.status.close()
+        seen: list[widgets.Widget] = []
+        stack: list[widgets.Widget] = [self.root, self.image, self.status, *self.controls.values()]
+        while stack:  # every widget in the tree (their observers refer back to self)
+            w = stack.pop()
+            if any(w is v for v in seen):
+                continue
+            seen.append(w)
+            stack.extend(getattr(w, "children", ()))
+        for w in seen:
+            w.close()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.config})"
