@@ -1,0 +1,439 @@
+"""Tests for backprop_lib.training: fit, Trainer, History, stops, divergence, input checks."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from backprop_lib import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    Linear,
+    MSELoss,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Tanh,
+    mlp,
+)
+from backprop_lib.data import make_blobs, make_moons, make_sine
+from backprop_lib.optimizers import SGD, Adam
+from backprop_lib.schedules import StepLR
+from backprop_lib.training import (
+    EarlyStopping,
+    History,
+    Trainer,
+    accuracy,
+    fit,
+    predict,
+    predict_classes,
+)
+
+
+@pytest.fixture(scope="module")
+def moons():
+    return make_moons(200, noise=0.1, rng=0)
+
+
+def _net(seed=0, **kw):
+    return mlp([2, 16, 16, 1], activation="tanh", rng=seed, **kw)
+
+
+def _params(model):
+    return [p.data.copy() for p in model.parameters()]
+
+
+# ---- learning ----
+
+
+def test_fit_reaches_97_percent_on_moons(moons):
+    X, y = moons
+    model = _net()
+    h = fit(model, BCEWithLogitsLoss(), Adam(model.parameters(), lr=0.01), X, y, epochs=300)
+    assert h.accuracy[-1] >= 0.97
+    assert accuracy(model, X, y) >= 0.97
+    assert h.loss[-1] < 0.2 * h.loss[0]
+    assert h.stop_reason == "completed" and h.stopped_epoch == 300 and not h.diverged
+
+
+def test_fit_with_sgd_minibatches_on_three_blobs_uses_argmax_accuracy():
+    X, y = make_blobs(150, centers=3, noise=0.3, rng=1)
+    model = mlp([2, 8, 3], activation="relu", rng=0)
+    h = fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), X, y, 30, batch_size=16,
+            rng=0)  # fmt: skip
+    assert h.accuracy[-1] >= 0.95
+    assert accuracy(model, X, y) == pytest.approx(np.mean(predict(model, X).argmax(1) == y))
+
+
+def test_same_seed_gives_a_bit_identical_history(moons):
+    X, y = moons
+
+    def run(seed):
+        model = _net(seed=5, dropout=0.1)
+        opt = SGD(model.parameters(), lr=0.2, momentum=0.9)
+        return fit(model, BCEWithLogitsLoss(), opt, X[:150], y[:150], 12, batch_size=32,
+                   rng=seed, validation_data=(X[150:], y[150:]), penalty="l2",
+                   penalty_strength=1e-3, scheduler=StepLR(opt, 5))  # fmt: skip
+
+    a, b, c = run(7), run(7), run(8)
+    assert a == b  # every list and dict, float for float
+    assert a.loss != c.loss  # the shuffling order matters
+
+
+# ---- what History records ----
+
+
+def test_history_layout(moons):
+    X, y = moons
+    model = _net()
+    h = fit(model, BCEWithLogitsLoss(), SGD(model.parameters(), lr=0.1), X, y, 4,
+            validation_data=(X[:50], y[:50]))  # fmt: skip
+    assert isinstance(h, History)
+    for values in (h.loss, h.val_loss, h.accuracy, h.val_accuracy, h.lr):
+        assert len(values) == 4 and all(isinstance(v, float) for v in values)
+    assert list(h.grad_norms) == list(h.update_ratios) == ["0.W", "2.W", "4.W"]
+    assert list(h.saturation) == ["1.Tanh", "3.Tanh"]
+    assert all(
+        len(v) == 4 for d in (h.grad_norms, h.update_ratios, h.saturation) for v in d.values()
+    )
+    assert h.lr == [0.1] * 4 and h.best_epoch == int(np.argmin(h.val_loss)) + 1
+
+
+def test_regression_has_no_accuracy():
+    X, y = make_sine(50, rng=0)
+    model = mlp([1, 8, 1], rng=0)
+    h = fit(model, MSELoss(), SGD(model.parameters(), lr=0.05), X, y, 3, validation_data=(X, y))
+    assert h.accuracy == [] and h.val_accuracy == [] and len(h.val_loss) == 3
+
+
+def test_grad_norms_update_ratios_and_saturation_of_a_full_batch_epoch(moons):
+    X, y = moons
+    model = _net(seed=2)
+    twin = _net(seed=2)
+    lr = 0.3
+    h = fit(model, BCEWithLogitsLoss(), SGD(model.parameters(), lr=lr), X, y, 1)
+    # the same epoch by hand on an identical network
+    loss = BCEWithLogitsLoss()
+    out = twin.forward(X)
+    want_loss = loss.forward(out, y.reshape(-1, 1).astype(float))
+    twin.backward(loss.backward())
+    assert h.loss[0] == pytest.approx(want_loss, rel=1e-12)
+    assert h.accuracy[0] == np.mean((out[:, 0] > 0) == (y == 1))
+    for name, p in twin.named_parameters():
+        if name.endswith("W"):
+            g, w = np.linalg.norm(p.grad), np.linalg.norm(p.data)
+            assert h.grad_norms[name][0] == pytest.approx(g, rel=1e-9)
+            assert h.update_ratios[name][0] == pytest.approx(lr * g / w, rel=1e-9)
+    for index in (1, 3):
+        tanh_out = twin[index]._cache
+        want = np.mean(np.abs(tanh_out) > 0.97)
+        assert h.saturation[f"{index}.Tanh"][0] == pytest.approx(want)
+
+
+def test_relu_saturation_is_the_fraction_of_units_dead_for_the_batch():
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    model = Sequential(Linear(2, 4, rng=0), ReLU(), Linear(4, 1, rng=1))
+    model[0].b.data[:2] = -100.0  # two of four units can never fire on this data
+    model[0].b.data[2:] = 100.0  # the other two always fire
+    h = fit(model, MSELoss(), SGD(model.parameters(), lr=1e-6), X, np.zeros((20, 1)), 1)
+    assert h.saturation["1.ReLU"] == [0.5]
+
+
+def test_sigmoid_outputs_with_bce_loss_use_the_half_threshold(moons):
+    X, y = moons
+    model = mlp([2, 16, 1], rng=0)
+    model.layers.append(Sigmoid())
+    h = fit(model, BCELoss(), Adam(model.parameters(), lr=0.02), X, y, 150)
+    assert h.accuracy[-1] >= 0.85
+    assert accuracy(model, X, y) == pytest.approx(np.mean((predict(model, X)[:, 0] > 0.5) == y))
+
+
+def test_float32_models_train_in_float32(moons):
+    X, y = moons
+    model = _net(dtype=np.float32)
+    h = fit(model, BCEWithLogitsLoss(), Adam(model.parameters(), lr=0.01), X, y, 100)
+    assert all(p.data.dtype == np.float32 for p in model.parameters())
+    assert h.accuracy[-1] > 0.85 and isinstance(h.loss[-1], float)
+
+
+# ---- penalties, clipping, schedules ----
+
+
+@pytest.mark.parametrize("kind", ["l1", "l2"])
+def test_penalty_applies_to_weights_only_and_is_part_of_the_loss(moons, kind):
+    X, y = moons
+    lr, lam = 0.1, 0.05
+    model, twin = _net(seed=3), _net(seed=3)
+    h = fit(model, BCEWithLogitsLoss(), SGD(model.parameters(), lr=lr), X, y, 1, penalty=kind,
+            penalty_strength=lam)  # fmt: skip
+    loss = BCEWithLogitsLoss()
+    data_loss = loss.forward(twin.forward(X), y.reshape(-1, 1).astype(float))
+    twin.backward(loss.backward())
+    weights = [p for name, p in twin.named_parameters() if name.endswith("W")]
+    if kind == "l2":
+        penalty = lam / 2 * sum(np.sum(w.data**2) for w in weights)
+    else:
+        penalty = lam * sum(np.sum(np.abs(w.data)) for w in weights)
+    assert h.loss[0] == pytest.approx(data_loss + penalty, rel=1e-12)
+    for (name, p), (_, q) in zip(model.named_parameters(), twin.named_parameters(), strict=True):
+        extra = 0.0
+        if name.endswith("W"):
+            extra = lam * (q.data if kind == "l2" else np.sign(q.data))
+        np.testing.assert_allclose(p.data, q.data - lr * (q.grad + extra), rtol=1e-12)
+
+
+def test_clip_grad_norm_limits_the_step_but_grad_norms_are_recorded_before_clipping(moons):
+    X, y = moons
+    model = _net(seed=4)
+    before = _params(model)
+    lr, max_norm = 0.5, 1e-3
+    h = fit(model, BCEWithLogitsLoss(), SGD(model.parameters(), lr=lr), X, y, 1,
+            clip_grad_norm=max_norm)  # fmt: skip
+    step = np.sqrt(
+        sum(np.sum((p.data - b) ** 2) for p, b in zip(model.parameters(), before, strict=True))
+    )
+    assert step == pytest.approx(lr * max_norm, rel=1e-4)
+    assert max(v[0] for v in h.grad_norms.values()) > 10 * max_norm
+
+
+def test_scheduler_sets_the_lr_of_each_epoch(moons):
+    X, y = moons
+    model = _net()
+    opt = SGD(model.parameters(), lr=0.4)
+    h = fit(model, BCEWithLogitsLoss(), opt, X, y, 5, scheduler=StepLR(opt, step_size=2))
+    np.testing.assert_allclose(h.lr, [0.4, 0.4, 0.04, 0.04, 0.004])
+
+
+# ---- stopping ----
+
+
+@pytest.mark.parametrize("restore_best", [True, False])
+def test_early_stopping_after_patience_and_restore_best(moons, restore_best):
+    X, y = moons
+    model = _net()
+    snapshots = {}
+
+    def remember(epoch, history):
+        snapshots[epoch] = _params(model)
+
+    # min_delta so large that nothing after the first epoch counts as an improvement
+    stop = EarlyStopping(patience=3, min_delta=1e9, restore_best=restore_best)
+    h = fit(model, BCEWithLogitsLoss(), SGD(model.parameters(), lr=0.5), X, y, 50,
+            early_stopping=stop, callback=remember)  # fmt: skip
+    assert h.stop_reason == "early_stopping" and h.stopped_epoch == 4 and len(h.loss) == 4
+    assert h.best_epoch == 1
+    restored = [np.array_equal(a, b) for a, b in zip(_params(model), snapshots[1], strict=True)]
+    assert all(restored) == restore_best
+
+
+def test_early_stopping_monitors_validation_loss(moons):
+    X, y = moons
+    model = _net()
+    flipped = (X[:60], 1 - y[:60])  # the better the model learns, the worse this gets
+    h = fit(model, BCEWithLogitsLoss(), Adam(model.parameters(), lr=0.01), X, y, 200,
+            validation_data=flipped, early_stopping=5)  # fmt: skip
+    assert h.stop_reason == "early_stopping"
+    assert h.stopped_epoch == h.best_epoch + 5
+    assert h.loss[-1] < h.loss[h.best_epoch - 1]  # the training loss was still improving
+    assert predict(model, X[:1]).shape == (1, 1)
+    restored_val = BCEWithLogitsLoss().forward(
+        predict(model, flipped[0]), flipped[1].reshape(-1, 1).astype(float)
+    )
+    assert restored_val == pytest.approx(h.val_loss[h.best_epoch - 1], rel=1e-12)
+
+
+def test_loss_threshold_stops_at_the_first_epoch_below_it(moons):
+    X, y = moons
+    model = _net()
+    h = fit(model, BCEWithLogitsLoss(), Adam(model.parameters(), lr=0.01), X, y, 500,
+            loss_threshold=0.3)  # fmt: skip
+    assert h.stop_reason == "loss_threshold" and h.stopped_epoch < 500
+    assert h.loss[-1] <= 0.3 and all(v > 0.3 for v in h.loss[:-1])
+
+
+def test_callback_sees_every_epoch_and_can_stop(moons):
+    X, y = moons
+    model = _net()
+    seen = []
+
+    def callback(epoch, history):
+        seen.append((epoch, len(history.loss)))
+        return epoch == 3
+
+    h = fit(model, BCEWithLogitsLoss(), SGD(model.parameters(), lr=0.1), X, y, 10,
+            callback=callback)  # fmt: skip
+    assert seen == [(1, 1), (2, 2), (3, 3)]
+    assert h.stop_reason == "callback" and h.stopped_epoch == 3
+
+
+def test_trainer_runs_epoch_by_epoch_and_stays_stopped(moons):
+    X, y = moons
+    model = _net()
+    trainer = Trainer(model, BCEWithLogitsLoss(), SGD(model.parameters(), lr=0.1), X, y,
+                      loss_threshold=10.0)  # fmt: skip
+    assert trainer.run(0).loss == [] and trainer.history.stopped_epoch == 0
+    h = trainer.run_epoch()
+    assert len(h.loss) == 1 and trainer.stopped and h.stop_reason == "loss_threshold"
+    before = _params(model)
+    assert trainer.run_epoch() is h and len(h.loss) == 1
+    assert all(np.array_equal(a, b) for a, b in zip(before, _params(model), strict=True))
+
+
+# ---- divergence ----
+
+
+def test_too_large_lr_on_regression_diverges_without_exception_or_warning():
+    X, y = make_sine(100, noise=0.1, rng=0)
+    model = mlp([1, 16, 1], rng=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any RuntimeWarning (overflow...) fails the test
+        h = fit(model, MSELoss(), SGD(model.parameters(), lr=5.0), X, y, 200)
+    assert h.diverged and h.stop_reason == "diverged"
+    assert h.diverged_epoch == h.stopped_epoch == len(h.loss) < 200
+    last = h.loss[-1]
+    assert not math.isfinite(last) or last > 1e6 * h.loss[0]
+    assert all(math.isfinite(v) and v <= 1e6 * h.loss[0] for v in h.loss[:-1])
+
+
+def test_nan_loss_in_a_minibatch_stops_that_epoch_and_records_nan_health():
+    X, y = make_sine(64, rng=0)
+    model = mlp([1, 16, 1], rng=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        h = fit(model, MSELoss(), SGD(model.parameters(), lr=1e3), X, y, 50, batch_size=8,
+                validation_data=(X, y))  # fmt: skip
+    assert h.diverged and h.diverged_epoch == len(h.loss)
+    assert all(len(v) == len(h.loss) for v in h.grad_norms.values())
+    assert len(h.val_loss) == len(h.loss)
+
+
+def test_classification_divergence_is_reported_not_raised(moons):
+    X, y = moons
+    model = _net()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        h = fit(model, BCEWithLogitsLoss(), SGD(model.parameters(), lr=1e12), X, y, 30)
+    assert h.diverged and h.stop_reason == "diverged"
+    assert h.diverged_epoch == h.stopped_epoch == len(h.loss) < 30
+
+
+# ---- inputs are checked before anything changes ----
+
+
+def _bad_cases():
+    X, y = make_moons(40, noise=0.1, rng=0)
+    nan_X = X.copy()
+    nan_X[3, 1] = np.nan
+    return [
+        ({"X": nan_X}, ValueError, "X contains NaN"),
+        ({"X": X[:, 0]}, ValueError, r"2-D array.*X.reshape\(-1, 1\)"),
+        ({"X": np.c_[X, X[:, :1]]}, ValueError, "3 features"),
+        ({"y": y[:30]}, ValueError, "y has 30 entries but X has 40 rows"),
+        ({"y": y * 2}, ValueError, "in \\[0, 1\\]"),
+        ({"y": np.c_[y, y]}, ValueError, "outputs rows of shape"),
+        ({"y": np.where(y == 0, np.nan, 1.0)}, ValueError, "y contains NaN"),
+        ({"epochs": -1}, ValueError, "epochs must be an int >= 0"),
+        ({"epochs": 2.5}, TypeError, "epochs must be an int"),
+        ({"epochs": True}, TypeError, "epochs must be an int"),
+        ({"batch_size": 0}, ValueError, "batch_size must be an int >= 1"),
+        ({"batch_size": 8.0}, TypeError, "batch_size must be an int"),
+        ({"rng": "seed"}, TypeError, "rng must be"),
+        ({"validation_data": (X,)}, ValueError, "validation_data must be a pair"),
+        ({"validation_data": (nan_X, y)}, ValueError, "validation X contains NaN"),
+        ({"validation_data": (X, y[:5])}, ValueError, "validation y has 5 entries"),
+        ({"penalty": "l3"}, ValueError, "penalty must be None, 'l1' or 'l2'"),
+        ({"penalty": "l2", "penalty_strength": -1.0}, ValueError, "penalty_strength"),
+        ({"penalty_strength": 0.1}, ValueError, "needs penalty='l1' or penalty='l2'"),
+        ({"early_stopping": "yes"}, TypeError, "early_stopping must be"),
+        ({"early_stopping": 0}, ValueError, "patience must be >= 1"),
+        ({"loss_threshold": -1.0}, ValueError, "loss_threshold"),
+        ({"clip_grad_norm": 0.0}, ValueError, "clip_grad_norm"),
+        ({"callback": 3}, TypeError, "callback must be a function"),
+        ({"scheduler": object()}, TypeError, "scheduler must have a step"),
+        ({"loss": "mse"}, TypeError, "loss must be a Loss"),
+        ({"optimizer": "sgd"}, TypeError, "optimizer must have step"),
+        ({"optimizer": "other model"}, ValueError, "holds none of this model's parameters"),
+    ]
+
+
+@pytest.mark.parametrize("change, error, message", _bad_cases())
+def test_bad_input_raises_before_any_state_changes(change, error, message):
+    X, y = make_moons(40, noise=0.1, rng=0)
+    model = mlp([2, 8, 1], batch_norm=True, dropout=0.2, rng=0)
+    bn = model[1]
+    opt = SGD(model.parameters(), lr=0.1, momentum=0.9)
+    if change.get("optimizer") == "other model":
+        change = {"optimizer": SGD(mlp([2, 8, 1], rng=1).parameters(), lr=0.1)}
+    rng = np.random.default_rng(0)
+    rng_state = rng.bit_generator.state
+    dropout_state = model[3].rng.bit_generator.state
+    before = _params(model) + [bn.running_mean.copy(), bn.running_var.copy()]
+    args = {"model": model, "loss": BCEWithLogitsLoss(), "optimizer": opt, "X": X, "y": y,
+            "epochs": 3, "rng": rng, **change}  # fmt: skip
+    with pytest.raises(error, match=message):
+        fit(**args)
+    after = _params(model) + [bn.running_mean, bn.running_var]
+    assert all(np.array_equal(a, b) for a, b in zip(before, after, strict=True))
+    assert rng.bit_generator.state == rng_state
+    assert model[3].rng.bit_generator.state == dropout_state
+    assert opt.steps == 0 and model.training
+
+
+def test_cross_entropy_labels_are_checked_against_the_output_size():
+    X, y = make_blobs(30, centers=3, rng=0)
+    model = mlp([2, 4, 2], rng=0)
+    opt = SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="make the last layer output 3 classes"):
+        fit(model, CrossEntropyLoss(), opt, X, y, 1)
+    with pytest.raises(ValueError, match="int class labels"):
+        fit(model, CrossEntropyLoss(), opt, X, y.astype(float), 1)
+    assert opt.steps == 0
+
+
+def test_early_stopping_arguments_are_checked():
+    with pytest.raises(ValueError, match="min_delta"):
+        EarlyStopping(min_delta=-1.0)
+    with pytest.raises(TypeError, match="patience must be an int"):
+        EarlyStopping(patience=2.5)
+
+
+# ---- evaluation helpers ----
+
+
+def test_predict_uses_eval_mode_and_restores_the_mode():
+    X = np.random.default_rng(0).normal(size=(10, 2))
+    model = mlp([2, 8, 1], dropout=0.5, rng=0)
+    a, b = predict(model, X), predict(model, X)
+    np.testing.assert_array_equal(a, b)  # no dropout at prediction time
+    assert model.training
+    model.eval()
+    predict(model, X)
+    assert not model.training
+
+
+def test_predict_classes_thresholds_logits_at_zero_and_probabilities_at_half():
+    X = np.array([[1.0], [-1.0], [0.2]])
+    logits = Sequential(Linear(1, 1, rng=0))
+    logits[0].W.data[:] = 1.0
+    logits[0].b.data[:] = -0.1  # outputs 0.9, -1.1, 0.1
+    np.testing.assert_array_equal(predict_classes(logits, X), [1, 0, 1])
+    probs = Sequential(Linear(1, 1, rng=0), Sigmoid())
+    probs[0].W.data[:] = 1.0
+    probs[0].b.data[:] = -0.1  # sigmoid(0.1) > 0.5 but sigmoid(-1.1) < 0.5
+    np.testing.assert_array_equal(predict_classes(probs, X), [1, 0, 1])
+    probs[0].b.data[:] = -0.3  # sigmoid(-0.1) < 0.5: the half threshold, not zero
+    np.testing.assert_array_equal(predict_classes(probs, X), [1, 0, 0])
+    multi = Sequential(Linear(1, 3, rng=0), Tanh())
+    assert predict_classes(multi, X).shape == (3,)
+
+
+def test_accuracy_accepts_column_labels_and_checks_their_count():
+    X = np.array([[1.0], [-1.0]])
+    model = Sequential(Linear(1, 1, rng=0))
+    model[0].W.data[:] = 1.0
+    assert accuracy(model, X, np.array([[1], [0]])) == 1.0
+    assert accuracy(model, X, np.array([0, 0])) == 0.5
+    with pytest.raises(ValueError, match="3 labels for 2 rows"):
+        accuracy(model, X, np.array([1, 0, 1]))
