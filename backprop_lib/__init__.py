@@ -62,13 +62,20 @@ from .gradcheck import (
 from . import checkpoint
 from .checkpoint import load, save
 
-# -- optimizers.py --
+# -- optimizers.py (also a namespace: backprop_lib.optimizers.Optimizer) --
+from . import optimizers
+from .optimizers import SGD, Adagrad, Adam, AdamW, RMSprop, clip_grad_norm
 
 # -- schedules.py --
+from . import schedules
+from .schedules import CosineAnnealingLR, ExponentialLR, StepLR
 
 # -- training.py --
+from . import training
+from .training import EarlyStopping, History, Trainer, accuracy, fit, predict, predict_classes
 
-# -- data.py --
+# -- data.py (used as a namespace: backprop_lib.data.make_moons(...)) --
+from . import data
 
 # -- autograd.py --
 from .autograd import Value, ValueMLP, value_mlp_from_layers
