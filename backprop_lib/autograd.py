@@ -410,7 +410,7 @@ def trace(root: Value) -> Trace:
     Forward step k: node k (topological order) gets its value, e.g.
     ``"h = tanh(n) = tanh(0.881) = 0.707"``. Backward step k: node k (reverse order) gets
     its gradient, the sum over its uses of ``local x upstream``, e.g.
-    ``"grad of n via tanh -> h: local 1 - tanh(n)^2 = 0.500 x upstream 1.000 = 0.500"``
+    ``"grad of n via tanh → h: local 1 - tanh(n)^2 = 0.500 x upstream 1.000 = 0.500"``
     (a node with several uses gets a first line with the sum, then one line per use).
     The root's gradient is the seed 1. Nothing in the graph is modified.
     """
@@ -445,7 +445,7 @@ def trace(root: Value) -> Trace:
             contribs.append(Contribution(parent, parent._local_grads[i], grads[parent], rule))
         grads[node] = math.fsum(c.value for c in contribs)
         terms = [
-            f"via {c.parent.op} -> {names[c.parent]}: local {_local_text(c)} "
+            f"via {c.parent.op} \u2192 {names[c.parent]}: local {_local_text(c)} "
             f"\u00d7 upstream {_fmt(c.upstream)} = {_fmt(c.value)}"
             for c in contribs
         ]

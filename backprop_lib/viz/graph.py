@@ -17,17 +17,26 @@ Used by the chain-rule notebook and by ``widgets.stepthrough.StepThrough``.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from functools import lru_cache
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from matplotlib.text import Text
 from matplotlib.textpath import TextToPath
 
 from ..autograd import Value, topological_order
 from .style import OKABE_ITO, PlotFigure, blend, style
 
-__all__ = ["draw_graph", "plot_graph", "graph_figsize", "graph_layout", "GraphLayout"]
+__all__ = [
+    "GraphDrawing",
+    "GraphLayout",
+    "draw_graph",
+    "graph_figsize",
+    "graph_layout",
+    "plot_graph",
+]
 
 FONT_PT = 9.5  # text in the boxes
 OP_FONT_PT = 9.0  # text in the op badges
@@ -51,6 +60,7 @@ _OP_SYMBOLS = {"*": "\u00d7", "/": "\u00f7", "neg": "\u2212", "-": "\u2212"}
 _measure = TextToPath()
 
 
+@lru_cache(maxsize=4096)
 def _text_width(text: str, size: float, bold: bool = False) -> float:
     """Width of ``text`` in inches at ``size`` points."""
     prop = FontProperties(size=size, weight="bold" if bold else "normal")
@@ -223,59 +233,102 @@ def draw_graph(
     title : str, optional
     dpi : float
         Of a new figure (100: one inch is 100 px in the notebook).
+    max_nodes : int
+        Larger graphs are refused (ValueError): they would not be legible.
 
     Returns
     -------
     The Figure (a new ``PlotFigure``, which shows itself as a PNG, or ``ax.figure``).
     """
-    g = _Geometry(root, show_data, show_grad, grads, names, compact, max_width, title,
-                  max_nodes)  # fmt: skip
+    g = _Geometry(root, grads, names, compact, max_width, title, max_nodes)
     if ax is None:
         with style():
             fig = PlotFigure(figsize=(g.width, g.height), dpi=dpi)
         ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
-    else:
-        fig = ax.figure
-    ax.set_xlim(0.0, g.width)
-    ax.set_ylim(g.height, 0.0)  # rows go down
-    ax.set_aspect("equal")
-    ax.axis("off")
-    highlighted = _as_set(highlight)
-    hot_edges = set(highlight_edges)
+    drawing = GraphDrawing(ax, root, _geometry=g)
+    drawing.update(highlight, show_grad, show_data, highlight_edges=highlight_edges)
+    return ax.figure
 
-    def arrow(a, b, hot=False, rad=0.0):
-        ax.add_patch(
-            FancyArrowPatch(a, b, arrowstyle="-|>", mutation_scale=9,
-                            connectionstyle=f"arc3,rad={rad}",
-                            color=HIGHLIGHT if hot else EDGE_COLOR, lw=2.2 if hot else 1.0,
-                            shrinkA=0, shrinkB=0, zorder=2 if hot else 1)
-        )  # fmt: skip
 
-    def badge(cx, cy, op):
+class GraphDrawing:
+    """A graph drawn once on ``ax``; ``update`` changes highlights and shown numbers in place.
+
+    Used by the step-through widget, so a step only restyles artists (no redraw from
+    scratch). Takes ``draw_graph``'s keyword arguments ``grads``, ``names``, ``compact``,
+    ``max_width``, ``title`` and ``max_nodes``; ``update`` takes ``highlight``, ``show_grad``,
+    ``show_data`` and ``highlight_edges``, with the same meaning.
+
+    Attributes: ``boxes``, ``data_texts``, ``grad_texts`` (dicts keyed by node) and ``edges``
+    (dict keyed by (child, parent): the artists of that use's arrow).
+    """
+
+    def __init__(self, ax: Axes, root: Value, *, _geometry: _Geometry | None = None, **kwargs):
+        g = _geometry or _Geometry(
+            root,
+            kwargs.get("grads"),
+            kwargs.get("names"),
+            kwargs.get("compact"),
+            kwargs.get("max_width", 9.4),
+            kwargs.get("title"),
+            kwargs.get("max_nodes", 150),
+        )
+        self.geometry, self.ax, self.root = g, ax, root
+        self.boxes: dict[Value, FancyBboxPatch] = {}
+        self.data_texts: dict[Value, Text] = {}
+        self.grad_texts: dict[Value, Text] = {}
+        self.edges: dict[tuple[Value, Value], list] = {}
+        self._op_arrows: dict[Value, FancyArrowPatch] = {}
+        ax.set_xlim(0.0, g.width)
+        ax.set_ylim(g.height, 0.0)  # rows go down
+        ax.set_aspect("equal")
+        ax.axis("off")
+        for node in g.nodes:  # arrows first, so boxes sit on top of them
+            if node.children:
+                self._draw_inputs(node)
+        for node in g.nodes:
+            self._draw_box(node)
+        if g.compact:
+            key = [("each box: ", "black"), ("name", "black"), (", data, ", "black"),
+                   ("grad", GRAD_COLOR), ("; ", "black"), ("orange tab", OP_EDGE),
+                   (": the op that made it", "black")]  # fmt: skip
+            kx = MARGIN
+            for text, color in key:
+                ax.text(kx, g.key_y, text, fontsize=FONT_PT, va="center", ha="left", color=color,
+                        fontweight="bold" if text == "name" else "normal")  # fmt: skip
+                kx += _text_width(text, FONT_PT, bold=text == "name")
+        if g.title:
+            ax.text(MARGIN, MARGIN + 0.12, g.title, fontsize=FONT_PT + 1, va="center", ha="left")
+
+    def _arrow(self, a, b) -> FancyArrowPatch:
+        arrow = FancyArrowPatch(a, b, arrowstyle="-|>", mutation_scale=9, color=EDGE_COLOR,
+                                lw=1.0, shrinkA=0, shrinkB=0, zorder=1)  # fmt: skip
+        self.ax.add_patch(arrow)
+        return arrow
+
+    def _badge(self, cx: float, cy: float, op: str) -> None:
         w = _text_width(_op_text(op), OP_FONT_PT) + 0.12
-        ax.add_patch(
+        self.ax.add_patch(
             FancyBboxPatch((cx - w / 2 + 0.04, cy - 0.07), w - 0.08, 0.14,
                            boxstyle="round,pad=0.04,rounding_size=0.09", facecolor=OP_FILL,
                            edgecolor=OP_EDGE, lw=1.0, zorder=5)
         )  # fmt: skip
-        ax.text(cx, cy, _op_text(op), ha="center", va="center", fontsize=OP_FONT_PT, zorder=6)
+        self.ax.text(cx, cy, _op_text(op), ha="center", va="center", fontsize=OP_FONT_PT,
+                     zorder=6)  # fmt: skip
 
-    for node in g.nodes:  # arrows first, so boxes sit on top of them
-        if not node.children:
-            continue
+    def _draw_inputs(self, node: Value) -> None:
+        g = self.geometry
         x, y = g.xy(node)
         mid_y = y + g.box_h / 2
         if g.compact:  # arrows go into the box's left side, one entry point per input
             k = len(node.children)
             ends = [(x, mid_y + (i - (k - 1) / 2) * 0.12) for i in range(k)]
             tab_w = _text_width(_op_text(node.op), OP_FONT_PT) + 0.12
-            badge(x + 0.04 + tab_w / 2, y - 0.1, node.op)  # a tab on the box's top edge
+            self._badge(x + 0.04 + tab_w / 2, y - 0.1, node.op)  # a tab on the box's top edge
         else:  # arrows meet at the op badge in the gap, which points at the box
             bx = x - ARROW - g.badge_w / 2
             ends = [(bx - g.badge_w / 2, mid_y)] * len(node.children)
-            into_hot = any((c, node) in hot_edges for c in node.children)
-            arrow((bx + g.badge_w / 2, mid_y), (x, mid_y), into_hot)
-            badge(bx, mid_y, node.op)
+            self._op_arrows[node] = self._arrow((bx + g.badge_w / 2, mid_y), (x, mid_y))
+            self._badge(bx, mid_y, node.op)
         count = {c: node.children.count(c) for c in node.children}
         seen: dict[Value, int] = {}
         for i, (child, (ex, ey)) in enumerate(zip(node.children, ends, strict=True)):
@@ -285,51 +338,72 @@ def draw_graph(
                 k = seen[child] = seen.get(child, -1) + 1
                 shift = (k - (count[child] - 1) / 2) * 0.12
                 start_y, ey = start_y + shift, ey + (0.0 if g.compact else shift * 0.6)
-            hot = (child, node) in hot_edges
+            artists = self.edges.setdefault((child, node), [])
             start = (cx + g.box_w, start_y)
             for w in g.layout.waypoints[(child, node, i)]:  # through the slots in between
                 wx, wy = g.xy(w)
                 wy += g.box_h / 2
-                ax.plot([start[0], wx, wx + g.box_w], [start[1], wy, wy], zorder=2 if hot else 1,
-                        color=HIGHLIGHT if hot else EDGE_COLOR, lw=2.2 if hot else 1.0,
-                        solid_capstyle="round", solid_joinstyle="round")  # fmt: skip
+                (line,) = self.ax.plot([start[0], wx, wx + g.box_w], [start[1], wy, wy],
+                                       color=EDGE_COLOR, lw=1.0, zorder=1,
+                                       solid_capstyle="round", solid_joinstyle="round")  # fmt: skip
+                artists.append(line)
                 start = (wx + g.box_w, wy)
-            arrow(start, (ex, ey), hot)
+            artists.append(self._arrow(start, (ex, ey)))
 
-    for node in g.nodes:
+    def _draw_box(self, node: Value) -> None:
+        g, ax = self.geometry, self.ax
         x, y = g.xy(node)
-        hot = node in highlighted
-        fill = HIGHLIGHT_FILL if hot else (LEAF_FILL if not node.children else NODE_FILL)
-        ax.add_patch(
-            FancyBboxPatch((x, y), g.box_w, g.box_h, boxstyle="round,pad=0,rounding_size=0.05",
-                           facecolor=fill, edgecolor=HIGHLIGHT if hot else "#333333",
-                           lw=2.6 if hot else (1.6 if node is root else 0.9), zorder=3,
-                           gid="value-box")
+        self.boxes[node] = box = FancyBboxPatch(
+            (x, y), g.box_w, g.box_h, boxstyle="round,pad=0,rounding_size=0.05", zorder=3,
+            gid="value-box",
         )  # fmt: skip
-        d, gr = g.lines(node)
+        ax.add_patch(box)
         cx, ty = x + g.box_w / 2, y + PAD * 0.6 + LINE / 2
         if g.has_titles:
-            ax.text(cx, ty, g.names.get(node, ""), ha="center",
-                    va="center", fontsize=FONT_PT, fontweight="bold", zorder=4)  # fmt: skip
+            ax.text(cx, ty, g.names.get(node, ""), ha="center", va="center", fontsize=FONT_PT,
+                    fontweight="bold", zorder=4)  # fmt: skip
             ax.plot([x, x + g.box_w], [ty + LINE / 2] * 2, color="#bbbbbb", lw=0.6, zorder=4)
             ty += LINE
-        ax.text(cx, ty, d, ha="center", va="center", fontsize=FONT_PT, zorder=4,
-                color="black" if g.data_shown(node) else HIDDEN_COLOR)  # fmt: skip
-        ax.text(cx, ty + LINE, gr, ha="center", va="center", fontsize=FONT_PT, zorder=4,
-                color=GRAD_COLOR if g.grad_shown(node) else HIDDEN_COLOR)  # fmt: skip
+        self.data_texts[node] = ax.text(cx, ty, "", ha="center", va="center",
+                                        fontsize=FONT_PT, zorder=4)  # fmt: skip
+        self.grad_texts[node] = ax.text(cx, ty + LINE, "", ha="center", va="center",
+                                        fontsize=FONT_PT, zorder=4)  # fmt: skip
 
-    if g.compact:
-        key = [("each box: ", "black"), ("name", "black"), (", data, ", "black"),
-               ("grad", GRAD_COLOR), ("; ", "black"), ("orange tab", OP_EDGE),
-               (": the op that made it", "black")]  # fmt: skip
-        kx = MARGIN
-        for text, color in key:
-            ax.text(kx, g.key_y, text, fontsize=FONT_PT, va="center", ha="left", color=color,
-                    fontweight="bold" if text == "name" else "normal")  # fmt: skip
-            kx += _text_width(text, FONT_PT, bold=text == "name")
-    if title:
-        ax.text(MARGIN, MARGIN + 0.12, title, fontsize=FONT_PT + 1, va="center", ha="left")
-    return fig
+    def update(
+        self,
+        highlight: Value | Collection[Value] | None = None,
+        show_grad: bool | Collection[Value] = True,
+        show_data: bool | Collection[Value] = True,
+        *,
+        highlight_edges: Collection[tuple[Value, Value]] = (),
+    ) -> None:
+        """Restyle in place: which boxes are highlighted, which numbers show, which arrows."""
+        g = self.geometry
+        highlighted, hot_edges = _as_set(highlight), set(highlight_edges)
+        data_shown, grad_shown = _selector(show_data), _selector(show_grad)
+        for node, box in self.boxes.items():
+            hot = node in highlighted
+            leaf = not node.children
+            box.set_facecolor(HIGHLIGHT_FILL if hot else (LEAF_FILL if leaf else NODE_FILL))
+            box.set_edgecolor(HIGHLIGHT if hot else "#333333")
+            box.set_linewidth(2.6 if hot else (1.6 if node is self.root else 0.9))
+            d_ok, g_ok = data_shown(node), grad_shown(node)
+            d, gr = g.lines(node, d_ok, g_ok)
+            self.data_texts[node].set_text(d)
+            self.data_texts[node].set_color("black" if d_ok else HIDDEN_COLOR)
+            self.grad_texts[node].set_text(gr)
+            self.grad_texts[node].set_color(GRAD_COLOR if g_ok else HIDDEN_COLOR)
+        for key, artists in self.edges.items():
+            for artist in artists:
+                _style_edge(artist, key in hot_edges)
+        for node, arrow in self._op_arrows.items():
+            _style_edge(arrow, any((c, node) in hot_edges for c in node.children))
+
+
+def _style_edge(artist, hot: bool) -> None:
+    artist.set_color(HIGHLIGHT if hot else EDGE_COLOR)
+    artist.set_linewidth(2.2 if hot else 1.0)
+    artist.set_zorder(2 if hot else 1)
 
 
 def graph_figsize(
@@ -346,21 +420,19 @@ def graph_figsize(
     Pass the same ``grads``, ``names``, ``compact``, ``max_width`` and ``title`` as to
     ``draw_graph`` (what is shown or highlighted does not change the size).
     """
-    g = _Geometry(root, True, True, grads, names, compact, max_width, title, 10**9)
+    g = _Geometry(root, grads, names, compact, max_width, title, 10**9)
     return g.width, g.height
 
 
 class _Geometry:
-    """Sizes (inches) and positions of everything ``draw_graph`` draws."""
+    """Sizes (inches) and positions of everything drawn; independent of what is shown."""
 
-    def __init__(self, root, show_data, show_grad, grads, names, compact, max_width, title,
-                 max_nodes):  # fmt: skip
+    def __init__(self, root, grads, names, compact, max_width, title, max_nodes):
         self.layout = GraphLayout(root, max_nodes)
         self.nodes = nodes = self.layout.nodes
         self.names = {n: n.label for n in nodes} if names is None else dict(names)
         self.grad_of = {n: n.grad for n in nodes} if grads is None else dict(grads)
-        self.data_shown = _selector(show_data)
-        self.grad_shown = _selector(show_grad)
+        self.title = title
         self.has_titles = any(self.names.get(n) for n in nodes)
         ops = [_op_text(n.op) for n in nodes if n.op]
         self.badge_w = max([_text_width(t, OP_FONT_PT) + 0.12 for t in ops] + [0.26])
@@ -377,16 +449,16 @@ class _Geometry:
         self.height = self.top + self.layout.n_rows * self.pitch_y - row_gap + MARGIN
         self.pitch_x = self.box_w + self.gap
 
-    def lines(self, node: Value, everything: bool = False) -> tuple[str, str]:
-        d = _fmt(node.data) if everything or self.data_shown(node) else "?"
-        g = _fmt(self.grad_of.get(node, 0.0)) if everything or self.grad_shown(node) else "?"
+    def lines(self, node: Value, data: bool = True, grad: bool = True) -> tuple[str, str]:
+        d = _fmt(node.data) if data else "?"
+        g = _fmt(self.grad_of.get(node, 0.0)) if grad else "?"
         return (d, g) if self.compact else (f"data {d}", f"grad {g}")
 
     def _sizes(self) -> tuple[float, float, float]:
         # sized for every number shown, so hiding some (a step-through) never moves a box
         widths = [_text_width(self.names.get(n, ""), FONT_PT, bold=True) for n in self.nodes]
         for n in self.nodes:
-            widths += [_text_width(t, FONT_PT) for t in self.lines(n, everything=True)]
+            widths += [_text_width(t, FONT_PT) for t in self.lines(n)]
         box_w = max(max(widths) + 2 * PAD, 0.55)
         gap = 0.3 if self.compact else self.badge_w + 2 * ARROW
         n_cols = self.layout.n_cols
