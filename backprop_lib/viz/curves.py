@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from matplotlib.axes import Axes
 
-from .style import DIVERGED, SERIES, PlotFigure, new_figure, style
+from .style import DIVERGED, SERIES, PlotFigure, log_axis, new_figure, style
 
 __all__ = ["diverged_message", "LossCurves", "RaceCurves", "plot_loss", "plot_race"]
 
@@ -84,7 +84,8 @@ class LossCurves:
             ax.set_xlabel("epoch")
             ax.set_ylabel(ylabel)
             if log:
-                ax.set_yscale("log")
+                log_axis(ax)
+            ax.set_autoscale_on(False)  # limits are set in update
         self.legend = None
 
     def update(self, history, epochs: int | None = None) -> None:
@@ -133,7 +134,7 @@ class RaceCurves:
             ax.set_xlabel("epoch")
             ax.set_ylabel(ylabel)
             if log:
-                ax.set_yscale("log")
+                log_axis(ax)
             self.legend = ax.legend(loc="upper right", title=title)
         self.legend_texts = dict(zip(self.labels, self.legend.get_texts(), strict=True))
 

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from matplotlib.axes import Axes
 
-from .style import PlotFigure, layer_colors, new_figure, style
+from .style import PlotFigure, layer_colors, log_axis, new_figure, style
 
 __all__ = ["GradientHealth", "plot_gradient_health", "HEALTH_TITLES"]
 
@@ -52,11 +52,12 @@ class GradientHealth:
         self.lines: list[dict[str, object]] = [{}, {}, {}]
         with style():
             for ax, title, ylabel in zip(self.axes, HEALTH_TITLES, _YLABELS, strict=True):
+                ax.set_autoscale_on(False)  # limits are set in update
                 ax.set_title(title)
                 ax.set_xlabel("epoch")
                 ax.set_ylabel(ylabel)
-            self.axes[0].set_yscale("log")
-            self.axes[1].set_yscale("log")
+            log_axis(self.axes[0])
+            log_axis(self.axes[1])
             self.guide = self.axes[1].axhline(1e-3, color="0.5", lw=1, ls=":", zorder=1)
             self.axes[1].text(
                 0.02, 1e-3, " ~1e-3", transform=self.axes[1].get_yaxis_transform(),

@@ -48,6 +48,32 @@ def set_flat_parameters(model, theta: np.ndarray) -> None:
         raise ValueError(f"theta has {len(theta)} entries but the model has {i} parameters")
 
 
+def _top_two_directions(A: np.ndarray, iterations: int = 200) -> tuple[np.ndarray, np.ndarray]:
+    """The two leading principal directions (P,) of the rows of A (k, P), k small.
+
+    Subspace iteration on the k x k Gram matrix A A^T (then mapped back through A^T), with
+    ``einsum`` instead of LAPACK: for these tiny matrices a threaded BLAS/LAPACK call can cost
+    a hundred times more than the arithmetic when the CPU is busy.
+    """
+    G = np.einsum("ip,jp->ij", A, A)  # (k, k)
+    rng = np.random.default_rng(0)
+    Q = rng.standard_normal((len(G), 2))
+    for _ in range(iterations):
+        Q = np.einsum("ij,jm->im", G, Q)
+        q1 = Q[:, 0] / (np.linalg.norm(Q[:, 0]) + 1e-300)
+        q2 = Q[:, 1] - (q1 @ Q[:, 1]) * q1  # Gram-Schmidt
+        Q = np.column_stack([q1, q2 / (np.linalg.norm(q2) + 1e-300)])
+    dirs = np.einsum("ip,im->mp", A, Q)  # (2, P)
+    norms = np.linalg.norm(dirs, axis=1, keepdims=True)
+    if np.any(norms < 1e-12):  # a straight-line path: any second direction will do
+        P = A.shape[1]
+        dirs = np.stack([dirs[0] / max(norms[0, 0], 1e-300), np.roll(np.eye(P)[0], 1)])
+        dirs[1] -= (dirs[1] @ dirs[0]) * dirs[0]
+        norms = np.linalg.norm(dirs, axis=1, keepdims=True)
+    d1, d2 = dirs / norms
+    return d1, d2
+
+
 def pca_plane(snapshots: Sequence[np.ndarray]):
     """The plane through the last snapshot spanned by the two main directions of travel.
 
@@ -66,13 +92,9 @@ def pca_plane(snapshots: Sequence[np.ndarray]):
     D = S - origin  # (k, P)
     P = S.shape[1]
     if len(S) >= 3 and np.linalg.norm(D) > 0:
-        # the path is smooth, so ~50 evenly spaced snapshots give the same directions at a
-        # fraction of the cost of an SVD of all of them
+        # the path is smooth, so ~50 evenly spaced snapshots give the same directions
         rows = np.unique(np.linspace(0, len(D) - 1, min(len(D), 50)).astype(int))
-        sub = D[rows]
-        _, _, vt = np.linalg.svd(sub - sub.mean(axis=0), full_matrices=False)
-        d1 = vt[0]
-        d2 = vt[1] if len(vt) > 1 else np.roll(d1, 1)
+        d1, d2 = _top_two_directions(D[rows] - D[rows].mean(axis=0))
     else:
         d1 = np.eye(P)[0]
         d2 = np.eye(P)[1 % P]

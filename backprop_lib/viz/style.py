@@ -13,8 +13,11 @@ from contextlib import contextmanager
 
 import matplotlib as mpl
 import numpy as np
+import PIL.Image
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap, to_rgb
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 __all__ = [
     "OKABE_ITO",
@@ -26,6 +29,7 @@ __all__ = [
     "PlotFigure",
     "new_figure",
     "to_png",
+    "log_axis",
     "style",
     "binary_cmap",
     "layer_colors",
@@ -110,11 +114,26 @@ def new_figure(width_px: int = 960, height_px: int = 360, dpi: int = 100) -> Plo
 def to_png(fig: Figure, compress_level: int = 1) -> bytes:
     """Render ``fig`` to PNG bytes at its own size and dpi (what the inline backend shows).
 
-    ``compress_level=1`` keeps encoding fast (a few ms); the files are a little larger.
+    One Agg draw straight into a buffer (``savefig`` would lay the figure out in an extra
+    dry-run draw first), then PNG encoding with ``compress_level=1``: a few ms, files a little
+    larger than the default level.
     """
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    canvas.draw()
+    width, height = canvas.get_width_height(physical=True)
+    rgba = PIL.Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=fig.dpi, pil_kwargs={"compress_level": compress_level})
+    rgba.convert("RGB").save(buf, format="png", compress_level=compress_level)
     return buf.getvalue()
+
+
+def log_axis(ax, which: str = "y") -> None:
+    """Log scale with plain-text tick labels ("0.1", "1e-05"): as readable as 10^-1 and far
+    cheaper to draw than the default mathtext labels, which matters for live dashboards."""
+    axis = ax.yaxis if which == "y" else ax.xaxis
+    (ax.set_yscale if which == "y" else ax.set_xscale)("log")
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def binary_cmap() -> LinearSegmentedColormap:

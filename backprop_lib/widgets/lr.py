@@ -15,7 +15,7 @@ import numpy as np
 
 from ..viz.curves import LossCurves, RaceCurves, diverged_message
 from ..viz.param_slice import SliceView
-from ..viz.style import DIVERGED, SERIES, style
+from ..viz.style import DIVERGED, SERIES, log_axis, style
 from .live import DataPanel, LiveTraining, loss_label
 from .runs import OPTIMIZERS, RunConfig
 
@@ -164,8 +164,8 @@ class LearningRateRace(LiveTraining):
             ax_curves.set_title("training loss, same initialisation")
             self.sweep = ax_sweep.scatter([], [], s=60, zorder=3, edgecolors="white")
             self.sweep_x = ax_sweep.scatter([], [], marker="X", s=90, color=DIVERGED, zorder=3)
-            ax_sweep.set_xscale("log")
-            ax_sweep.set_yscale("log")
+            log_axis(ax_sweep, "x")
+            log_axis(ax_sweep)
             ax_sweep.set_xlabel("learning rate η")
             ax_sweep.set_ylabel("final loss (nats)")
             ax_sweep.set_title("final loss vs learning rate")

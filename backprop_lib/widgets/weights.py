@@ -88,7 +88,9 @@ class WeightExplorer(Dashboard):
                              description="activation"),
         )  # fmt: skip
         columns[1].children = (*columns[1].children, self.activation)
-        self.layout(widgets.HBox(columns, layout=widgets.Layout(gap="24px")))
+        for column in columns[:-1]:
+            column.layout.margin = "0 24px 0 0"
+        self.layout(widgets.HBox(columns))
         with style():
             ax_net, ax_out = self.figure.subplots(1, 2, width_ratios=[1.1, 1])
             self.diagram = NetworkDiagram(ax_net, self.model, show_values=True)

@@ -1,0 +1,89 @@
+"""GradientFlowExplorer driven from Python: each control changes the network it should."""
+
+import numpy as np
+import pytest
+
+from backprop_lib.layers import BatchNorm1d, Linear, Residual
+from backprop_lib.widgets import GradientFlowExplorer
+
+SMALL = {"n": 60, "epochs": 8}
+
+
+@pytest.fixture(scope="module")
+def dash():
+    d = GradientFlowExplorer(depth=3, width=8, config=SMALL)
+    yield d
+    d.close()
+
+
+def _linears(model):
+    return [m for m in model.modules() if isinstance(m, Linear)]
+
+
+def test_depth_sets_the_number_of_hidden_layers(dash):
+    dash.depth.value = 5
+    assert len(_linears(dash.model)) == 6  # 5 hidden + output
+    assert len(dash.history.grad_norms) == 6
+    assert len(dash.health.lines[0]) == 6  # one line per layer in the gradient-norm panel
+    first = dash.health.lines[0]["0.W"]
+    np.testing.assert_allclose(first.get_data()[1], dash.history.grad_norms["0.W"])
+    dash.depth.value = 2
+    assert len(_linears(dash.model)) == 3
+    assert len(dash.health.lines[0]) == 3
+    assert dash.error is None
+
+
+def test_activation_and_init_reach_the_model(dash):
+    dash.activation.value = "relu"
+    assert any(type(m).__name__ == "ReLU" for m in dash.model.modules())
+    assert all(k.endswith("ReLU") for k in dash.history.saturation)
+    dash.init.value = "small"
+    w = _linears(dash.run.model)[0]
+    assert dash.run.config.init == "small"
+    # init N(0, 0.01^2): the first snapshot's weights are tiny
+    n_w = w.in_features * w.out_features
+    assert np.abs(dash.run.snapshots[0][:n_w]).max() < 0.1
+    dash.init.value = "auto"
+
+
+def test_batch_norm_and_residual_switches(dash):
+    dash.batch_norm.value = True
+    assert any(isinstance(m, BatchNorm1d) for m in dash.model.modules())
+    dash.residual.value = True
+    assert any(isinstance(m, Residual) for m in dash.model.modules())
+    dash.config = {"batch_norm": False, "residual": False}
+    assert not any(isinstance(m, (BatchNorm1d, Residual)) for m in dash.model.modules())
+    assert dash.error is None
+
+
+def test_status_reports_the_first_to_last_gradient_ratio(dash):
+    dash.depth.value = 4
+    h = dash.history
+    names = list(h.grad_norms)
+    ratio = h.grad_norms[names[0]][-1] / h.grad_norms[names[-1]][-1]
+    assert f"{ratio:.2g}" in dash.status.value
+
+
+def test_play_step_reset(dash):
+    dash.reset()
+    assert dash.history.loss == []
+    dash.step()
+    assert len(dash.history.loss) == 1
+    assert all(len(v) == 1 for v in dash.history.grad_norms.values())
+    dash.play.value = dash.play.max
+    assert len(dash.history.loss) == SMALL["epochs"]
+
+
+def test_config_round_trip(dash):
+    dash.config = {"depth": 3, "activation": "tanh", "init": "xavier"}
+    saved = dash.config
+    loss = list(dash.history.loss)
+    dash.config = {"depth": 6, "activation": "sigmoid"}
+    dash.config = saved
+    assert dash.config == saved
+    assert dash.history.loss == loss
+
+
+def test_depth_out_of_range_is_a_clear_error():
+    with pytest.raises(ValueError, match="depth"):
+        GradientFlowExplorer(depth=0)

@@ -1,0 +1,91 @@
+"""RunConfig -> Run: validation, determinism, epoch-by-epoch advance, stale abandonment."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from backprop_lib.widgets.runs import DATASETS, INITS, OPTIMIZERS, Run, RunConfig
+
+SMALL = dict(n=40, epochs=5, hidden=(4,))
+
+
+@pytest.mark.parametrize(
+    "field, value, match",
+    [
+        ("dataset", "mnist", "unknown dataset"),
+        ("optimizer", "lbfgs", "unknown optimizer"),
+        ("init", "orthogonal", "unknown init"),
+        ("penalty", "l3", "penalty"),
+        ("lr", 0.0, "lr must be > 0"),
+        ("epochs", -1, "epochs"),
+    ],
+)
+def test_bad_config_values_are_named(field, value, match):
+    with pytest.raises(ValueError, match=match):
+        RunConfig(**{field: value})
+
+
+@pytest.mark.parametrize("dataset", sorted(DATASETS))
+def test_every_dataset_builds_and_trains(dataset):
+    run = Run(RunConfig(dataset=dataset, **SMALL))
+    classes = DATASETS[dataset][1]
+    assert run.classes == classes
+    assert run.model(run.X).shape == (len(run.X), 1 if classes in (0, 2) else classes)
+    run.advance(5)
+    assert len(run.history.loss) == 5
+    assert len(run.snapshots) == 6
+
+
+@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+def test_every_optimizer_is_the_named_class(optimizer):
+    run = Run(RunConfig(optimizer=optimizer, lr=0.01, **SMALL))
+    assert type(run.optimizer) is OPTIMIZERS[optimizer]
+    assert run.optimizer.lr == pytest.approx(0.01)
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 10_000), init=st.sampled_from(sorted(INITS)))
+def test_same_config_same_run(seed, init):
+    config = RunConfig(seed=seed, init=init, **SMALL)
+    a, b = Run(config), Run(config)
+    a.advance(3)
+    b.advance(3)
+    assert a.history.loss == b.history.loss
+    np.testing.assert_array_equal(a.snapshots[-1], b.snapshots[-1])
+
+
+def test_advance_gives_up_when_stale_and_can_resume():
+    run = Run(RunConfig(**SMALL))
+    calls = []
+
+    def stale():
+        calls.append(1)
+        return len(calls) > 2  # stale after two epochs
+
+    assert run.advance(5, stale) is False
+    assert run.epoch == 2
+    assert run.advance(5) is True
+    assert run.epoch == 5
+
+
+def test_advance_stops_at_the_configured_epochs_and_at_divergence():
+    run = Run(RunConfig(**SMALL))
+    run.advance(100)
+    assert run.epoch == 5 and run.finished
+    bad = Run(RunConfig(dataset="sine", lr=1.0, n=40, epochs=50))
+    bad.advance(50)
+    assert bad.history.diverged and bad.finished
+    assert bad.epoch == bad.history.diverged_epoch < 50
+
+
+def test_penalty_reaches_the_trainer_only_when_chosen():
+    assert Run(RunConfig(penalty="none", strength=0.1, **SMALL)).trainer.penalty is None
+    run = Run(RunConfig(penalty="l1", strength=0.1, **SMALL))
+    assert run.trainer.penalty_strength == pytest.approx(0.1)
+
+
+def test_replace_makes_a_changed_copy():
+    c = RunConfig()
+    d = c.replace(lr=0.5)
+    assert d.lr == 0.5 and c.lr == 0.1 and d.dataset == c.dataset

@@ -1,0 +1,88 @@
+"""WeightExplorer driven from Python: every slider is one weight, the figure follows."""
+
+import numpy as np
+import pytest
+
+from backprop_lib.data import make_xor
+from backprop_lib.viz.style import to_png
+from backprop_lib.widgets import WeightExplorer
+
+
+@pytest.fixture(scope="module")
+def dash():
+    d = WeightExplorer(hidden=2, activation="tanh")
+    yield d
+    d.close()
+
+
+def test_one_slider_per_weight_and_bias():
+    d = WeightExplorer(hidden=3)
+    names = [k for k in d.controls if k != "activation"]
+    assert len(names) == 2 * 3 + 3 + 3 * 1 + 1
+    assert "W1[2,3]" in names and "b2[1]" in names
+    d.close()
+
+
+@pytest.mark.parametrize(
+    "name, layer, index",
+    [
+        ("W1[1,1]", 0, (0, 0)),
+        ("W1[2,1]", 0, (1, 0)),
+        ("W1[1,2]", 0, (0, 1)),
+        ("W2[2,1]", 2, (1, 0)),
+    ],
+)
+def test_each_weight_slider_sets_its_weight(dash, name, layer, index):
+    dash.controls[name].value = -1.25
+    assert dash.model[layer].W.data[index] == pytest.approx(-1.25)
+    text = dash.diagram.labels  # the diagram writes every weight on its line
+    assert any(t.get_text() == "-1.25" for t in text)
+
+
+def test_bias_slider_sets_its_bias(dash):
+    dash.controls["b1[2]"].value = 0.75
+    assert dash.model[0].b.data[1] == pytest.approx(0.75)
+    assert any(t.get_text() == "b +0.75" for t in dash.diagram.bias_labels)
+
+
+def test_activation_dropdown_swaps_the_activation_and_keeps_the_weights(dash):
+    dash.controls["W1[1,1]"].value = 2.0
+    dash.activation.value = "relu"
+    assert type(dash.model[1]).__name__ == "ReLU"
+    assert dash.model[0].W.data[0, 0] == pytest.approx(2.0)
+    assert "ReLU" in [t.get_text() for t in dash.diagram.act_labels]
+    dash.activation.value = "tanh"
+
+
+def test_hand_solved_xor_is_recognised_in_the_status_and_the_figure():
+    X, y = make_xor(120, noise=0.25, rng=0)
+    d = WeightExplorer(hidden=2, activation="relu", X=X, y=y)
+    # h1 = relu(x1 - x2), h2 = relu(x2 - x1), out = h1 + h2 - 1: positive when signs differ
+    d.config = {"W1[1,1]": 1.0, "W1[2,1]": -1.0, "b1[1]": 0.0,
+                "W1[1,2]": -1.0, "W1[2,2]": 1.0, "b1[2]": 0.0,
+                "W2[1,1]": 1.0, "W2[2,1]": 1.0, "b2[1]": -1.0}  # fmt: skip
+    logits = d.model(X)[:, 0]
+    expected = np.mean((logits > 0) == (y == 1))
+    assert d.accuracy == pytest.approx(expected)
+    assert d.accuracy > 0.9
+    assert f"accuracy {100 * d.accuracy:.0f}%" in d.status.value
+    assert d.image.value == to_png(d.figure)
+    d.close()
+
+
+def test_fifty_rapid_changes_end_on_the_last_value():
+    d = WeightExplorer(threaded=True)
+    for v in np.linspace(-3, 3, 50):
+        d.controls["W2[1,1]"].value = float(v)
+    assert d.wait(timeout=60)
+    assert d.model[2].W.data[0, 0] == pytest.approx(3.0)
+    assert d.diagram.labels[-2].get_text() == "+3.00"  # W2[1,1] is the output layer's first
+    assert d.error is None
+    d.close()
+
+
+def test_bad_arguments_are_clear_errors():
+    with pytest.raises(ValueError, match="hidden"):
+        WeightExplorer(hidden=7)
+    with pytest.raises(ValueError, match="activation"):
+        WeightExplorer(activation="swish")
