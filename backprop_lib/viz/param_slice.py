@@ -48,7 +48,7 @@ def set_flat_parameters(model, theta: np.ndarray) -> None:
         raise ValueError(f"theta has {len(theta)} entries but the model has {i} parameters")
 
 
-def _top_two_directions(A: np.ndarray, iterations: int = 200) -> tuple[np.ndarray, np.ndarray]:
+def _top_two_directions(A: np.ndarray, iterations: int = 300) -> tuple[np.ndarray, np.ndarray]:
     """The two leading principal directions (P,) of the rows of A (k, P), k small.
 
     Subspace iteration on the k x k Gram matrix A A^T (then mapped back through A^T), with
@@ -58,11 +58,15 @@ def _top_two_directions(A: np.ndarray, iterations: int = 200) -> tuple[np.ndarra
     G = np.einsum("ip,jp->ij", A, A)  # (k, k)
     rng = np.random.default_rng(0)
     Q = rng.standard_normal((len(G), 2))
-    for _ in range(iterations):
-        Q = np.einsum("ij,jm->im", G, Q)
-        q1 = Q[:, 0] / (np.linalg.norm(Q[:, 0]) + 1e-300)
-        q2 = Q[:, 1] - (q1 @ Q[:, 1]) * q1  # Gram-Schmidt
-        Q = np.column_stack([q1, q2 / (np.linalg.norm(q2) + 1e-300)])
+    for i in range(iterations):
+        new = G @ Q  # (k, 2): tiny, below any BLAS threading threshold
+        q1 = new[:, 0] / (np.sqrt(new[:, 0] @ new[:, 0]) + 1e-300)
+        q2 = new[:, 1] - (q1 @ new[:, 1]) * q1  # Gram-Schmidt
+        q2 /= np.sqrt(q2 @ q2) + 1e-300
+        converged = i > 5 and abs(q1 @ Q[:, 0]) > 1 - 1e-10 and abs(q2 @ Q[:, 1]) > 1 - 1e-10
+        Q = np.column_stack([q1, q2])
+        if converged:
+            break
     dirs = np.einsum("ip,im->mp", A, Q)  # (2, P)
     norms = np.linalg.norm(dirs, axis=1, keepdims=True)
     if np.any(norms < 1e-12):  # a straight-line path: any second direction will do
@@ -85,7 +89,8 @@ def pca_plane(snapshots: Sequence[np.ndarray]):
     -------
     origin (P,), d1 (P,), d2 (P,) unit vectors, coords (k, 2) of each snapshot in the plane
     """
-    S = np.array([s for s in snapshots if np.all(np.isfinite(s))], dtype=float)  # (k, P)
+    S = np.asarray(snapshots, dtype=float)  # (k, P)
+    S = S[np.isfinite(S).all(axis=1)]
     if len(S) == 0:
         raise ValueError("no finite parameter snapshots to build a plane from")
     origin = S[-1]
@@ -156,6 +161,25 @@ def _forward_many(model, X: np.ndarray, thetas: np.ndarray) -> np.ndarray | None
     return h if i == thetas.shape[1] else None
 
 
+def _losses_many(loss, outs: np.ndarray, y) -> np.ndarray | None:
+    """The loss for each of G outputs (G, n, o) at once, for the three common losses (the same
+    formulas as ``losses.py``, vectorised over G); None for any other loss.
+    """
+    kind = type(loss).__name__
+    if kind == "MSELoss":
+        diff = outs - np.asarray(y, dtype=float)
+        return (diff * diff).mean(axis=(1, 2))
+    if kind == "BCEWithLogitsLoss":
+        z, t = outs, np.asarray(y, dtype=float).reshape(outs.shape[1:])
+        return (np.maximum(z, 0.0) - z * t + np.log1p(np.exp(-np.abs(z)))).mean(axis=(1, 2))
+    if kind == "CrossEntropyLoss":
+        m = outs.max(axis=2, keepdims=True)
+        lse = m[..., 0] + np.log(np.exp(outs - m).sum(axis=2))  # (G, n)
+        picked = np.take_along_axis(outs, np.asarray(y)[None, :, None], axis=2)[..., 0]
+        return (lse - picked).mean(axis=1)
+    return None
+
+
 def loss_on_plane(model, loss, X, y, origin, d1, d2, alphas, betas) -> np.ndarray:
     """L(origin + a d1 + b d2) for every a in ``alphas``, b in ``betas``.
 
@@ -175,12 +199,16 @@ def loss_on_plane(model, loss, X, y, origin, d1, d2, alphas, betas) -> np.ndarra
     try:
         with np.errstate(all="ignore"):
             outs = _forward_many(model, X, thetas)
-            for g, theta in enumerate(thetas):
-                if outs is None:  # any other architecture: one forward per grid point
-                    set_flat_parameters(model, theta)
-                    Z[g] = loss.forward(model(X), y)
-                else:
-                    Z[g] = loss.forward(outs[g], y)
+            many = _losses_many(loss, outs, y) if outs is not None else None
+            if many is not None:
+                Z[:] = many
+            else:
+                for g, theta in enumerate(thetas):
+                    if outs is None:  # any other architecture: one forward per grid point
+                        set_flat_parameters(model, theta)
+                        Z[g] = loss.forward(model(X), y)
+                    else:
+                        Z[g] = loss.forward(outs[g], y)
     finally:
         set_flat_parameters(model, saved)
         model.train(was_training)
@@ -192,13 +220,15 @@ class SliceView:
     """Loss on a 2-D plane of parameter space (image, log colours) with a trajectory on top.
 
     ``update(model, loss, X, y, snapshots)`` fits the plane to the snapshots (``pca_plane``),
-    evaluates the loss on a ``resolution`` x ``resolution`` grid around them and moves the
+    evaluates the loss on a ``resolution`` x ``resolution`` grid around them (on at most
+    ``max_rows`` evenly spaced rows of the data: the same landscape, cheaper) and moves the
     image and the path in place.
     """
 
-    def __init__(self, ax: Axes, resolution: int = 15):
+    def __init__(self, ax: Axes, resolution: int = 13, max_rows: int = 100):
         self.ax = ax
         self.resolution = int(resolution)
+        self.max_rows = int(max_rows)
         with style():
             self.image = ax.imshow(
                 np.ones((2, 2)), origin="lower", aspect="auto", cmap="viridis",
@@ -219,6 +249,9 @@ class SliceView:
         lo, hi = lo - 0.2 * span, hi + 0.2 * span
         alphas = np.linspace(lo[0], hi[0], self.resolution)
         betas = np.linspace(lo[1], hi[1], self.resolution)
+        if len(X) > self.max_rows:  # the landscape's shape, at a fraction of the cost
+            rows = np.linspace(0, len(X) - 1, self.max_rows).astype(int)
+            X, y = np.asarray(X)[rows], np.asarray(y)[rows]
         Z = loss_on_plane(model, loss, X, y, origin, d1, d2, alphas, betas)
         finite = Z[np.isfinite(Z) & (Z > 0)]
         vmin, vmax = (float(finite.min()), float(finite.max())) if len(finite) else (1e-2, 1.0)
