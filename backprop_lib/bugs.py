@@ -376,8 +376,14 @@ def check_patient(
 
 
 def mystery_bug(seed: int) -> str:
-    """The bug hidden behind mystery number ``seed``: one of ``BUG_KEYS``, the same every time."""
-    return BUG_KEYS[int(np.random.default_rng(seed).integers(len(BUG_KEYS)))]
+    """The bug hidden behind mystery number ``seed``: one of ``BUG_KEYS``, the same every time.
+
+    Seeds come in blocks of ``len(BUG_KEYS)`` (0-4, 5-9, ...), each block a shuffled copy of
+    the catalogue, so stepping the seed by one meets every bug within a few steps.
+    """
+    k = len(BUG_KEYS)
+    order = np.random.default_rng(int(seed) // k).permutation(k)
+    return BUG_KEYS[int(order[int(seed) % k])]
 
 
 def guess_feedback(guess: str, actual: str) -> tuple[bool, str]:

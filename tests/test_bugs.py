@@ -215,6 +215,10 @@ def test_mystery_is_reproducible_and_reaches_every_bug():
     picks = [bugs.mystery_bug(seed) for seed in range(60)]
     assert picks == [bugs.mystery_bug(seed) for seed in range(60)]
     assert set(picks) == set(bugs.BUG_KEYS)
+    k = len(bugs.BUG_KEYS)
+    for start in range(0, 60, k):  # every block of consecutive seeds holds every bug once
+        assert sorted(picks[start : start + k]) == sorted(bugs.BUG_KEYS)
+    assert picks[:k] != picks[k : 2 * k]  # and the blocks are shuffled differently
 
 
 def test_catalogue_entries_are_complete():
