@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .activations import LeakyReLU, ReLU, Sigmoid, Tanh
+from .activations import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
 from .init import _rng
-from .layers import Layer
+from .layers import Layer, Linear, Sequential
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Loss, l1_penalty, l2_penalty
 from .optimizers import Optimizer
 from .optimizers import clip_grad_norm as _clip
@@ -147,9 +147,11 @@ def _saturation_probes(model: Layer) -> list[tuple[str, Layer]]:
     ]
 
 
-def _saturated_fraction(layer: Layer) -> float:
-    """The saturated share of the layer's last output (see ``History.saturation``)."""
-    cache = layer._cache  # the activation layers cache their output (LeakyReLU: its input)
+def _saturated_fraction(layer: Layer, cache: np.ndarray | None) -> float:
+    """The saturated share of an activation layer's output ``cache`` (see ``History``).
+
+    ``cache`` is what the layer keeps from its last forward: its output (LeakyReLU: its input).
+    """
     if cache is None:
         return math.nan
     if isinstance(layer, Tanh):
@@ -158,6 +160,115 @@ def _saturated_fraction(layer: Layer) -> float:
         return np.count_nonzero(np.abs(cache - 0.5) > 0.47) / cache.size
     alive = (cache > 0).any(axis=0)  # ReLU family: a unit is dead if off for every example
     return 1.0 - np.count_nonzero(alive) / alive.size
+
+
+class _FastMLP:
+    """``model.forward`` and ``model.backward`` of a plain MLP, fused into fewer numpy calls.
+
+    The equations are the layers' own (Linear: z = h @ W + b, dW = h.T @ dz, db = sum of dz's
+    rows, dh = dz @ W.T; Tanh: dz = dh * (1 - a^2); Sigmoid: dz = dh * a * (1 - a); ReLU:
+    dz = dh * (a > 0)), computed into arrays allocated once, without the checks the layers make
+    for learners, and without dL/dx for the input, which training never uses. A network this
+    small spends its time on the fixed cost of each numpy call, so this is what makes ``fit``
+    fast. Only used for a ``Sequential`` of exactly ``Linear`` layers, each followed by at most
+    one ``Tanh``, ``Sigmoid``, ``ReLU`` or ``Identity``; anything else (other layers, a subclass
+    such as a planted bug from ``bugs.py``) trains through the layers' own methods.
+    ``backward`` *writes* the gradients: the trainer calls it right after
+    ``optimizer.zero_grad()``, where writing and adding give the same result.
+    """
+
+    KINDS = {Linear: "linear", Tanh: "tanh", Sigmoid: "sigmoid", ReLU: "relu", Identity: None}
+
+    def __init__(self, model: Sequential, dtype):
+        self.layers = list(model.layers)  # to notice if the model is changed afterwards
+        self.blocks: list[tuple[Linear, str | None]] = []  # (Linear, activation kind)
+        self._block_of: dict[int, int] = {}  # id(activation layer) -> its block
+        for layer in self.layers:
+            if self.KINDS[type(layer)] == "linear":
+                self.blocks.append((layer, None))
+            else:
+                self.blocks[-1] = (self.blocks[-1][0], self.KINDS[type(layer)])
+                self._block_of[id(layer)] = len(self.blocks) - 1
+        self.dtype = dtype
+        self._arrays: dict[int, tuple] = {}  # batch size -> work arrays
+        self.x = self.outputs = None
+
+    @classmethod
+    def supports(cls, model: Layer) -> bool:
+        """True for a Sequential of Linear layers each followed by at most one activation."""
+        if type(model) is not Sequential or not model.layers:
+            return False
+        previous = None
+        for layer in model.layers:
+            kind = cls.KINDS.get(type(layer), "other")
+            if kind == "other" or {"forward", "backward"} & vars(layer).keys():
+                return False
+            if kind != "linear" and previous != "linear":  # one activation after each Linear
+                return False
+            previous = kind
+        return type(model.layers[0]) is Linear
+
+    def _work(self, n: int) -> tuple:
+        """Per batch size: each block's output, dL/d(output), a scratch array, and ones (n,)."""
+        if n not in self._arrays:
+            shapes = [(n, lin.out_features) for lin, _ in self.blocks]
+            self._arrays[n] = (
+                [np.empty(s, self.dtype) for s in shapes],
+                [np.empty(s, self.dtype) for s in shapes],
+                [np.empty(s, self.dtype) for s in shapes],
+                np.ones(n, self.dtype),
+            )
+        return self._arrays[n]
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        outputs = self._work(len(x))[0]
+        h = self.x = x
+        for (lin, act), a in zip(self.blocks, outputs, strict=True):
+            np.matmul(h, lin.W.data, out=a)  # z = h @ W + b, (batch, out)
+            if lin.b is not None:
+                a += lin.b.data
+            if act == "tanh":
+                np.tanh(a, out=a)
+            elif act == "sigmoid":  # sigma(z) = 0.5 + 0.5 tanh(z / 2), as activations.sigmoid
+                a *= 0.5
+                np.tanh(a, out=a)
+                a *= 0.5
+                a += 0.5
+            elif act == "relu":
+                np.maximum(a, 0.0, out=a)
+            h = a
+        self.outputs = outputs
+        return h  # overwritten by the next forward of the same batch size
+
+    def backward(self, grad_out: np.ndarray) -> None:
+        outputs, grads, scratch, ones = self._work(len(grad_out))
+        d = grad_out  # dL/d(output of the current block), (batch, out)
+        for k in range(len(self.blocks) - 1, -1, -1):
+            (lin, act), a, tmp = self.blocks[k], outputs[k], scratch[k]
+            if act == "tanh":  # dz = d * (1 - a^2)
+                np.multiply(a, a, out=tmp)
+                np.subtract(1.0, tmp, out=tmp)
+                d *= tmp
+            elif act == "sigmoid":  # dz = d * a * (1 - a)
+                np.subtract(1.0, a, out=tmp)
+                tmp *= a
+                d *= tmp
+            elif act == "relu":  # dz = d * (a > 0)
+                d *= a > 0
+            h = outputs[k - 1] if k > 0 else self.x
+            np.matmul(h.T, d, out=lin.W.grad)  # dW = h.T @ dz, (in, out)
+            if lin.b is not None:
+                np.matmul(ones, d, out=lin.b.grad)  # db = sum of the rows of dz, (out,)
+            if k > 0:  # dh = dz @ W.T, (batch, in); not needed for the input itself
+                if lin.out_features == 1:  # an outer product: a broadcast multiply is faster
+                    np.multiply(d, lin.W.data[:, 0], out=grads[k - 1])
+                else:
+                    np.matmul(d, lin.W.data.T, out=grads[k - 1])
+                d = grads[k - 1]
+
+    def output_of(self, layer: Layer) -> np.ndarray | None:
+        """What activation ``layer`` output in the last forward (its cache in the layer path)."""
+        return None if self.outputs is None else self.outputs[self._block_of[id(layer)]]
 
 
 class Trainer:
@@ -300,6 +411,12 @@ class Trainer:
             index = {id(p): i for i, p in enumerate(optimizer.params)}
             if all(id(p) in index for _, p in self._weights):
                 self._flat_index = [index[id(p)] for _, p in self._weights]
+        # a plain MLP whose parameters the optimizer all holds takes the fused fast path
+        self._fast = None
+        if _FastMLP.supports(model) and isinstance(optimizer, Optimizer):
+            held = {id(p) for p in optimizer.params}
+            if all(id(p) in held for p in params):
+                self._fast = _FastMLP(model, dtype)
 
     @staticmethod
     def _targets(y, n: int, what: str, loss: Loss, dtype) -> np.ndarray:
@@ -362,9 +479,20 @@ class Trainer:
 
         Does nothing once training has stopped (see ``stopped``).
         """
+        with np.errstate(all="ignore"):  # overflow is detected and reported, not warned about
+            self._epoch()
+        return self.history
+
+    def _epoch(self) -> None:
+        """One epoch of training and its record (the caller silences numpy's warnings)."""
         if self.stopped:
-            return self.history
+            return
         h, model, loss, opt = self.history, self.model, self.loss, self.optimizer
+        fast = self._fast
+        if fast is not None and fast.layers != model.layers:  # the model was changed
+            fast = self._fast = None
+        forward = model.forward if fast is None else fast.forward
+        backward = model.backward if fast is None else fast.backward
         n, bs = len(self.X), self.batch_size
         X, y, labels = self.X, self.y, self._labels
         if bs < n:  # minibatches: a new order every epoch
@@ -374,42 +502,41 @@ class Trainer:
         h.lr.append(float(opt.lr))
         if not model.training:
             model.train()
-        with np.errstate(all="ignore"):  # overflow is detected and reported, not warned about
-            for start in range(0, n, bs):
-                xb, yb = X[start : start + bs], y[start : start + bs]
-                out = model.forward(xb)  # (batch, outputs)
-                batch_loss = loss.forward(out, yb)
-                opt.zero_grad()
-                model.backward(loss.backward())
-                if self.penalty is not None:
-                    batch_loss += self._add_penalty()
-                total += batch_loss * len(xb)
-                seen += len(xb)
-                if self._classify:
-                    correct += self._count_correct(out, labels[start : start + bs])
-                if not batch_loss < self._limit:  # NaN, inf or exploded
-                    diverged = True
-                    break
-                if start + bs >= n:  # the last step: keep what the health statistics need
-                    self._before_last_step()
-                if self.clip is not None:
-                    _clip(opt if isinstance(opt, Optimizer) else opt.params, self.clip)
-                opt.step()
-            epoch_loss = total / seen
-            diverged = not self._record_health(diverged) or diverged
-            for name, layer in self._probes:
-                h.saturation[name].append(float(_saturated_fraction(layer)))
-            self.epoch += 1
-            h.loss.append(epoch_loss)
+        for start in range(0, n, bs):
+            xb, yb = X[start : start + bs], y[start : start + bs]
+            out = forward(xb)  # (batch, outputs)
+            batch_loss = loss.forward(out, yb)
+            opt.zero_grad()
+            backward(loss.backward())
+            if self.penalty is not None:
+                batch_loss += self._add_penalty()
+            total += batch_loss * len(xb)
+            seen += len(xb)
             if self._classify:
-                h.accuracy.append(correct / seen)
-            if self.validation is not None:
-                self._validate(skip=diverged)
+                correct += self._count_correct(out, labels[start : start + bs])
+            if not batch_loss < self._limit:  # NaN, inf or exploded
+                diverged = True
+                break
+            if start + bs >= n:  # the last step: keep what the health statistics need
+                self._before_last_step()
+            if self.clip is not None:
+                _clip(opt if isinstance(opt, Optimizer) else opt.params, self.clip)
+            opt.step()
+        epoch_loss = total / seen
+        diverged = not self._record_health(diverged) or diverged
+        for name, layer in self._probes:
+            cache = fast.output_of(layer) if fast is not None else layer._cache
+            h.saturation[name].append(float(_saturated_fraction(layer, cache)))
+        self.epoch += 1
+        h.loss.append(epoch_loss)
+        if self._classify:
+            h.accuracy.append(correct / seen)
+        if self.validation is not None:
+            self._validate(skip=diverged)
         if self.epoch == 1 and math.isfinite(epoch_loss) and epoch_loss > 0:
             self._limit = EXPLODE_FACTOR * epoch_loss
         h.stopped_epoch = self.epoch
         self._after_epoch(diverged or not epoch_loss < self._limit)
-        return h
 
     def _add_penalty(self) -> float:
         """Add the weight penalty's gradient into each W.grad and return the penalty."""
@@ -518,10 +645,11 @@ class Trainer:
     def run(self, epochs: int) -> History:
         """Run up to ``epochs`` more epochs (fewer if training stops) and return the History."""
         epochs = _int_at_least(epochs, "epochs", 0)
-        for _ in range(epochs):
-            if self.stopped:
-                break
-            self.run_epoch()
+        with np.errstate(all="ignore"):  # entered once for the whole run
+            for _ in range(epochs):
+                if self.stopped:
+                    break
+                self._epoch()
         return self.history
 
 

@@ -437,3 +437,80 @@ def test_accuracy_accepts_column_labels_and_checks_their_count():
     assert accuracy(model, X, np.array([0, 0])) == 0.5
     with pytest.raises(ValueError, match="3 labels for 2 rows"):
         accuracy(model, X, np.array([1, 0, 1]))
+
+
+# ---- the fused fast path computes what the layers compute ----
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu", "identity"])
+@pytest.mark.parametrize("sizes", [[2, 16, 16, 1], [3, 5, 4], [4, 1, 6, 2]])
+def test_fast_path_matches_the_layers_forward_and_backward(activation, sizes):
+    from backprop_lib.training import _FastMLP
+
+    rng = np.random.default_rng(0)
+    model = mlp(sizes, activation=activation, rng=1)
+    assert _FastMLP.supports(model)
+    x = rng.normal(size=(7, sizes[0]))
+    upstream = rng.normal(size=(7, sizes[-1]))
+    want_out = model.forward(x)
+    model.zero_grad()
+    model.backward(upstream.copy())
+    want = [p.grad.copy() for p in model.parameters()]
+    fast = _FastMLP(model, np.float64)
+    np.testing.assert_allclose(fast.forward(x), want_out, rtol=1e-13, atol=1e-15)
+    for p in model.parameters():
+        p.grad[...] = np.nan  # the fast path must write every gradient entry
+    fast.backward(upstream.copy())
+    for p, g in zip(model.parameters(), want, strict=True):
+        np.testing.assert_allclose(p.grad, g, rtol=1e-12, atol=1e-14)
+
+
+def test_fit_takes_the_fast_path_only_for_plain_mlps(moons):
+    from backprop_lib.bugs import WrongSignLinear
+    from backprop_lib.training import _FastMLP
+
+    X, y = moons
+    plain = _net()
+    assert Trainer(plain, BCEWithLogitsLoss(), SGD(plain.parameters(), lr=0.1), X, y)._fast
+    for model in (
+        mlp([2, 8, 1], batch_norm=True, rng=0),
+        mlp([2, 8, 1], dropout=0.1, rng=0),
+        mlp([2, 8, 1], activation="leaky_relu", rng=0),
+        Sequential(WrongSignLinear(2, 8, rng=0), Tanh(), Linear(8, 1, rng=0)),
+        Sequential(Tanh(), Linear(2, 1, rng=0)),
+    ):
+        assert not _FastMLP.supports(model)
+        trainer = Trainer(model, BCEWithLogitsLoss(), SGD(model.parameters(), lr=0.1), X, y)
+        assert trainer._fast is None
+
+
+def test_fast_and_layer_paths_train_alike(moons):
+    X, y = moons
+
+    class PlainTanh(Tanh):  # a subclass: same maths, but it sends fit through the layers
+        pass
+
+    fast_model = _net(seed=6)
+    slow_model = _net(seed=6)
+    slow_model.layers[1] = PlainTanh()
+    histories = []
+    for model in (fast_model, slow_model):
+        opt = Adam(model.parameters(), lr=0.01)
+        histories.append(fit(model, BCEWithLogitsLoss(), opt, X, y, 20, batch_size=64, rng=0))
+    fast, slow = histories
+    np.testing.assert_allclose(fast.loss, slow.loss, rtol=1e-9)
+    np.testing.assert_allclose(fast.grad_norms["0.W"], slow.grad_norms["0.W"], rtol=1e-8)
+    assert fast.saturation["1.Tanh"] == slow.saturation["1.PlainTanh"]
+    for p, q in zip(fast_model.parameters(), slow_model.parameters(), strict=True):
+        np.testing.assert_allclose(p.data, q.data, rtol=1e-9, atol=1e-12)
+
+
+def test_a_layer_swapped_between_epochs_is_used(moons):
+    X, y = moons
+    model = _net()
+    trainer = Trainer(model, BCEWithLogitsLoss(), SGD(model.parameters(), lr=0.1), X, y)
+    trainer.run_epoch()
+    model.layers[1] = ReLU()  # e.g. a dashboard changing the activation in place
+    trainer.run_epoch()
+    assert trainer._fast is None
+    assert model[1]._cache is not None  # the new layer ran
