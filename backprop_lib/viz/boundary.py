@@ -192,7 +192,8 @@ class DecisionBoundary:
         self.lines = []
         with style():
             for field in boundary_fields(probs, self.resolution):
-                if np.nanmin(field) < 0 < np.nanmax(field):
+                finite = field[np.isfinite(field)]
+                if len(finite) and finite.min() < 0 < finite.max():
                     self.lines.append(self.ax.contour(
                         self.xs, self.ys, field, levels=[0.0], colors="0.15", linewidths=1.3,
                         zorder=2,

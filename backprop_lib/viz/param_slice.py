@@ -39,13 +39,15 @@ def flatten_parameters(model) -> np.ndarray:
 
 def set_flat_parameters(model, theta: np.ndarray) -> None:
     """Write the vector ``theta`` (P,) back into the model's parameters, in place."""
+    params = model.parameters()
+    total = sum(p.data.size for p in params)
+    if len(theta) != total:  # checked before anything changes
+        raise ValueError(f"theta has {len(theta)} entries but the model has {total} parameters")
     i = 0
-    for p in model.parameters():
+    for p in params:
         n = p.data.size
         p.data[...] = theta[i : i + n].reshape(p.data.shape)
         i += n
-    if i != len(theta):
-        raise ValueError(f"theta has {len(theta)} entries but the model has {i} parameters")
 
 
 def _top_two_directions(A: np.ndarray, iterations: int = 300) -> tuple[np.ndarray, np.ndarray]:
@@ -75,7 +77,8 @@ def _top_two_directions(A: np.ndarray, iterations: int = 300) -> tuple[np.ndarra
         dirs[1] -= (dirs[1] @ dirs[0]) * dirs[0]
         norms = np.linalg.norm(dirs, axis=1, keepdims=True)
     d1, d2 = dirs / norms
-    return d1, d2
+    d2 = d2 - (d1 @ d2) * d1  # exactly orthogonal even if the iteration stopped early
+    return d1, d2 / np.linalg.norm(d2)
 
 
 def pca_plane(snapshots: Sequence[np.ndarray]):
