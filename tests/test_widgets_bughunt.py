@@ -25,7 +25,8 @@ def expected_report(bug, seed):
 
 def test_dom_classes(dash):
     assert DOM_CLASSES["root"] in dash.root._dom_classes
-    assert DOM_CLASSES["main"] in dash.bug._dom_classes
+    assert DOM_CLASSES["main"] in dash.seed._dom_classes  # the slider the browser test moves
+    assert DOM_CLASSES["main"] not in dash.bug._dom_classes
     assert DOM_CLASSES["figure"] in dash.image._dom_classes
     assert DOM_CLASSES["status"] in dash.status._dom_classes
     for part in (dash.bug, dash.seed, dash.run_button, dash.image, dash.table, dash.guess,
@@ -148,3 +149,9 @@ def test_threaded_mode_runs_the_check_on_the_worker():
 def test_unknown_bug_is_refused():
     with pytest.raises(ValueError, match="mystery"):
         BugHunt(bug="typo", threaded=False)
+
+
+@pytest.mark.parametrize("seed", [-1, 100, 2.5, True])
+def test_seed_out_of_range_is_refused(seed):
+    with pytest.raises(ValueError, match="seed"):
+        BugHunt(seed=seed, threaded=False)

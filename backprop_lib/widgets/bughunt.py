@@ -30,6 +30,7 @@ VERDICT_COLORS = {
 _FLOOR = 1e-16  # where the bars start on the log axis (a relative error of 0 shows as this)
 _XMAX = 100.0
 MYSTERY = "mystery"
+MAX_SEED = 99
 
 _PATIENT_HTML = (
     "<b>The patient:</b> Linear(3&rarr;4) &middot; Tanh &middot; <b>Linear(4&rarr;4)</b> "
@@ -91,11 +92,11 @@ class BugHunt(Dashboard):
     Parameters
     ----------
     bug : "none", one of ``bugs.BUG_KEYS``, or "mystery" (a hidden bug chosen by ``seed``)
-    seed : int, the patient's weights and data and, in mystery mode, the hidden bug
+    seed : int in [0, 99], the patient's weights and data and, in mystery mode, the hidden bug
     run : bool, run the check at once (otherwise wait for the button)
     threaded : see ``Dashboard``
 
-    Controls: ``bug`` (Dropdown, the main control), ``seed`` (BoundedIntText),
+    Controls: ``bug`` (Dropdown), ``seed`` (IntSlider, class ``bp-main-control``),
     ``run_button``, ``guess`` (Dropdown of bug names), ``guess_button``. Attributes:
     ``report`` (the last ``bugs.CheckReport`` or None), ``planted`` (the bug actually in the
     patient), ``found`` (None before a guess, then whether the last guess was right),
@@ -107,6 +108,8 @@ class BugHunt(Dashboard):
             raise ValueError(
                 f"bug must be 'none', 'mystery' or one of {', '.join(bugs.BUG_KEYS)}; got {bug!r}"
             )
+        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+            raise ValueError(f"seed must be an int from 0 to {MAX_SEED}, got {seed!r}")
         super().__init__(width_px=820, height_px=330, threaded=threaded)
         options = [("no bug (a healthy network)", "none")]
         options += [(b.title, key) for key, b in bugs.BUGS.items()]
@@ -115,12 +118,13 @@ class BugHunt(Dashboard):
             "bug",
             widgets.Dropdown(options=options, value=bug, description="patient",
                              layout=widgets.Layout(width="360px")),
-            main=True,
         )  # fmt: skip
+        # The seed is a slider, so it carries the main-control class the browser test drives.
         self.seed = self.add_control(
             "seed",
-            widgets.BoundedIntText(value=int(seed), min=0, max=9999, description="seed",
-                                   layout=widgets.Layout(width="160px")),
+            widgets.IntSlider(value=seed, min=0, max=MAX_SEED, description="seed",
+                              continuous_update=False, layout=widgets.Layout(width="280px")),
+            main=True,
         )  # fmt: skip
         self.run_button = widgets.Button(description="run gradient check", button_style="primary",
                                          layout=widgets.Layout(width="180px"))  # fmt: skip
