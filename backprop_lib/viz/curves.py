@@ -9,6 +9,7 @@ notebooks.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -78,8 +79,9 @@ class LossCurves:
             (self.val_line,) = ax.plot([], [], color=SERIES[1], ls="--", label="validation")
             (self.cross,) = ax.plot([], [], "X", color=DIVERGED, ms=11, mec="white", zorder=5)
             self.note = ax.text(
-                0.98, 0.96, "", transform=ax.transAxes, ha="right", va="top",
-                color=DIVERGED, fontweight="bold", wrap=True, zorder=6,
+                0.97, 0.96, "", transform=ax.transAxes, ha="right", va="top", fontsize=9.5,
+                color=DIVERGED, fontweight="bold", zorder=6,
+                bbox=dict(boxstyle="round,pad=0.3", fc="white", ec="none", alpha=0.85),
             )  # fmt: skip
             ax.set_xlabel("epoch")
             ax.set_ylabel(ylabel)
@@ -104,7 +106,8 @@ class LossCurves:
             top = min(float(y.max()), cap) if len(y) else 1.0
             last = float(len(history.loss))
             self.cross.set_data([last], [top])
-            self.note.set_text(message.replace(": ", ":\n", 1))
+            head, tail = message.split(": ", 1)
+            self.note.set_text(head + ":\n" + textwrap.fill(tail, 28))
         else:
             self.cross.set_data([], [])
             self.note.set_text("")

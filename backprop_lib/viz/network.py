@@ -122,19 +122,22 @@ class NetworkDiagram:
                 for x, y in bias_units
             ] if self.show_values else []  # fmt: skip
             names = input_names or [f"x{_sub(i + 1)}" for i in range(self.sizes[0])]
-            for (x, y), name in zip(self.pos[0], names, strict=False):
-                ax.text(x, y, name, ha="center", va="center", fontsize=font, zorder=5)
             outs = ["ŷ"] if self.sizes[-1] == 1 else [
                 f"ŷ{_sub(k + 1)}" for k in range(self.sizes[-1])
             ]  # fmt: skip
+            inside = d >= 14  # names inside the units, or beside them when the units are small
+            for (x, y), name in zip(self.pos[0], names, strict=False):
+                ax.text(x if inside else x - 0.07, y, name, ha="center" if inside else "right",
+                        va="center", fontsize=font if inside else 9, zorder=5)  # fmt: skip
             for (x, y), name in zip(self.pos[-1], outs, strict=True):
-                ax.text(x, y, name, ha="center", va="center", fontsize=font, zorder=5)
+                ax.text(x if inside else x + 0.07, y, name, ha="center" if inside else "left",
+                        va="center", fontsize=font if inside else 9, zorder=5)  # fmt: skip
             self.act_labels = [
                 ax.text(c, -(tallest - 1) / 2 - 0.75, "", ha="center", va="top", fontsize=9,
                         color="0.3")
                 for c in range(1, cols - 1)
             ]  # fmt: skip
-            ax.set_xlim(-0.45, cols - 0.55)
+            ax.set_xlim(-0.45 if inside else -0.6, cols - (0.55 if inside else 0.4))
             ax.set_ylim(-(tallest - 1) / 2 - 1.2, (tallest - 1) / 2 + 0.6)
             ax.set_axis_off()
         self.update(model)

@@ -54,7 +54,7 @@ class RegressionFit:
             (self.line,) = ax.plot([], [], color=SERIES[0], lw=2.2, label="model")
             ax.set_xlabel("input x")
             ax.set_ylabel("output y")
-            ax.legend(loc="best")
+            ax.legend(loc="upper left")  # fixed: "best" is costly to place on every redraw
         span = float(y.max() - y.min()) or 1.0
         ax.set_xlim(self.xs[0, 0], self.xs[-1, 0])
         ax.set_ylim(float(y.min()) - 0.25 * span, float(y.max()) + 0.25 * span)
