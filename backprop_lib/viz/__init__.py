@@ -28,11 +28,11 @@ from .style import OKABE_ITO, PlotFigure, new_figure, to_png
 
 def __getattr__(name: str):
     # graph.py (the computation-graph drawing for autograd.Value) is maintained separately;
-    # its names are loaded on first use so this package imports even before it exists.
-    if name in ("graph", "draw_graph", "plot_graph"):
+    # its names load on first use so this package imports whatever state it is in.
+    if name in ("draw_graph", "graph_layout", "GraphDrawing"):
         from . import graph
 
-        return graph if name == "graph" else getattr(graph, name)
+        return getattr(graph, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

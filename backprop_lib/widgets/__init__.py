@@ -9,6 +9,7 @@ one by making it a cell's last expression.
 - ``LearningRateRace``: several rates from one initialisation, overlaid
 - ``GradientFlowExplorer``: depth / activation / init / batch norm / residual vs gradient health
 - ``TrainingDashboard``: every setting of a training run (TensorFlow-Playground style)
+- ``StepThrough`` (stepthrough.py), ``BugHunt`` (bughunt.py): loaded on first use
 
 Building blocks: ``Dashboard`` (base.py), ``LiveTraining`` (live.py), ``RunConfig`` / ``Run``
 (runs.py).
@@ -37,11 +38,14 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    # stepthrough.py (the step-by-step backprop widget) is maintained separately; its names
-    # load on first use so this package imports even before it exists.
-    if name in ("stepthrough", "StepThrough", "BackpropStepper"):
-        from . import stepthrough
+# Widgets maintained separately (stepthrough.py: StepThrough; bughunt.py: BugHunt) load on
+# first use, so this package imports whatever state those modules are in.
+_LAZY = {"StepThrough": "stepthrough", "BugHunt": "bughunt"}
 
-        return stepthrough if name == "stepthrough" else getattr(stepthrough, name)
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

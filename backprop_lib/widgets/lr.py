@@ -84,7 +84,7 @@ class LearningRateExplorer(LiveTraining):
             axes = self.figure.subplots(1, 3 if trajectory else 2)
             self.curves = LossCurves(axes[0], log=True)
             self.loss_title = axes[0].set_title("training loss")
-            self.data_panel = DataPanel(axes[1])
+            self.data_panel = DataPanel(axes[1], resolution=80)
             self.slice = SliceView(axes[2]) if trajectory else None
             if trajectory:
                 axes[2].set_title("trajectory on a loss slice")
