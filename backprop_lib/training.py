@@ -174,8 +174,9 @@ class _FastMLP:
 
     The equations are the layers' own (Linear: z = h @ W + b, dW = h.T @ dz, db = sum of dz's
     rows, dh = dz @ W.T; Tanh: dz = dh * (1 - a^2); Sigmoid: dz = dh * a * (1 - a); ReLU:
-    dz = dh * (a > 0)), computed into arrays allocated once, without the checks the layers make
-    for learners, and without dL/dx for the input, which training never uses. A network this
+    dz = dh * (a > 0)), computed into arrays allocated once (``np.dot(..., out=...)``, the
+    quickest call for small matrices), without the checks the layers make for learners, and
+    without dL/dx for the input, which training never uses. A network this
     small spends its time on the fixed cost of each numpy call, so this is what makes ``fit``
     fast. Only used for a ``Sequential`` of exactly ``Linear`` layers, each followed by at most
     one ``Tanh``, ``Sigmoid``, ``ReLU`` or ``Identity``; anything else (other layers, a subclass
@@ -231,7 +232,7 @@ class _FastMLP:
         outputs = self._work(len(x))[0]
         h = self.x = x
         for (lin, act), a in zip(self.blocks, outputs, strict=True):
-            np.matmul(h, lin.W.data, out=a)  # z = h @ W + b, (batch, out)
+            np.dot(h, lin.W.data, out=a)  # z = h @ W + b, (batch, out)
             if lin.b is not None:
                 a += lin.b.data
             if act == "tanh":
@@ -263,14 +264,14 @@ class _FastMLP:
             elif act == "relu":  # dz = d * (a > 0)
                 d *= a > 0
             h = outputs[k - 1] if k > 0 else self.x
-            np.matmul(h.T, d, out=lin.W.grad)  # dW = h.T @ dz, (in, out)
+            np.dot(h.T, d, out=lin.W.grad)  # dW = h.T @ dz, (in, out)
             if lin.b is not None:
-                np.matmul(ones, d, out=lin.b.grad)  # db = sum of the rows of dz, (out,)
+                np.dot(ones, d, out=lin.b.grad)  # db = sum of the rows of dz, (out,)
             if k > 0:  # dh = dz @ W.T, (batch, in); not needed for the input itself
                 if lin.out_features == 1:  # an outer product: a broadcast multiply is faster
                     np.multiply(d, lin.W.data[:, 0], out=grads[k - 1])
                 else:
-                    np.matmul(d, lin.W.data.T, out=grads[k - 1])
+                    np.dot(d, lin.W.data.T, out=grads[k - 1])
                 d = grads[k - 1]
 
     def output_of(self, layer: Layer) -> np.ndarray | None:
