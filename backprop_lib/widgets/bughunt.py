@@ -30,7 +30,7 @@ VERDICT_COLORS = {
 _FLOOR = 1e-16  # where the bars start on the log axis (a relative error of 0 shows as this)
 _XMAX = 100.0
 MYSTERY = "mystery"
-MAX_SEED = 99
+MAX_SEED = bugs.MAX_SEED
 
 _PATIENT_HTML = (
     "<b>The patient:</b> Linear(3&rarr;4) &middot; Tanh &middot; <b>Linear(4&rarr;4)</b> "
