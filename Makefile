@@ -36,6 +36,20 @@ lint: $(VENV)/.installed-test
 test: lint
 	$(BIN)/python -m pytest
 
+# Browser tests: JupyterLab + headless Chromium run every dashboard notebook and move its
+# slider (tests/e2e). They need a Chromium (Debian/Ubuntu: apt-get install chromium) and
+# skip with a message without one. `make screenshots` rewrites docs/img/ from the same run.
+$(VENV)/.installed-e2e: pyproject.toml | $(BIN)/python
+	$(call INSTALL,-e ".[test,e2e]")
+	touch $(VENV)/.installed-notebooks $(VENV)/.installed-test $@
+
+e2e: $(VENV)/.installed-e2e
+	$(BIN)/python -m pytest tests/e2e -m e2e $(E2E_ARGS)
+
+screenshots: $(VENV)/.installed-e2e
+	E2E_SCREENSHOT_DIR=docs/img $(BIN)/python -m pytest tests/e2e -m e2e \
+	    -k test_dashboard_notebook $(E2E_ARGS)
+
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/training.py
 	$(BIN)/python bench/latency.py

@@ -1,0 +1,93 @@
+"""Fixtures for the browser tests, which run only when selected (`make e2e`, `pytest -m e2e`).
+
+A plain `pytest` (the README's `make test`) collects them but skips them with a note, so the
+normal test run needs neither a browser nor a JupyterLab server. When selected they need
+Chromium (found on PATH, or named by `E2E_CHROMIUM`) and the `playwright` Python package
+(`pip install -e ".[e2e]"`); without either they skip with a message that says so.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from .lab_server import LabServer
+from .notebook_check import CHROMIUM_ARGS
+from .notebooks import dashboard_notebooks, prepare_root, write_broken_copy, write_synthetic
+
+HERE = Path(__file__).resolve().parent
+SYNTHETIC = "e2e_synthetic.ipynb"
+BROKEN_SYNTHETIC = "e2e_synthetic_broken.ipynb"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.option.markexpr:  # `-m e2e` (or any marker expression) decides on its own
+        return
+    skip = pytest.mark.skip(reason="browser test: run with `make e2e` (pytest -m e2e)")
+    for item in items:
+        if HERE in Path(str(item.path)).resolve().parents:
+            item.add_marker(skip)
+
+
+def broken_name(notebook: str) -> str:
+    """The file name of the callback-breaking copy of `notebook` in the server's root."""
+    return f"e2e_broken_{notebook}"
+
+
+def find_chromium() -> str | None:
+    """Path of a Chromium executable: $E2E_CHROMIUM, else the first one on PATH."""
+    explicit = os.environ.get("E2E_CHROMIUM")
+    if explicit:
+        return explicit if Path(explicit).exists() else None
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir() -> Path:
+    """Where dashboard screenshots go: $E2E_SCREENSHOT_DIR (`make screenshots`: docs/img)."""
+    return Path(os.environ.get("E2E_SCREENSHOT_DIR", HERE / "screenshots-latest")).resolve()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless Chromium driven by Playwright, for the whole session."""
+    executable = find_chromium()
+    if executable is None:
+        pytest.skip(
+            "no Chromium found: install it (Debian/Ubuntu: apt-get install chromium) "
+            "or set E2E_CHROMIUM to its path"
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip('playwright is not installed: pip install -e ".[e2e]"')
+    args = list(CHROMIUM_ARGS)
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        args.append("--no-sandbox")  # Chromium's sandbox refuses to run as root
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=executable, headless=True, args=args)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="session")
+def lab(browser, tmp_path_factory: pytest.TempPathFactory):
+    """One JupyterLab server over a temporary copy of notebooks/ plus the test notebooks."""
+    root = prepare_root(tmp_path_factory.mktemp("e2e") / "notebooks")
+    write_synthetic(root / SYNTHETIC)
+    write_broken_copy(root / SYNTHETIC, root / BROKEN_SYNTHETIC)
+    for name in dashboard_notebooks()[:1]:
+        write_broken_copy(root / name, root / broken_name(name))
+    server = LabServer(root)
+    with server:
+        yield server
+    assert server.leftovers() == [], f"processes left running: {server.leftovers()}"
