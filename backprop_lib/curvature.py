@@ -39,6 +39,8 @@ __all__ = [
     "set_flat_parameters",
     "sharpness",
     "stability_limit",
+    "step_regime",
+    "steps_to_shrink",
     "top_eigenvalue",
 ]
 
@@ -353,6 +355,41 @@ def contraction_factor(lr: float, A) -> float:
     """
     lam = quadratic_eigenvalues(A)
     return float(np.max(np.abs(1.0 - lr * lam)))
+
+
+def step_regime(lr: float, lam: float) -> str:
+    """What gradient descent does along one direction of curvature ``lam`` > 0 with step ``lr``.
+
+    Each step multiplies the distance to the minimum by r = 1 - lr * lam:
+    "monotone" (0 < r < 1), "one step" (r = 0), "oscillating" (-1 < r < 0, converging),
+    "bouncing" (r = -1, forever), "diverging" (r < -1). (r >= 1: "no progress".)
+    """
+    x = float(lr) * float(lam)
+    if math.isclose(x, 1.0, rel_tol=1e-12):
+        return "one step"
+    if math.isclose(x, 2.0, rel_tol=1e-12):
+        return "bouncing"
+    if x <= 0:
+        return "no progress"
+    if x < 1:
+        return "monotone"
+    return "oscillating" if x < 2 else "diverging"
+
+
+def steps_to_shrink(lr: float, A, factor: float = 1e-3) -> float:
+    """How many steps until the error is at most ``factor`` times its start, at worst.
+
+    n = ceil(log(factor) / log(rho)) with rho = ``contraction_factor(lr, A)``; 0 if rho = 0
+    (one step suffices: returns 1), inf if rho >= 1 (it never shrinks).
+    """
+    if not 0 < factor < 1:
+        raise ValueError(f"factor must be in (0, 1), e.g. 1e-3, got {factor}")
+    rho = contraction_factor(lr, A)
+    if rho >= 1:
+        return math.inf
+    if rho == 0:
+        return 1
+    return math.ceil(math.log(factor) / math.log(rho) - 1e-9)
 
 
 def gd_on_quadratic(A, b, w0, lr: float, steps: int) -> np.ndarray:

@@ -56,12 +56,18 @@ class LRFinderResult:
 
     @property
     def steepest_lr(self) -> float:
-        """The learning rate where the smoothed loss fell fastest against log(lr)."""
-        if len(self.smoothed) < 3:
+        """The learning rate where the smoothed loss fell fastest against log(lr).
+
+        Only the part before the minimum counts, without its first tenth (where the moving
+        average is still settling).
+        """
+        stop = int(np.nanargmin(self.smoothed)) + 1  # up to and including the minimum
+        start = min(len(self.smoothed) // 10, max(stop - 3, 0))
+        if stop - start < 3:
             return self.best_lr
-        stop = int(np.nanargmin(self.smoothed)) + 1  # only the part before the minimum
-        slope = np.gradient(self.smoothed[: max(stop, 3)], np.log(self.lrs[: max(stop, 3)]))
-        return float(self.lrs[int(np.nanargmin(slope))])
+        lrs, smoothed = self.lrs[start:stop], self.smoothed[start:stop]
+        slope = np.gradient(smoothed, np.log(lrs))
+        return float(lrs[int(np.nanargmin(slope))])
 
     @property
     def suggestion(self) -> float:

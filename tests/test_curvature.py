@@ -1,5 +1,7 @@
 """Tests for backprop_lib.curvature: Hessian-vector products, sharpness, quadratic closed forms."""
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -217,6 +219,41 @@ def test_gd_on_quadratic_error_shrinks_by_the_contraction_factor():
     assert np.allclose(path[:, 0], 0.85 ** np.arange(11))
     assert np.allclose(path[:, 1], (-0.2) ** np.arange(11))
     assert cv.contraction_factor(lr, A) == pytest.approx(0.85)
+
+
+@pytest.mark.parametrize(
+    "lr, regime",
+    [(0.02, "monotone"), (0.25, "one step"), (0.45, "oscillating"), (0.5, "bouncing"),
+     (0.55, "diverging"), (0.0, "no progress")],
+)  # fmt: skip
+def test_step_regime_of_a_parabola_matches_its_path(lr, regime):
+    a = 4.0
+    assert cv.step_regime(lr, a) == regime
+    path = cv.gd_on_quadratic(a, 0.0, w0=1.0, lr=lr, steps=6)[:, 0]
+    signs = np.sign(path[1:])
+    if regime == "monotone":
+        assert np.all(signs > 0) and np.all(np.diff(path) < 0)
+    elif regime == "one step":
+        assert np.allclose(path[1:], 0.0)
+    elif regime == "oscillating":
+        assert np.all(signs[1:] != signs[:-1]) and np.all(np.diff(np.abs(path)) < 0)
+    elif regime == "bouncing":
+        assert np.allclose(np.abs(path), 1.0)
+    elif regime == "diverging":
+        assert np.all(np.diff(np.abs(path)) > 0)
+    else:
+        assert np.all(path == 1.0)
+
+
+def test_steps_to_shrink_matches_the_path():
+    A = np.diag([1.0, 10.0])
+    for lr in [0.02, 0.1, 0.18, 0.195]:
+        n = cv.steps_to_shrink(lr, A, 1e-3)
+        path = cv.gd_on_quadratic(A, np.zeros(2), w0=[1.0, 1.0], lr=lr, steps=n)
+        worst = np.max(np.abs(path), axis=1)  # along the slower eigen-direction
+        assert worst[n] <= 1e-3 < worst[n - 1]
+    assert cv.steps_to_shrink(0.21, A) == math.inf
+    assert cv.steps_to_shrink(0.25, 4.0) == 1
 
 
 def test_diverging_quadratic_path_does_not_raise():
