@@ -385,6 +385,8 @@ class Trainer:
         if scheduler is not None and not callable(getattr(scheduler, "step", None)):
             raise TypeError("scheduler must have a step() method, e.g. StepLR(optimizer, 10)")
         self.clip = None
+        # our optimizers clip their flat gradient in one go; any other: the model's parameters
+        self._clip_target = optimizer if isinstance(optimizer, Optimizer) else params
         if clip_grad_norm is not None:
             self.clip = _number_at_least(clip_grad_norm, "clip_grad_norm", 1e-300, "e.g. 1.0")
         if callback is not None and not callable(callback):
@@ -528,7 +530,7 @@ class Trainer:
             if start + bs >= n:  # the last step: keep what the health statistics need
                 self._before_last_step()
             if self.clip is not None:
-                _clip(opt if isinstance(opt, Optimizer) else opt.params, self.clip)
+                _clip(self._clip_target, self.clip)
             opt.step()
         epoch_loss = total / seen
         diverged = not self._record_health(diverged) or diverged

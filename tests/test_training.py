@@ -514,3 +514,32 @@ def test_a_layer_swapped_between_epochs_is_used(moons):
     trainer.run_epoch()
     assert trainer._fast is None
     assert model[1]._cache is not None  # the new layer ran
+
+
+def test_a_hand_written_optimizer_trains_through_the_layers_with_the_same_history(moons):
+    """An optimizer written by a learner (any object with step, zero_grad and lr) works too."""
+    X, y = moons
+
+    class MySGD:
+        def __init__(self, params, lr):
+            self.params, self.lr = list(params), lr
+
+        def zero_grad(self):
+            for p in self.params:
+                p.grad[...] = 0.0
+
+        def step(self):
+            for p in self.params:
+                p.data -= self.lr * p.grad
+
+    histories = []
+    for make in (lambda ps: MySGD(ps, lr=0.3), lambda ps: SGD(ps, lr=0.3)):
+        model = _net(seed=8)
+        h = fit(model, BCEWithLogitsLoss(), make(model.parameters()), X, y, 5, batch_size=50,
+                rng=0, clip_grad_norm=0.5)  # fmt: skip
+        histories.append(h)
+    mine, ours = histories
+    np.testing.assert_allclose(mine.loss, ours.loss, rtol=1e-9)
+    for name in ours.grad_norms:
+        np.testing.assert_allclose(mine.grad_norms[name], ours.grad_norms[name], rtol=1e-8)
+        np.testing.assert_allclose(mine.update_ratios[name], ours.update_ratios[name], rtol=1e-8)
