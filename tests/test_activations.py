@@ -29,6 +29,10 @@ from backprop_lib import (
 )
 
 TOL = 1e-7
+# Softmax mixes a row: dx_i = y_i (dy_i - sum_j y_j dy_j) is near zero by chance in ~0.2% of
+# random draws, where rounding alone reads as a relative error up to ~1e-6 (measured); a
+# wrong backward gives > 1e-2. Elementwise activations stay below TOL.
+MIXING_TOL = 1e-5
 fast = settings(max_examples=20, deadline=None, derandomize=True)
 shapes = st.tuples(st.integers(1, 6), st.integers(1, 6))
 seeds = st.integers(0, 2**16)
@@ -139,7 +143,7 @@ def test_layer_gradcheck(name, shape, seed):
     x = away_from_kink(rng.normal(size=shape))
     errors = gradcheck_layer(LAYERS[name][0](), x, rng=rng)
     assert set(errors) == {"x"}  # no parameters
-    assert errors["x"] < TOL, errors
+    assert errors["x"] < (MIXING_TOL if name == "Softmax" else TOL), errors
 
 
 @pytest.mark.parametrize("name", LAYERS)

@@ -24,16 +24,19 @@ from backprop_lib import (
 )
 
 TOL = 1e-7  # float64 with h = 1e-5: a correct backward is far below this
+# Layers whose outputs mix entries (batch norm in training, chains of layers) have gradient
+# entries that are near zero by chance in ~0.1-1% of random draws; central differences resolve
+# an entry only to ~1e-11 absolute, so such an entry shows a relative error of up to ~5e-6
+# from rounding alone (measured over thousands of draws). A wrong backward gives > 1e-2
+# (tests/test_gradcheck.py), so this bound still separates right from wrong by 1000x.
+MIXING_TOL = 1e-5
 dims = st.integers(1, 5)
 batches = st.integers(2, 6)
 # With N = 2 rows batch norm outputs +-1 (times gamma, plus beta) whatever x is, so its dx is
 # of order eps and below what central differences resolve: check it on N >= 3.
 bn_batches = st.integers(3, 8)
 seeds = st.integers(0, 2**16)
-# Reproducible examples: central differences resolve a gradient entry to ~1e-11 absolute, so
-# an entry that happens to be ~1e-5 reads as a 1e-7 "error" that is only rounding; fixing
-# the examples keeps CI from failing at random on such an entry (a wrong backward is >1e-2).
-fast = settings(max_examples=20, deadline=None, derandomize=True)
+fast = settings(max_examples=20, deadline=None, derandomize=True)  # reproducible examples
 
 
 def randomize(layer, rng, scale=1.0):
@@ -42,8 +45,11 @@ def randomize(layer, rng, scale=1.0):
     A moderate ``scale`` keeps tanh units out of saturation: a gradient entry of 1e-6 would
     be below what central differences resolve, and its relative error would mean nothing.
     """
-    for p in layer.parameters():
-        p.data[...] = scale * rng.normal(size=p.shape)
+    for name, p in layer.named_parameters():
+        if name.endswith("gamma"):  # a scale: keep it away from 0, which would zero dx
+            p.data[...] = rng.choice([-1.0, 1.0], p.shape) * rng.uniform(0.5, 1.5, p.shape)
+        else:
+            p.data[...] = scale * rng.normal(size=p.shape)
     return layer
 
 
@@ -253,7 +259,7 @@ def test_sequential_gradcheck(batch, sizes, seed):
         layers += [Linear(n_in, n_out, rng=rng), Tanh()]
     model = randomize(Sequential(*layers), rng, scale=0.5)
     errors = gradcheck_layer(model, rng.normal(size=(batch, sizes[0])), rng=rng)
-    assert max(errors.values()) < TOL, errors
+    assert max(errors.values()) < MIXING_TOL, errors
 
 
 def test_sequential_rejects_non_layers():
@@ -397,7 +403,8 @@ def test_batchnorm_gradcheck(batch, d, training, seed):
     running = (bn.running_mean.copy(), bn.running_var.copy())
     errors = gradcheck_layer(bn, x, rng=rng)
     assert set(errors) == {"x", "gamma", "beta"}
-    assert max(errors.values()) < TOL, errors
+    # eval is an elementwise affine map; training mixes the rows through the batch statistics
+    assert max(errors.values()) < (MIXING_TOL if training else TOL), errors
     np.testing.assert_array_equal(bn.running_mean, running[0])  # gradcheck restored them
     np.testing.assert_array_equal(bn.running_var, running[1])
 
@@ -479,7 +486,7 @@ def test_residual_gradcheck(batch, d, seed):
     block = Sequential(Linear(d, d, bias=False, rng=0), BatchNorm1d(d), Tanh())
     res = randomize(Residual(block), rng)
     errors = gradcheck_layer(res, rng.normal(size=(batch, d)), rng=rng)
-    assert max(errors.values()) < TOL, errors
+    assert max(errors.values()) < MIXING_TOL, errors
 
 
 def test_residual_width_mismatch_is_caught_at_construction():
