@@ -407,6 +407,9 @@ class Trainer:
             self.history.saturation[name] = []
         self._classify = isinstance(loss, (CrossEntropyLoss, BCEWithLogitsLoss, BCELoss))
         self._threshold = 0.0 if isinstance(loss, BCEWithLogitsLoss) else 0.5
+        # binary losses score every output (one per row, or several for multi-label targets)
+        self._binary = isinstance(loss, (BCEWithLogitsLoss, BCELoss))
+        self._per_row = self.y.shape[1] if self._binary else 1
         # the labels accuracy compares with: bool (n, 1) for the binary losses, else ints
         self._labels = self.y > 0.5 if self.y.ndim == 2 else self.y
         self._val_labels = None
@@ -445,6 +448,11 @@ class Trainer:
                 raise ValueError(
                     f"CrossEntropyLoss needs {what} as int class labels of shape ({n},), got "
                     f"{y.dtype} {y.shape}; use y.astype(int) (or argmax of one-hot rows)"
+                )
+            if y.min() < 0:
+                raise ValueError(
+                    f"{what} has negative class labels (min {y.min()}); labels must be 0, 1, ..., "
+                    "C - 1, e.g. np.unique(y, return_inverse=True)[1]"
                 )
             return y.astype(np.int64)
         if isinstance(loss, (BCELoss, BCEWithLogitsLoss)):
@@ -540,7 +548,7 @@ class Trainer:
         self.epoch += 1
         h.loss.append(epoch_loss)
         if self._classify:
-            h.accuracy.append(correct / seen)
+            h.accuracy.append(correct / (seen * self._per_row))
         if self.validation is not None:
             self._validate(skip=diverged)
         if self.epoch == 1 and math.isfinite(epoch_loss) and epoch_loss > 0:
@@ -557,8 +565,8 @@ class Trainer:
         return value
 
     def _count_correct(self, out: np.ndarray, labels: np.ndarray) -> int:
-        """How many rows of ``out`` predict their label (bool (n, 1) or int (n,) labels)."""
-        if out.shape[1] == 1:  # binary: a logit > 0 or a probability > 0.5 means class 1
+        """How many predictions are right: bool (n, k) labels (binary) or int (n,) (classes)."""
+        if self._binary:  # a logit > 0 or a probability > 0.5 means 1
             return int(np.count_nonzero((out > self._threshold) == labels))
         return int(np.count_nonzero(out.argmax(axis=1) == labels))
 
@@ -614,7 +622,8 @@ class Trainer:
         out = self.model.forward(X_val)
         h.val_loss.append(self.loss.forward(out, y_val))
         if self._classify:
-            h.val_accuracy.append(self._count_correct(out, self._val_labels) / len(X_val))
+            correct = self._count_correct(out, self._val_labels)
+            h.val_accuracy.append(correct / (len(X_val) * self._per_row))
         self.model.train()
 
     def _after_epoch(self, diverged: bool) -> None:

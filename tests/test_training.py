@@ -389,7 +389,20 @@ def test_cross_entropy_labels_are_checked_against_the_output_size():
         fit(model, CrossEntropyLoss(), opt, X, y, 1)
     with pytest.raises(ValueError, match="int class labels"):
         fit(model, CrossEntropyLoss(), opt, X, y.astype(float), 1)
+    with pytest.raises(ValueError, match="negative class labels"):
+        fit(model, CrossEntropyLoss(), opt, X, y - 1, 1)
     assert opt.steps == 0
+
+
+def test_multi_label_targets_are_scored_per_output():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    Y = np.c_[X[:, 0] > 0, X[:, 1] > 0].astype(float)  # two independent yes/no labels per row
+    model = mlp([2, 8, 2], rng=0)
+    h = fit(model, BCEWithLogitsLoss(), Adam(model.parameters(), lr=0.05), X, Y, 60)
+    assert 0.9 <= h.accuracy[-1] <= 1.0
+    out = predict(model, X)
+    assert h.accuracy[-1] == pytest.approx(np.mean((out > 0) == (Y > 0.5)), abs=0.05)
 
 
 def test_early_stopping_arguments_are_checked():
