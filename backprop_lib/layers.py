@@ -24,7 +24,7 @@ def _check_size(value, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{what} must be a positive int, got {value!r} ({type(value).__name__})")
     if value <= 0:
-        raise ValueError(f"{what} must be a positive int, got {value}")
+        raise ValueError(f"{what} must be a positive int (a number of features), got {value}")
     return int(value)
 
 
@@ -387,7 +387,8 @@ class BatchNorm1d(Layer):
         self.num_features = _check_size(num_features, "BatchNorm1d num_features")
         if not eps > 0:
             raise ValueError(f"BatchNorm1d eps must be > 0, got {eps}; the default is 1e-5")
-        if not 0.0 <= momentum <= 1.0:
+        # torch also accepts None (a cumulative average); we keep to its default rule
+        if momentum is None or not 0.0 <= momentum <= 1.0:
             raise ValueError(
                 f"BatchNorm1d momentum must be in [0, 1], got {momentum}; the default is 0.1"
             )

@@ -180,7 +180,9 @@ def test_linear_rejects_non_2d_input(shape, fix):
 
 @pytest.mark.parametrize("n_in, n_out", [(0, 3), (3, 0), (-2, 3)])
 def test_linear_rejects_non_positive_sizes(n_in, n_out):
-    with pytest.raises(ValueError, match=r"must be a positive int, got (0|-2)"):
+    with pytest.raises(
+        ValueError, match=r"must be a positive int \(a number of features\), got (0|-2)"
+    ):
         Linear(n_in, n_out)
 
 
@@ -188,6 +190,12 @@ def test_linear_rejects_non_positive_sizes(n_in, n_out):
 def test_linear_rejects_non_int_sizes(bad):
     with pytest.raises(TypeError, match="must be a positive int"):
         Linear(bad, 3)
+
+
+def test_linear_rejects_non_numeric_input():
+    with pytest.raises(TypeError, match="float array, got dtype <U1"):
+        Linear(2, 2)(np.array([["a", "b"]]))
+    assert Linear(2, 2, rng=0)(np.array([[1, 2]])).dtype == np.float64  # ints are fine
 
 
 def test_linear_wrong_upstream_gradient_shape_changes_nothing():
@@ -428,12 +436,14 @@ def test_batchnorm_wrong_features_and_non_2d_change_nothing():
 
 
 def test_batchnorm_rejects_bad_settings():
-    with pytest.raises(ValueError, match="positive int, got 0"):
+    with pytest.raises(ValueError, match=r"positive int \(a number of features\), got 0"):
         BatchNorm1d(0)
     with pytest.raises(ValueError, match="eps must be > 0"):
         BatchNorm1d(3, eps=0.0)
     with pytest.raises(ValueError, match=r"momentum must be in \[0, 1\]"):
         BatchNorm1d(3, momentum=1.5)
+    with pytest.raises(ValueError, match=r"momentum must be in \[0, 1\], got None"):
+        BatchNorm1d(3, momentum=None)
 
 
 def test_batchnorm_float32():
