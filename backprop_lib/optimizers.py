@@ -98,7 +98,9 @@ class Optimizer:
         The learning rate; assign to it to change it between steps (schedules and widgets do).
     state : list of dict
         One dict per parameter, aligned with ``params``: the named state arrays (views shaped
-        like the parameter) and ``"step"``, the number of steps taken.
+        like the parameter), e.g. ``opt.state[0]["exp_avg"]`` for Adam's m of the first one.
+    steps : int
+        t, the number of ``step()`` calls so far (what torch keeps as ``state[p]["step"]``).
     """
 
     _state_names: tuple[str, ...] = ()  # the flat state vectors a subclass keeps
@@ -147,8 +149,6 @@ class Optimizer:
                 }
                 for start, n, shape in zip(self.offsets.tolist(), sizes, shapes, strict=True)
             ]
-        for s in self.state:
-            s["step"] = self.steps
 
     def _init_state(self) -> None:
         """Set initial state values other than zero (Adagrad's initial accumulator)."""

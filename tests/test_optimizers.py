@@ -226,8 +226,7 @@ def test_state_is_per_parameter_and_does_not_leak(make_opt):
     np.testing.assert_array_equal(params[1].data, alone[0].data)
     for i, state in enumerate(opt.state):
         for key, value in state.items():
-            if key != "step":
-                assert value.shape == SHAPES[i], key
+            assert value.shape == SHAPES[i], key
 
 
 def test_state_views_are_shaped_like_each_parameter_and_count_steps():
