@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from .lab_server import LabServer
-from .notebook_check import CHROMIUM_ARGS
+from .notebook_check import CHROMIUM_ARGS, VIEWPORT
 from .notebooks import dashboard_notebooks, prepare_root, write_broken_copy, write_synthetic
 
 HERE = Path(__file__).resolve().parent
@@ -80,6 +80,16 @@ def browser():
 
 
 @pytest.fixture(scope="session")
+def context(browser):
+    """One browser context for every notebook: JupyterLab's scripts stay in its cache."""
+    ctx = browser.new_context(viewport=VIEWPORT)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+@pytest.fixture(scope="session")
 def lab(browser, tmp_path_factory: pytest.TempPathFactory):
     """One JupyterLab server over a temporary copy of notebooks/ plus the test notebooks."""
     root = prepare_root(tmp_path_factory.mktemp("e2e") / "notebooks")
@@ -91,3 +101,22 @@ def lab(browser, tmp_path_factory: pytest.TempPathFactory):
     with server:
         yield server
     assert server.leftovers() == [], f"processes left running: {server.leftovers()}"
+
+
+def _notebook_of(item: pytest.Item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("notebook") if callspec else None
+
+
+@pytest.fixture(autouse=True)
+def _start_next_kernel(request: pytest.FixtureRequest) -> None:
+    """Start the next test's kernel while this test runs (a kernel takes seconds to start)."""
+    if "lab" not in request.fixturenames:
+        return
+    lab = request.getfixturevalue("lab")
+    items = request.session.items
+    here = items.index(request.node)
+    for item in items[here : here + 2]:  # this one (if still cold) and the next
+        notebook = _notebook_of(item)
+        if notebook and notebook not in lab.kernels_started:
+            lab.start_kernel_for(notebook)

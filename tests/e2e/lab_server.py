@@ -114,6 +114,7 @@ class LabServer:
         self.log_path = self._private / "server.log"
         self._log_file = None
         self._pids: set[int] = set()
+        self.kernels_started: set[str] = set()  # notebooks whose kernel start_kernel_for began
 
     # -- lifecycle -------------------------------------------------------------------------
     def __enter__(self) -> LabServer:
@@ -262,6 +263,16 @@ class LabServer:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             raw = response.read()
         return json.loads(raw) if raw.strip() else None
+
+    def start_kernel_for(self, notebook: str) -> None:
+        """Start `notebook`'s kernel session now; JupyterLab joins it when the notebook opens.
+
+        A fresh kernel takes seconds to start: starting the next notebook's kernel while the
+        current one is checked overlaps those seconds with other waiting.
+        """
+        body = {"path": notebook, "name": notebook, "type": "notebook"}
+        self.api("POST", "sessions", {**body, "kernel": {"name": "python3"}})
+        self.kernels_started.add(notebook)
 
     def shutdown_kernels_of(self, notebook: str) -> None:
         """End the kernel sessions of `notebook`, so finished notebooks free their memory."""

@@ -1,6 +1,6 @@
 """Drive one notebook's dashboards in a real browser, as a learner would, and report failures.
 
-`check_notebook(browser, server, "03_x.ipynb", shots)` opens the notebook in JupyterLab,
+`check_notebook(context, server, "03_x.ipynb", shots)` opens the notebook in JupyterLab,
 runs every cell from the menu (Run > Run All Cells), saves it and reads the saved file to make
 sure every code cell ran and none ended in an error (cells tagged `raises-exception` may),
 then, for each dashboard (DOM class `bp-dashboard`), moves its main slider (`bp-main-control`)
@@ -380,7 +380,7 @@ def _wait_for_redraw(
 
 
 def check_notebook(
-    browser,
+    context,
     server: LabServer,
     notebook: str,
     screenshot_dir: Path | None = None,
@@ -393,7 +393,8 @@ def check_notebook(
 
     Parameters
     ----------
-    browser : a Playwright `Browser` (Chromium).
+    context : a Playwright `BrowserContext` (Chromium); one for all notebooks keeps
+        JupyterLab's scripts in its cache, so each page after the first loads faster.
     server : the running `LabServer` whose root holds `notebook`.
     notebook : the notebook's path relative to the server's root.
     screenshot_dir : where `<stem>.png` (each dashboard after the slider moves; `<stem>-2.png`
@@ -408,13 +409,13 @@ def check_notebook(
     """
     report = NotebookReport(notebook)
     stem = Path(notebook).stem
-    context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     watch = _Watch(page)
     t0 = time.monotonic()
     try:
         page.goto(server.lab_url(notebook, workspace=f"e2e-{uuid.uuid4().hex[:12]}"))
         page.locator(_PANEL).first.wait_for(timeout=60_000)
+        report.timings["page"] = time.monotonic() - t0
         _wait_until(lambda: _kernel_status(page) == "idle", 90, "the kernel to be idle")
         report.timings["open"] = time.monotonic() - t0
 
@@ -456,11 +457,14 @@ def check_notebook(
                 page.screenshot(path=str(screenshot_dir / f"{stem}-failed.png"))
             except Exception:  # the page may be gone; the error itself matters more
                 pass
-        if isinstance(exc, DashboardCheckFailed) and watch.errors:
-            raise DashboardCheckFailed(f"{exc}\nbrowser errors: {watch.errors}") from None
+        if isinstance(exc, DashboardCheckFailed):
+            report.timings["failed"] = time.monotonic() - t0
+            timings = ", ".join(f"{k} {v:.1f} s" for k, v in report.timings.items())
+            extra = f"\nbrowser errors: {watch.errors}" if watch.errors else ""
+            raise DashboardCheckFailed(f"{exc}{extra}\n(timings: {timings})") from None
         raise
     finally:
-        context.close()
+        page.close()
         try:
             server.shutdown_kernels_of(notebook)
         except OSError:

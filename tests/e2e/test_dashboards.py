@@ -42,8 +42,9 @@ def _assert_redrawn(report) -> None:
         assert dash.screenshot is None or dash.screenshot.stat().st_size > 0
 
 
-def test_harness_on_synthetic_dashboard(browser, lab, tmp_path):
-    report = check_notebook(browser, lab, SYNTHETIC, tmp_path)
+@pytest.mark.parametrize("notebook", [SYNTHETIC])
+def test_harness_on_synthetic_dashboard(context, lab, tmp_path, notebook):
+    report = check_notebook(context, lab, notebook, tmp_path)
     _assert_redrawn(report)
     dash = report.dashboards[0]
     # The status label follows the slider: degree 3 -> 4 (arrow key) -> 3 (typed).
@@ -57,8 +58,8 @@ def test_harness_on_synthetic_dashboard(browser, lab, tmp_path):
 
 
 @pytest.mark.parametrize("notebook", DASHBOARD_NOTEBOOKS or [NO_DASHBOARDS])
-def test_dashboard_notebook(browser, lab, screenshot_dir, notebook):
-    report = check_notebook(browser, lab, notebook, screenshot_dir)
+def test_dashboard_notebook(context, lab, screenshot_dir, notebook):
+    report = check_notebook(context, lab, notebook, screenshot_dir)
     _assert_redrawn(report)
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in report.timings.items())
     redraws = [round(s, 1) for d in report.dashboards for s in d.seconds]
@@ -71,12 +72,13 @@ BROKEN = [pytest.param(BROKEN_SYNTHETIC, id="synthetic")] + [
 
 
 @pytest.mark.parametrize("notebook", BROKEN)
-def test_harness_detects_broken_callback(browser, lab, tmp_path, notebook):
+def test_harness_detects_broken_callback(context, lab, tmp_path, notebook):
     # The copy's last cell makes each dashboard's update (or slider callback) raise.
     start = time.monotonic()
     with pytest.raises(DashboardCheckFailed) as failure:
-        check_notebook(browser, lab, notebook, tmp_path, change_timeout=20)
+        check_notebook(context, lab, notebook, tmp_path, change_timeout=20)
     message = str(failure.value)
+    print(message.splitlines()[0], message.splitlines()[-1])
     # The report names the exception raised inside the callback ...
     assert "RuntimeError: injected failure: the dashboard's callback is broken" in message
     if notebook == BROKEN_SYNTHETIC:
