@@ -334,10 +334,15 @@ class Dropout(Layer):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x)
+        if x.dtype.kind not in "fiub":
+            raise TypeError(
+                f"Dropout expects a numeric array, got dtype {x.dtype}; "
+                "pass floats, e.g. np.asarray(x, dtype=np.float64)"
+            )
         if not self.training or self.p == 0.0:
             self._cache = (x.shape, None)
             return x
-        dtype = x.dtype if x.dtype.kind == "f" else np.float64
+        dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
         keep = self.rng.random(x.shape) >= self.p  # True with probability 1 - p
         mask = keep.astype(dtype) / dtype.type(1.0 - self.p)  # 0 or 1 / (1 - p)
         self._cache = (x.shape, mask)

@@ -349,6 +349,20 @@ def test_dropout_gradcheck_in_training_mode(batch, d, p, seed):
     assert gradcheck_layer(Dropout(p, rng=seed), rng.normal(size=(batch, d)))["x"] < TOL
 
 
+@pytest.mark.parametrize("dtype", [np.int64, np.bool_])
+def test_dropout_integer_and_bool_inputs_become_float64_in_training(dtype):
+    x = np.ones((50, 4), dtype=dtype)
+    y = Dropout(0.5, rng=0)(x)
+    assert y.dtype == np.float64
+    assert set(np.unique(y)) == {0.0, 2.0}  # kept units scaled by 1 / (1 - p)
+
+
+@pytest.mark.parametrize("bad", [np.array([["a", "b"]]), np.array([[1.0, 2.0]], dtype=object)])
+def test_dropout_non_numeric_input_is_a_type_error_naming_the_dtype(bad):
+    with pytest.raises(TypeError, match=f"Dropout.*{re.escape(str(bad.dtype))}"):
+        Dropout(0.5, rng=0)(bad)
+
+
 def test_dropout_wrong_upstream_gradient_shape():
     layer = Dropout(0.5, rng=0)
     layer(np.ones((3, 2)))
