@@ -48,6 +48,15 @@ def _same_shape(pred, target, loss: str) -> tuple[np.ndarray, np.ndarray]:
     return pred, target
 
 
+def _check_binary_targets(y: np.ndarray, loss: str) -> None:
+    """Binary cross-entropy targets are probabilities of the positive class: 0 <= y <= 1."""
+    if (y < 0).any() or (y > 1).any():
+        raise ValueError(
+            f"{loss} targets must be in [0, 1], got values in [{y.min()}, {y.max()}]; "
+            "use 0/1 labels (e.g. (y == positive_class).astype(float))"
+        )
+
+
 class Loss:
     """Base class: ``forward(pred, target) -> float`` then ``backward() -> dL/dpred``."""
 
@@ -104,11 +113,7 @@ class BCELoss(Loss):
                 f"BCELoss expects probabilities in [0, 1], got values in [{p.min():.3g}, "
                 f"{p.max():.3g}]; apply Sigmoid first, or use BCEWithLogitsLoss on raw scores"
             )
-        if (y < 0).any() or (y > 1).any():
-            raise ValueError(
-                f"BCELoss targets must be in [0, 1], got values in [{y.min()}, {y.max()}]; "
-                "use 0/1 labels (e.g. (y == positive_class).astype(float))"
-            )
+        _check_binary_targets(y, "BCELoss")
         with np.errstate(divide="ignore"):
             log_p = np.maximum(np.log(p), -100.0)
             log_1mp = np.maximum(np.log1p(-p), -100.0)
@@ -120,12 +125,15 @@ class BCEWithLogitsLoss(Loss):
     """Binary cross-entropy on logits z (raw scores), computed stably.
 
     L = mean(max(z, 0) - z y + log(1 + exp(-|z|))), which equals BCE(sigmoid(z), y) without
-    ever forming exp of a large number. pred z and target y have the same shape, e.g. (N, 1).
+    ever forming exp of a large number. pred z and target y in [0, 1] have the same shape,
+    e.g. (N, 1). (torch accepts any target; here a target outside [0, 1], such as -1/+1
+    labels, raises a ValueError, as in ``BCELoss``.)
     dL/dz = (sigmoid(z) - y) / n.
     """
 
     def forward(self, pred, target) -> float:
         z, y = _same_shape(pred, target, "BCEWithLogitsLoss")
+        _check_binary_targets(y, "BCEWithLogitsLoss")  # torch does not check; -1/+1 labels slip by
         self._grad_cache = ((0.5 + 0.5 * np.tanh(0.5 * z)) - y) / z.size
         per_item = np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))
         return float(per_item.sum()) / z.size  # the mean (np.mean is slower)

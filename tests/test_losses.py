@@ -232,6 +232,19 @@ def test_bce_targets_outside_0_1_and_nan_targets():
         MSELoss()(np.zeros(2), np.array([0.0, np.nan]))
 
 
+@pytest.mark.parametrize("labels", [[-1.0, 1.0], [0.0, 2.0]])
+def test_bce_with_logits_targets_outside_0_1_are_an_error(labels):
+    # e.g. -1/+1 labels: the formula would give a meaningless (even negative) loss
+    loss = BCEWithLogitsLoss()
+    loss(np.zeros((2, 1)), np.ones((2, 1)))
+
+    def bad():
+        with pytest.raises(ValueError, match=r"BCEWithLogitsLoss targets must be in \[0, 1\]"):
+            loss(np.array([[3.0], [-3.0]]), np.array(labels).reshape(2, 1))
+
+    keeps_previous_gradient(loss, bad)
+
+
 # ---------------------------------------------------------------- penalties
 
 
