@@ -39,9 +39,9 @@ test: lint
 # Browser tests: JupyterLab + headless Chromium run every dashboard notebook and move its
 # slider (tests/e2e). They need a Chromium (Debian/Ubuntu: apt-get install chromium) and
 # skip with a message without one. `make screenshots` rewrites docs/img/ from the same run.
-$(VENV)/.installed-e2e: pyproject.toml | $(BIN)/python
-	$(call INSTALL,-e ".[test,e2e]")
-	touch $(VENV)/.installed-notebooks $(VENV)/.installed-test $@
+$(VENV)/.installed-e2e: pyproject.toml $(VENV)/.installed-test
+	$(call INSTALL,-e ".[e2e]")
+	touch $@
 
 e2e: $(VENV)/.installed-e2e
 	$(BIN)/python -m pytest tests/e2e -m e2e $(E2E_ARGS)

@@ -524,5 +524,7 @@ def _exercise_dashboard(
         screenshot_dir.mkdir(parents=True, exist_ok=True)
         name = f"{stem}.png" if index == 0 else f"{stem}-{index + 1}.png"
         result.screenshot = screenshot_dir / name
+        page.evaluate("() => document.activeElement && document.activeElement.blur()")
+        page.mouse.move(0, 0)  # no focus ring, no hover highlight in the picture
         root.screenshot(path=str(result.screenshot), animations="disabled")
     return result
