@@ -1,7 +1,8 @@
 """Fixtures for the browser tests, which run only when selected (`make e2e`, `pytest -m e2e`).
 
 A plain `pytest` (the README's `make test`) collects them but skips them with a note, so the
-normal test run needs neither a browser nor a JupyterLab server. When selected they need
+normal test run needs neither a browser nor a JupyterLab server; it does run the harness's
+own unit tests (test_harness_units.py), which need neither. When selected they need
 Chromium (found on PATH, or named by `E2E_CHROMIUM`) and the `playwright` Python package
 (`pip install -e ".[e2e]"`); without either they skip with a message that says so.
 """
@@ -28,7 +29,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     skip = pytest.mark.skip(reason="browser test: run with `make e2e` (pytest -m e2e)")
     for item in items:
-        if HERE in Path(str(item.path)).resolve().parents:
+        if item.get_closest_marker("e2e") is not None:
             item.add_marker(skip)
 
 
