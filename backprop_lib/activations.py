@@ -37,11 +37,18 @@ __all__ = [
 
 
 def sigmoid(x):
-    """sigma(x) = 1 / (1 + exp(-x)), computed as (1 + tanh(x / 2)) / 2 so it never overflows.
+    """sigma(x) = 1 / (1 + exp(-x)), computed with e = exp(-|x|) so it never overflows.
 
-    x: any shape; returns the same shape, values in (0, 1).
+    sigma(x) = 1 / (1 + e) for x >= 0 and e / (1 + e) for x < 0: accurate to a few ulps
+    everywhere, also far in the negative tail (sigma(-40) = 4.2e-18, as torch gives; the
+    shortcut 0.5 + 0.5 tanh(x / 2) rounds it to 0).
+    x: any shape; returns the same shape (a number for a number), values in [0, 1].
     """
-    return 0.5 + 0.5 * np.tanh(0.5 * np.asarray(x))
+    x = np.asarray(x)
+    if x.dtype.kind != "f":
+        x = x.astype(np.float64)
+    e = np.exp(-np.abs(x))  # in (0, 1]: no overflow
+    return (np.where(x >= 0, 1.0, e) / (1.0 + e))[()]  # [()]: a 0-d result as a number
 
 
 def d_sigmoid(x):
@@ -125,7 +132,7 @@ class Sigmoid(_Elementwise):
     """y = sigma(x) = 1 / (1 + exp(-x)); backward: dx = dy * y * (1 - y). Any shape."""
 
     def forward(self, x):
-        self._cache = y = sigmoid(x)
+        self._cache = y = np.asarray(sigmoid(x))
         return y
 
     def backward(self, grad_y):

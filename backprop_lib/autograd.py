@@ -221,8 +221,14 @@ class Value:
         return self._make(t, "tanh", (self,), (1.0 - t * t,))
 
     def sigmoid(self) -> Value:
-        """sigma(x) = 1 / (1 + exp(-x)), computed as (1 + tanh(x/2)) / 2; local s (1 - s)."""
-        s = 0.5 + 0.5 * math.tanh(0.5 * self.data)
+        """sigma(x) = 1 / (1 + exp(-x)); local derivative s (1 - s).
+
+        Computed with e = exp(-|x|) (never overflows): 1 / (1 + e) for x >= 0, e / (1 + e)
+        for x < 0, accurate far into the negative tail (sigma(-40) = 4.2e-18).
+        """
+        x = self.data
+        e = math.exp(-abs(x))
+        s = (1.0 if x >= 0 else e) / (1.0 + e)
         # d sigma(x)/dx = sigma(x) (1 - sigma(x))
         return self._make(s, "sigmoid", (self,), (s * (1.0 - s),))
 

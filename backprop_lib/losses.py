@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .activations import sigmoid
 from .parameter import Parameter
 
 __all__ = [
@@ -134,7 +135,7 @@ class BCEWithLogitsLoss(Loss):
     def forward(self, pred, target) -> float:
         z, y = _same_shape(pred, target, "BCEWithLogitsLoss")
         _check_binary_targets(y, "BCEWithLogitsLoss")  # torch does not check; -1/+1 labels slip by
-        self._grad_cache = ((0.5 + 0.5 * np.tanh(0.5 * z)) - y) / z.size
+        self._grad_cache = (sigmoid(z) - y) / z.size
         per_item = np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))
         return float(per_item.sum()) / z.size  # the mean (np.mean is slower)
 

@@ -1,5 +1,7 @@
 """Tests for backprop_lib.activations: plain functions, derivatives and activation layers."""
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -83,6 +85,28 @@ def test_sigmoid_does_not_overflow_at_large_inputs():
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         s = sigmoid(np.array([-1000.0, 1000.0]))
     np.testing.assert_array_equal(s, [0.0, 1.0])
+
+
+@pytest.mark.parametrize("x", [-40.0, -30.0, -20.0, -5.0, 0.0])
+def test_sigmoid_keeps_full_relative_precision_in_the_negative_tail(x):
+    # 1 / (1 + e^-x) is accurate to a few ulps for every x, and torch's sigmoid matches it;
+    # via 0.5 + 0.5 tanh(x / 2) sigma(-40) rounds to 0 and sigma(-30) is off by 2e-4
+    exact = 1.0 / (1.0 + math.exp(-x))
+    assert sigmoid(np.array([x]))[0] == pytest.approx(exact, rel=1e-14, abs=0)
+    assert d_sigmoid(np.array([x]))[0] == pytest.approx(exact * (1 - exact), rel=1e-13, abs=0)
+    layer = Sigmoid()
+    assert layer(np.array([[x]]))[0, 0] == pytest.approx(exact, rel=1e-14, abs=0)
+
+
+def test_sigmoid_layer_gradcheck_in_the_negative_tail():
+    x = np.array([[-35.0, -28.0, -22.0]])
+    assert gradcheck_layer(Sigmoid(), x)["x"] < TOL
+
+
+def test_sigmoid_of_a_scalar_is_a_scalar_and_keeps_float32():
+    assert np.ndim(sigmoid(0.5)) == 0 and sigmoid(0.0) == 0.5
+    assert sigmoid(np.ones(3, dtype=np.float32)).dtype == np.float32
+    np.testing.assert_array_equal(sigmoid(np.array([np.nan]))[0], np.nan)
 
 
 def test_derivatives_keep_float32():

@@ -93,6 +93,16 @@ def test_op_names_and_children():
     assert (a * b).children == (a, b)
 
 
+@pytest.mark.parametrize("x", [-40.0, -30.0, -1.0, 0.0])
+def test_sigmoid_keeps_full_relative_precision_in_the_negative_tail(x):
+    exact = 1.0 / (1.0 + math.exp(-x))
+    a = Value(x)
+    s = a.sigmoid()
+    s.backward()
+    assert s.data == pytest.approx(exact, rel=1e-14, abs=0)
+    assert a.grad == pytest.approx(exact * (1.0 - exact), rel=1e-13, abs=0)
+
+
 def test_relu_gradient_at_the_kink_is_zero_as_in_torch():
     x = Value(0.0)
     x.relu().backward()

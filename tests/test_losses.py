@@ -16,6 +16,7 @@ from backprop_lib import (
     l2_penalty,
     numerical_gradient,
     rel_error,
+    sigmoid,
 )
 
 TOL = 1e-7
@@ -128,6 +129,21 @@ def test_bce_with_logits_is_stable_for_large_logits():
         value = loss(z, y)
     assert value == pytest.approx(1000.0 / 3)
     np.testing.assert_allclose(loss.backward(), [[0.0], [0.0], [1 / 3]])
+
+
+def test_bce_after_sigmoid_and_bce_with_logits_agree_far_in_the_tail():
+    # torch gives 40.0 for both; a sigmoid that rounds sigma(-40) to 0 gives the clamp, 100
+    z, y = np.array([[-40.0], [-30.0]]), np.ones((2, 1))
+    assert BCELoss()(sigmoid(z), y) == pytest.approx(35.0, rel=1e-12)
+    assert BCEWithLogitsLoss()(z, y) == pytest.approx(35.0, rel=1e-12)
+
+
+def test_bce_with_logits_gradient_keeps_full_relative_precision_at_negative_logits():
+    z, y = np.array([[-40.0], [-30.0], [-20.0]]), np.zeros((3, 1))
+    loss = BCEWithLogitsLoss()
+    loss(z, y)
+    exact = 1.0 / (1.0 + np.exp(-z)) / 3  # (sigmoid(z) - 0) / n
+    np.testing.assert_allclose(loss.backward(), exact, rtol=1e-14, atol=0)
 
 
 def test_bce_clamps_the_log_at_minus_100_like_torch():
