@@ -30,8 +30,15 @@ def _check_size(value, what: str) -> int:
 
 def _as_batch(x, layer: str, features: int | None = None) -> np.ndarray:
     """Check that ``x`` is a 2-D float batch ``(batch, features)`` and return it as an array."""
+    fix_type = "convert it with np.asarray(x, dtype=np.float64)"
     if not isinstance(x, np.ndarray):
-        x = np.asarray(x, dtype=np.float64)
+        try:
+            x = np.asarray(x, dtype=np.float64)
+        except (TypeError, ValueError) as err:  # strings, ragged nested lists, ...
+            raise TypeError(
+                f"{layer} could not read x as numbers ({err}); pass a 2-D array of numbers, "
+                f"shape (batch, features): {fix_type}"
+            ) from None
     if x.ndim != 2:
         if x.ndim == 1:
             fix = "use x.reshape(1, -1) for one example, or x.reshape(-1, 1) for N numbers"
@@ -47,10 +54,10 @@ def _as_batch(x, layer: str, features: int | None = None) -> np.ndarray:
             f"{layer} got x with {x.shape[1]} features (shape {x.shape}); "
             f"expected (batch, {features})"
         )
-    if x.dtype.kind not in "fc":
+    if x.dtype.kind != "f":
         if x.dtype.kind in "iub":
             return x.astype(np.float64)
-        raise TypeError(f"{layer} expects a float array, got dtype {x.dtype}")
+        raise TypeError(f"{layer} expects a float array, got dtype {x.dtype}; {fix_type}")
     return x
 
 

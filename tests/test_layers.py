@@ -198,6 +198,27 @@ def test_linear_rejects_non_numeric_input():
     assert Linear(2, 2, rng=0)(np.array([[1, 2]])).dtype == np.float64  # ints are fine
 
 
+@pytest.mark.parametrize(
+    "bad, problem",
+    [
+        (np.ones((2, 2), dtype=complex), "float array, got dtype complex128"),
+        ([["a", "b"], ["c", "d"]], "could not read x as numbers"),
+        ([[1.0, 2.0], [3.0]], "could not read x as numbers"),
+        (np.array([[1.0, 2.0]], dtype=object), "float array, got dtype object"),
+    ],
+    ids=["complex", "strings", "ragged", "object"],
+)
+def test_linear_bad_input_type_names_the_layer_and_the_fix_and_changes_nothing(bad, problem):
+    layer = Linear(2, 2, rng=0)
+    layer(np.ones((3, 2)))
+    before = state(layer)
+    cache = layer._x
+    with pytest.raises(TypeError, match=rf"Linear\(2 -> 2\).*{problem}.*np.asarray\(x, dtype="):
+        layer(bad)
+    assert_state_unchanged(layer, before)
+    assert layer._x is cache
+
+
 def test_linear_wrong_upstream_gradient_shape_changes_nothing():
     layer = Linear(3, 2, rng=0)
     layer(np.ones((4, 3)))
