@@ -19,8 +19,9 @@ class Parameter:
 
     Parameters
     ----------
-    data : array_like, any shape
-        The initial values. Floating arrays keep their dtype; anything else becomes float64.
+    data : array_like of real numbers, any shape
+        The initial values. Floating arrays keep their dtype; ints and bools become float64;
+        anything else (complex, strings, objects) is a TypeError.
     name : str, optional
         A short label such as ``"W"`` or ``"b"``, shown in gradient checks and plots.
     dtype : numpy dtype, optional
@@ -30,7 +31,15 @@ class Parameter:
     __slots__ = ("data", "grad", "name")
 
     def __init__(self, data, name: str | None = None, dtype=None):
-        arr = np.asarray(data)
+        try:
+            arr = np.asarray(data)
+        except ValueError:  # a ragged nested list
+            arr = np.asarray(None)  # an object array: rejected just below
+        if arr.dtype.kind not in "fiub":
+            raise TypeError(
+                f"Parameter data must be an array of real numbers, got dtype {arr.dtype}; "
+                "convert it first, e.g. np.asarray(data, dtype=np.float64)"
+            )
         if dtype is None:
             dtype = arr.dtype if np.issubdtype(arr.dtype, np.floating) else np.float64
         elif not np.issubdtype(np.dtype(dtype), np.floating):

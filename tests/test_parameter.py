@@ -34,6 +34,17 @@ def test_non_float_dtype_and_bad_name_are_type_errors():
         Parameter(np.ones(2), name=3)
 
 
+@pytest.mark.parametrize(
+    "data",
+    [np.array([1 + 2j]), np.array(["a"]), np.array([1.0], dtype=object), [[1.0], [2.0, 3.0]]],
+    ids=["complex", "str", "object", "ragged"],
+)
+def test_non_numeric_data_is_a_type_error_with_the_fix(data):
+    # complex data used to lose its imaginary part with only a warning
+    with pytest.raises(TypeError, match=r"Parameter data must be.*real numbers.*np.asarray"):
+        Parameter(data)
+
+
 def test_zero_grad_resets_in_place():
     p = Parameter(np.ones((2, 2)))
     grad = p.grad
