@@ -207,3 +207,14 @@ def test_no_figures_leak_and_a_closed_dashboard_is_freed():
     gc.collect()
     assert ref() is None
     assert _pylab_helpers.Gcf.get_num_fig_managers() == managers
+
+
+def test_relayout_lays_the_figure_out_once_more_then_freezes_it():
+    d = Counter()
+    assert d.figure.get_layout_engine().__class__.__name__ == "PlaceHolderLayoutEngine"
+    d.relayout()
+    assert d.figure.get_layout_engine().__class__.__name__ == "ConstrainedLayoutEngine"
+    d.x.value = 9
+    assert d.figure.get_layout_engine().__class__.__name__ == "PlaceHolderLayoutEngine"
+    assert d.image.value == to_png(d.figure)
+    d.close()

@@ -9,6 +9,7 @@ one by making it a cell's last expression.
 - ``LearningRateRace``: several rates from one initialisation, overlaid
 - ``GradientFlowExplorer``: depth / activation / init / batch norm / residual vs gradient health
 - ``TrainingDashboard``: every setting of a training run (TensorFlow-Playground style)
+- ``QuadraticExplorer``: gradient descent on a parabola or a 2-D ravine, regimes of the rate
 - ``StepThrough`` (stepthrough.py), ``BugHunt`` (bughunt.py): loaded on first use
 
 Building blocks: ``Dashboard`` (base.py), ``LiveTraining`` (live.py), ``RunConfig`` / ``Run``
@@ -20,6 +21,7 @@ from .gradflow import GradientFlowExplorer
 from .live import LiveTraining
 from .lr import LearningRateExplorer, LearningRateRace
 from .playground import TrainingDashboard
+from .quadratic import QuadraticExplorer
 from .runs import Run, RunConfig
 from .weights import WeightExplorer
 
@@ -32,6 +34,7 @@ __all__ = [
     "LearningRateExplorer",
     "LearningRateRace",
     "TrainingDashboard",
+    "QuadraticExplorer",
     "Run",
     "RunConfig",
     "WeightExplorer",

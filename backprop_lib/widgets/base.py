@@ -126,6 +126,11 @@ class Dashboard:
     def draw(self) -> None:
         """Move the figure's artists to show the current state (no new figure)."""
 
+    def relayout(self) -> None:
+        """Lay the figure out again at the next update (call after rebuilding a panel)."""
+        self.figure.set_layout_engine("constrained")
+        self._layout_frozen = False
+
     def set_status(self, text: str, color: str | None = None) -> None:
         """Show ``text`` (escaped) in the status line, optionally coloured."""
         body = html.escape(text)

@@ -1,0 +1,216 @@
+"""QuadraticExplorer: gradient descent on a parabola or a 2-D ravine under a learning-rate slider.
+
+On a quadratic L(w) = 1/2 w^T A w every step multiplies the error along eigen-direction i by
+(1 - lr * lambda_i), so everything is known in closed form (``backprop_lib.curvature``): the
+stability limit 2 / lambda_max, the best constant rate 2 / (lambda_min + lambda_max), the
+worst per-step factor rho = max_i |1 - lr lambda_i|. The dashboard shows the path on the
+curve or the contours, the distance to the minimum per step (with the bound rho^t |e_0|), and
+the per-step factor of each direction against the rate, with the regimes shaded. Used by the
+learning-rate notebook (04).
+"""
+
+from __future__ import annotations
+
+import math
+from itertools import pairwise
+
+import ipywidgets as widgets
+import numpy as np
+
+from .. import curvature
+from ..viz.landscape import TOY_FUNCTIONS, TrajectoryPlot
+from ..viz.style import DIVERGED, SERIES, log_axis, style
+from .base import Dashboard
+
+__all__ = ["QuadraticExplorer", "lr_regime", "PROBLEMS"]
+
+#: name -> (Hessian A (d, d), starting point w0 (d,)); the minimum is w* = 0
+PROBLEMS = {
+    "parabola": (np.array([[4.0]]), np.array([1.5])),  # L = 4 w^2 / 2
+    # the Hessian of TOY_FUNCTIONS["ravine"], (w1^2 + 10 w2^2) / 2, whose contours are drawn
+    "ravine": (np.diag([1.0, 10.0]), np.array(TOY_FUNCTIONS["ravine"].start)),
+}
+REGIME_COLORS = {"too small": "#0072B2", "about right": "#009E73", "oscillating": "#E69F00",
+                 "diverging": DIVERGED}  # fmt: skip
+
+
+def lr_regime(lr: float, A) -> str:
+    """What constant-step gradient descent does on 1/2 w^T A w (A positive definite).
+
+    With eta* = 2 / (lambda_min + lambda_max) (the best constant rate) and the limit
+    2 / lambda_max: "too small" (lr < eta*/2: more than twice the steps needed),
+    "about right" (eta*/2 <= lr <= eta*), "oscillating" (eta* < lr < limit: the steep
+    direction flips sign every step and sets the speed), "on the limit" (bouncing forever),
+    "diverging" (lr > limit). On a parabola (d = 1), eta* = 1/a.
+    """
+    best, limit = curvature.best_constant_lr(A), curvature.stability_limit(A)
+    if math.isclose(lr, limit, rel_tol=1e-9):
+        return "on the limit"
+    if lr > limit:
+        return "diverging"
+    if lr > best:
+        return "oscillating"
+    return "about right" if lr >= best / 2 else "too small"
+
+
+class QuadraticExplorer(Dashboard):
+    """Gradient descent on a quadratic: the path, the error per step and the regimes of lr.
+
+    w_{t+1} = w_t - lr * A w_t, from ``PROBLEMS[problem]``'s starting point, ``steps`` steps.
+
+    Parameters
+    ----------
+    lr : float
+        Starting learning rate.
+    problem : "parabola" (L = 4 w^2 / 2, limit 0.5) or "ravine" (L = (w1^2 + 10 w2^2) / 2,
+        limit 0.2, condition number 10)
+    steps : int, steps drawn (>= 1)
+    lr_range : (low, high), the slider's range (log scale)
+    threaded : see ``Dashboard``
+
+    Controls: ``lr`` (FloatLogSlider, class ``bp-main-control``; its label shows 2/lambda_max),
+    ``problem`` (ToggleButtons). State: ``A`` (d, d), ``limit``, ``rho`` (worst per-step
+    factor), ``path`` (steps + 1, d), ``errors`` (steps + 1,) = |w_t - w*|, ``regime``.
+    """
+
+    def __init__(
+        self,
+        lr: float = 0.1,
+        problem: str = "ravine",
+        steps: int = 40,
+        lr_range: tuple[float, float] = (1e-3, 1.0),
+        threaded=None,
+    ):
+        if problem not in PROBLEMS:
+            raise ValueError(f"unknown problem {problem!r}; use one of {sorted(PROBLEMS)}")
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+            raise ValueError(f"steps must be an int >= 1, got {steps!r}")
+        low, high = lr_range
+        if not 0 < low < high:
+            raise ValueError(f"lr_range must be (low, high) with 0 < low < high, got {lr_range}")
+        super().__init__(width_px=1000, height_px=330, threaded=threaded)
+        self.steps, self.lr_range = steps, (float(low), float(high))
+        self.lr = self.add_control("lr", widgets.FloatLogSlider(
+            value=lr, min=np.log10(low), max=np.log10(high), step=0.02, readout_format=".3g",
+            continuous_update=False, style={"description_width": "initial"},
+            layout=widgets.Layout(width="460px"),
+        ), main=True)  # fmt: skip
+        self.problem = self.add_control("problem", widgets.ToggleButtons(
+            options=list(PROBLEMS), value=problem, style={"button_width": "90px"},
+        ))  # fmt: skip
+        self.layout(widgets.HBox([self.lr, self.problem]))
+        with style():
+            self.ax_path, self.ax_error, self.ax_factor = self.figure.subplots(1, 3)
+            self._build_error_panel()
+        self._shown = None  # the problem the path and factor panels are built for
+        self.refresh()
+
+    # -- state ----------------------------------------------------------------------------------
+    def compute(self, stale) -> bool:
+        self.A, w0 = PROBLEMS[self.problem.value]
+        lr = float(self.lr.value)
+        self.limit = curvature.stability_limit(self.A)
+        self.rho = curvature.contraction_factor(lr, self.A)
+        self.regime = lr_regime(lr, self.A)
+        self.path = curvature.gd_on_quadratic(self.A, 0.0, w0, lr, self.steps)  # (steps+1, d)
+        with np.errstate(over="ignore", invalid="ignore"):
+            self.errors = np.linalg.norm(self.path, axis=1)  # the minimum is w* = 0
+        return True
+
+    # -- the three panels -------------------------------------------------------------------------
+    def _build_error_panel(self) -> None:
+        ax = self.ax_error
+        (self.error_line,) = ax.plot([], [], "o-", ms=3, color=SERIES[0], label="‖w_t − w*‖")
+        (self.bound_line,) = ax.plot([], [], ":", color=SERIES[2], label="bound ρᵗ‖w₀ − w*‖")
+        self.limit_line = ax.axhline(1.0, ls="--", lw=1.2, color=DIVERGED,
+                                     label="ρ = 1 (η = 2/λmax): no shrinking")  # fmt: skip
+        log_axis(ax)
+        ax.set(xlim=(0, self.steps), xlabel="step t", ylabel="distance to the minimum")
+        ax.set_title("error per step")
+        ax.legend(loc="best", fontsize=8)
+
+    def _build_problem(self) -> None:
+        """(Re)draw what depends only on the problem: the landscape and the factor curves."""
+        A, w0 = PROBLEMS[self.problem.value]
+        lams = curvature.quadratic_eigenvalues(A)
+        ax, axf = self.ax_path, self.ax_factor
+        with style():
+            ax.clear()
+            self.trajectory = None
+            if len(lams) == 1:  # the parabola: the curve and the points on it
+                a, lim = float(lams[0]), 1.5 * abs(float(w0[0]))
+                ws = np.linspace(-lim, lim, 200)
+                ax.plot(ws, a / 2 * ws**2, color="0.6")
+                (self.path_line,) = ax.plot([], [], "o-", ms=4, color=SERIES[0])
+                ax.set(xlim=(-lim, lim), ylim=(0, a / 2 * lim**2), xlabel="w",
+                       ylabel=f"L(w) = {a:g} w² / 2")  # fmt: skip
+            else:
+                self.trajectory = TrajectoryPlot(ax, TOY_FUNCTIONS["ravine"], resolution=120)
+            axf.clear()
+            etas = np.geomspace(*self.lr_range, 300)
+            best, limit = curvature.best_constant_lr(A), curvature.stability_limit(A)
+            edges = [self.lr_range[0], best / 2, best, limit, self.lr_range[1]]
+            for (lo, hi), name in zip(pairwise(edges), REGIME_COLORS, strict=True):
+                if hi > lo:
+                    axf.axvspan(lo, hi, color=REGIME_COLORS[name], alpha=0.15, lw=0)
+            names = ["flat", "steep"] if len(lams) == 2 else [""]
+            for lam, name, color in zip(lams, names, SERIES[2:], strict=False):
+                axf.plot(etas, np.abs(1 - etas * lam), color=color, label=f"{name} λ = {lam:g}")
+            axf.axhline(1.0, color="0.3", lw=1)
+            axf.axvline(limit, color=DIVERGED, ls="--", lw=1.2)
+            low, high = self.lr_range
+            axf.text(limit, 2.4, f" 2/λmax = {limit:.3g} ", color=DIVERGED, va="top", fontsize=8.5,
+                     ha="right" if limit > np.sqrt(low * high) else "left")  # fmt: skip
+            self.eta_line = axf.axvline(1.0, color="black", lw=1.5)
+            (self.eta_dots,) = axf.plot([], [], "o", color="black", ms=5, zorder=5)
+            log_axis(axf, "x")
+            axf.set(xlim=self.lr_range, ylim=(0, 2.5), xlabel="learning rate η",
+                    ylabel="per-step factor |1 − ηλ|")  # fmt: skip
+            axf.set_title("factor per step, by direction")
+            axf.legend(loc="lower left", fontsize=8)
+        self._shown = self.problem.value
+        self.relayout()  # the new labels may need other margins
+
+    def draw(self) -> None:
+        if self._shown != self.problem.value:
+            self._build_problem()
+        lr, path, errors = float(self.lr.value), self.path, self.errors
+        drawn = path[: _first_far(errors, 1e3 * errors[0]) + 1]  # stop just outside the view
+        if self.trajectory is not None:
+            self.trajectory.update({"path": drawn})
+        else:
+            w = drawn[:, 0]
+            self.path_line.set_data(w, self.A[0, 0] / 2 * w**2)
+        color = REGIME_COLORS.get(self.regime, DIVERGED)
+        self.ax_path.set_title(f"η = {lr:.3g}: {self.regime}", color=color)
+        # error panel: the run, the closed-form bound rho^t |e0|, and rho = 1 (the limit)
+        t = np.arange(len(errors))
+        e0 = float(errors[0])
+        with np.errstate(over="ignore", under="ignore"):
+            bound = e0 * self.rho ** t.astype(float)
+        ok = np.isfinite(errors) & (errors > 0)
+        self.error_line.set_data(t[ok], errors[ok])
+        self.bound_line.set_data(t, bound)
+        self.limit_line.set_ydata([e0, e0])
+        shown = errors[ok]
+        lo = min(max(float(shown.min()) if len(shown) else e0, 1e-12 * e0), e0 / 30)
+        hi = max(min(float(shown.max()) if len(shown) else e0, 1e6 * e0), e0)
+        self.ax_error.set_ylim(lo / 3, hi * 3)
+        # factor panel: where the slider is
+        self.eta_line.set_xdata([lr, lr])
+        lams = curvature.quadratic_eigenvalues(self.A)
+        self.eta_dots.set_data(np.full(len(lams), lr), np.abs(1 - lr * lams))
+        ratio = lr / self.limit
+        text = (
+            f"η = {lr:.3g} = {ratio:.2f} × 2/λmax: {self.regime}; error × {self.rho:.3g} per step"
+        )
+        n = curvature.steps_to_shrink(lr, self.A, factor=1e-3)
+        text += f", 1000× smaller after {n} steps" if math.isfinite(n) else ", never shrinks"
+        self.set_status(text, color=DIVERGED if self.regime == "diverging" else None)
+        self.lr.description = f"learning rate η  (2/λmax = {self.limit:.3g})"
+
+
+def _first_far(errors: np.ndarray, far: float) -> int:
+    """Index of the first error beyond ``far`` (or not finite); the last index if none."""
+    beyond = np.flatnonzero(~(errors <= far))
+    return int(beyond[0]) if len(beyond) else len(errors) - 1
