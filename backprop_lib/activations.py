@@ -174,6 +174,12 @@ class LeakyReLU(_Elementwise):
     """
 
     def __init__(self, negative_slope: float = 0.01):
+        if isinstance(negative_slope, bool) or not isinstance(
+            negative_slope, (int, float, np.integer, np.floating)
+        ):
+            raise TypeError(
+                f"negative_slope must be a number, got {negative_slope!r}; the default is 0.01"
+            )
         if not np.isfinite(negative_slope) or negative_slope < 0:
             raise ValueError(f"negative_slope must be a finite number >= 0, got {negative_slope}")
         self.negative_slope = float(negative_slope)

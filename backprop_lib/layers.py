@@ -28,6 +28,16 @@ def _check_size(value, what: str) -> int:
     return int(value)
 
 
+def _check_number(value, what: str, default: float) -> float:
+    """A real number (not a bool, not a string), as a float; the range is checked by the caller."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(
+            f"{what} must be a number, got {value!r} ({type(value).__name__}); "
+            f"the default is {default}"
+        )
+    return float(value)
+
+
 def _as_batch(x, layer: str, features: int | None = None) -> np.ndarray:
     """Check that ``x`` is a 2-D float batch ``(batch, features)`` and return it as an array."""
     fix_type = "convert it with np.asarray(x, dtype=np.float64)"
@@ -397,10 +407,14 @@ class BatchNorm1d(Layer):
         self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, dtype=np.float64
     ):
         self.num_features = _check_size(num_features, "BatchNorm1d num_features")
+        # torch also accepts momentum=None (a cumulative average); we keep to its default rule
+        if momentum is None:
+            raise ValueError("BatchNorm1d momentum must be in [0, 1], got None; the default is 0.1")
+        eps = _check_number(eps, "BatchNorm1d eps", 1e-5)
+        momentum = _check_number(momentum, "BatchNorm1d momentum", 0.1)
         if not eps > 0:
             raise ValueError(f"BatchNorm1d eps must be > 0, got {eps}; the default is 1e-5")
-        # torch also accepts None (a cumulative average); we keep to its default rule
-        if momentum is None or not 0.0 <= momentum <= 1.0:
+        if not 0.0 <= momentum <= 1.0:
             raise ValueError(
                 f"BatchNorm1d momentum must be in [0, 1], got {momentum}; the default is 0.1"
             )

@@ -195,14 +195,28 @@ def _weights(params) -> list[Parameter]:
     return params
 
 
+def _check_strength(strength) -> float:
+    if isinstance(strength, bool) or not isinstance(
+        strength, (int, float, np.integer, np.floating)
+    ):
+        raise TypeError(
+            f"penalty strength must be a number, got {strength!r}; e.g. 1e-4 (0 switches it off)"
+        )
+    if not (np.isfinite(strength) and strength >= 0):
+        raise ValueError(
+            f"penalty strength must be >= 0 (a finite number), got {strength}; "
+            "e.g. 1e-4 (0 switches it off)"
+        )
+    return float(strength)
+
+
 def l2_penalty(params, strength: float) -> tuple[float, list[np.ndarray]]:
     """L2 (ridge) penalty: P = strength / 2 * sum_w w^2; dP/dw = strength * w.
 
     The 1/2 makes the gradient ``strength * w``, exactly what SGD's ``weight_decay=strength``
     adds. Returns ``(penalty, grads)``, one gradient per parameter, shaped like it.
     """
-    if strength < 0:
-        raise ValueError(f"penalty strength must be >= 0, got {strength}")
+    strength = _check_strength(strength)
     params = _weights(params)
     penalty = 0.5 * strength * sum(float(np.sum(p.data * p.data)) for p in params)
     return penalty, [strength * p.data for p in params]
@@ -213,8 +227,7 @@ def l1_penalty(params, strength: float) -> tuple[float, list[np.ndarray]]:
 
     Returns ``(penalty, grads)``, one gradient per parameter, shaped like it.
     """
-    if strength < 0:
-        raise ValueError(f"penalty strength must be >= 0, got {strength}")
+    strength = _check_strength(strength)
     params = _weights(params)
     penalty = strength * sum(float(np.sum(np.abs(p.data))) for p in params)
     return penalty, [strength * np.sign(p.data) for p in params]

@@ -93,7 +93,11 @@ def mlp(
     if activation not in ACTIVATIONS:
         names = ", ".join(repr(k) for k in ACTIVATIONS)
         raise ValueError(f"unknown activation {activation!r}; use one of {names}")
-    if isinstance(dropout, bool) or not 0.0 <= dropout < 1.0:
+    if isinstance(dropout, bool) or not isinstance(dropout, (int, float, np.integer, np.floating)):
+        raise TypeError(
+            f"mlp dropout must be a number in [0, 1), got {dropout!r}; 0 means no dropout"
+        )
+    if not 0.0 <= dropout < 1.0:
         raise ValueError(f"mlp dropout must be in [0, 1), got {dropout!r}; 0 means no dropout")
     gen = _init._rng(rng)
     if init is None:

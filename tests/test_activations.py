@@ -199,6 +199,11 @@ def test_softmax_backward_is_the_jacobian_vector_product():
         np.testing.assert_allclose(dx[i], jacobian.T @ dy[i])
 
 
+def test_leaky_relu_slope_of_the_wrong_type_is_a_type_error():
+    with pytest.raises(TypeError, match="negative_slope must be a number, got '0.1'.*0.01"):
+        LeakyReLU("0.1")
+
+
 @pytest.mark.parametrize("slope", [-0.1, float("inf"), float("nan")])
 def test_leaky_relu_rejects_bad_slopes(slope):
     with pytest.raises(ValueError, match="negative_slope must be a finite number >= 0"):

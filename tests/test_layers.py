@@ -481,6 +481,13 @@ def test_batchnorm_rejects_bad_settings():
         BatchNorm1d(3, momentum=None)
 
 
+@pytest.mark.parametrize("kwargs", [{"eps": "1e-5"}, {"momentum": "0.1"}, {"eps": True}])
+def test_batchnorm_settings_of_the_wrong_type_name_the_setting(kwargs):
+    (name,) = kwargs
+    with pytest.raises(TypeError, match=rf"BatchNorm1d {name} must be a number, got .*default"):
+        BatchNorm1d(3, **kwargs)
+
+
 def test_batchnorm_float32():
     bn = BatchNorm1d(2, dtype=np.float32)
     y = bn(np.random.default_rng(0).normal(size=(4, 2)).astype(np.float32))

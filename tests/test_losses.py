@@ -283,6 +283,15 @@ def test_l1_penalty_value_and_gradient():
     assert rel_error(grads[0], numeric) < TOL
 
 
+@pytest.mark.parametrize("penalty", [l1_penalty, l2_penalty])
+def test_penalty_strength_must_be_a_finite_number(penalty):
+    params = [Parameter(np.ones(2))]
+    with pytest.raises(TypeError, match="penalty strength must be a number, got '0.1'"):
+        penalty(params, "0.1")
+    with pytest.raises(ValueError, match=r"strength must be >= 0 \(a finite number\), got nan"):
+        penalty(params, float("nan"))
+
+
 def test_penalty_errors():
     with pytest.raises(ValueError, match="strength must be >= 0"):
         l2_penalty([Parameter(np.ones(2))], -1.0)

@@ -120,6 +120,7 @@ def test_float32():
         ({"sizes": [3, 2.5, 1]}, ValueError, r"positive ints.*2.5"),
         ({"sizes": [2, 1], "activation": "gelu"}, ValueError, "unknown activation 'gelu'.*'relu'"),
         ({"sizes": [2, 1], "dropout": 1.0}, ValueError, r"dropout must be in \[0, 1\)"),
+        ({"sizes": [2, 1], "dropout": "0.1"}, TypeError, r"dropout must be a number in \[0, 1\)"),
         ({"sizes": [2, 1], "init": "hee"}, ValueError, "unknown init"),
     ],
 )
