@@ -50,9 +50,13 @@ def _fans(shape) -> tuple[int, int]:
     shape = tuple(shape)
     if len(shape) < 1:
         raise ValueError("cannot compute fans of a scalar shape; give (in_features, out_features)")
-    if len(shape) == 1:
-        return shape[0], shape[0]
-    return shape[0], shape[1]
+    fan_in, fan_out = (shape[0], shape[0]) if len(shape) == 1 else (shape[0], shape[1])
+    if fan_in <= 0 or fan_out <= 0:
+        raise ValueError(
+            f"cannot compute the fans of shape {shape}: they need positive sizes, "
+            "e.g. (in_features, out_features) = (3, 4)"
+        )
+    return fan_in, fan_out
 
 
 def calculate_gain(nonlinearity: str = "linear", param: float | None = None) -> float:

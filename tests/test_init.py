@@ -84,6 +84,13 @@ def test_bad_arguments():
         init.xavier_uniform(())
 
 
+@pytest.mark.parametrize("fn", [init.kaiming_normal, init.kaiming_uniform, init.xavier_normal])
+@pytest.mark.parametrize("shape", [(0, 3), (0, 0), (-2, 3)])
+def test_fans_of_an_empty_or_negative_shape_are_a_value_error(fn, shape):
+    with pytest.raises(ValueError, match=r"fans of shape .*positive sizes"):
+        fn(shape, rng=0)
+
+
 def test_linear_uses_its_init():
     layer = Linear(FAN_IN, FAN_OUT, rng=6)  # default "he": He normal
     assert layer.W.data.std() == pytest.approx(math.sqrt(2 / FAN_IN), rel=0.01)
