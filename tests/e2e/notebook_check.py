@@ -5,8 +5,9 @@ runs every cell from the menu (Run > Run All Cells), saves it and reads the save
 sure every code cell ran and none ended in an error (cells tagged `raises-exception` may),
 then, for each dashboard (DOM class `bp-dashboard`), moves its main slider (`bp-main-control`)
 with the keyboard and by typing into its readout, and after each move waits until the figure
-(`bp-figure`, an image) has visibly changed. The browser console, the page and the kernel's
-log (the server's log) must stay free of errors throughout. Anything wrong raises
+(`bp-figure`, an image) has visibly changed. The browser console, the page, the kernel's
+messages (read from its websocket: an exception in a widget callback shows in no cell), the
+server's log and the dashboard's status line must stay free of errors. Anything wrong raises
 `DashboardCheckFailed` with what was seen; a screenshot of each dashboard after the moves
 (and of the page on failure) is written to the screenshot folder.
 """
@@ -49,7 +50,7 @@ WIDGET_ERROR_TEXT = [
     "Could not create a view",
     "Model not found",
 ]
-# What a Python exception raised in a widget callback leaves in the kernel's log.
+# What a crashed kernel or an unhandled exception leaves in the server's log.
 KERNEL_ERROR = re.compile(
     r"Traceback \(most recent call last\)|Exception in comm_msg|restarting kernel|Kernel died"
 )
