@@ -111,6 +111,8 @@ def test_value_stubs_are_not_attempted():
         (lambda x: np.tanh(x**2) * 2 * x, "not tanh itself"),
         (lambda x: 2 * x, "only the inner derivative"),
         (lambda x: 1 - np.tanh(2 * x) ** 2, "multiplies"),
+        (lambda x: (1 - np.tanh(x**2) ** 2) * 2, "is 2 * x, not 2"),
+        (lambda x: 1 - np.tanh(x**2) ** 2 * 2 * x, "operator precedence"),
         (lambda x: -df(x), "wrong sign"),
         (lambda x: df(x) + 0.1, "differs"),
         (lambda x: float(df(x)), "raised TypeError"),

@@ -70,6 +70,11 @@ def check_chain_rule(df: Callable) -> CheckResult:
         "tanh'(u) = 1 - tanh(u)**2, not 1 - u**2": (1 - u**2) * 2 * x,
         "use the derivative of tanh, 1 - tanh(u)**2, not tanh itself": np.tanh(u) * 2 * x,
         "2x is only the inner derivative; multiply it by the outer one, 1 - tanh(x**2)**2": 2 * x,
+        "the inner derivative of x**2 is 2 * x, not 2": (1 - np.tanh(u) ** 2) * 2,
+        "operator precedence: 1 - tanh(x**2)**2 * 2 * x subtracts the whole product from 1; "
+        "put the outer derivative in parentheses, (1 - tanh(x**2)**2) * 2 * x": (
+            1 - np.tanh(u) ** 2 * 2 * x
+        ),
         "the chain rule multiplies the two derivatives; it does not feed one into the other": (
             1 - np.tanh(2 * x) ** 2
         ),
