@@ -8,8 +8,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib import _pylab_helpers
 
+from backprop_lib import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, fit, mlp
+from backprop_lib.optimizers import SGD
 from backprop_lib.training import History
-from backprop_lib.viz import LossCurves, RaceCurves, diverged_message, plot_loss, plot_race
+from backprop_lib.viz import (
+    LossCurves,
+    RaceCurves,
+    diverged_message,
+    loss_label,
+    plot_loss,
+    plot_race,
+)
 from backprop_lib.viz.style import PlotFigure, new_figure, to_png
 
 
@@ -95,3 +104,38 @@ def test_empty_history_draws(log):
     fig = new_figure(300, 200)
     LossCurves(fig.add_subplot(), log=log).update(_history([]))
     assert to_png(fig).startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize(
+    ("loss", "label"),
+    [(MSELoss(), "loss (mean squared error)"), (BCEWithLogitsLoss(), "loss (cross-entropy, nats)"),
+     (CrossEntropyLoss(), "loss (cross-entropy, nats)")],
+)  # fmt: skip
+def test_loss_axis_is_named_after_the_loss(loss, label):
+    assert loss_label(loss) == label
+    assert plot_loss(_history([1.0, 0.5]), loss=loss).axes[0].get_ylabel() == label
+
+
+def test_loss_axis_label_is_inferred_from_the_history():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((20, 2))
+    runs = {}
+    for name, loss, y in [
+        ("mse", MSELoss(), X[:, :1] * 2),
+        ("ce", CrossEntropyLoss(), (X[:, 0] > 0).astype(int)),
+    ]:
+        model = mlp([2, 4, 1 if name == "mse" else 2], rng=0)
+        runs[name] = fit(model, loss, SGD(model.parameters(), lr=0.1), X, y, epochs=3)
+    assert plot_loss(runs["ce"]).axes[0].get_ylabel() == "loss (cross-entropy, nats)"
+    assert plot_loss(runs["mse"]).axes[0].get_ylabel() == "loss"  # no accuracy: not a classifier
+    assert plot_loss(runs["mse"], ylabel="MSE").axes[0].get_ylabel() == "MSE"  # explicit wins
+    assert plot_race({"a": runs["ce"]}).axes[0].get_ylabel() == "loss (cross-entropy, nats)"
+    assert plot_race({"a": runs["mse"]}, loss=MSELoss()).axes[0].get_ylabel().endswith("error)")
+
+
+def test_race_legend_title_is_an_argument():
+    runs = {"x": _history([1.0, 0.5]), "y": _history([1.0, 0.9])}
+    assert plot_race(runs).axes[0].get_legend().get_title().get_text() == "learning rate"
+    fig = plot_race(runs, title="schedule")
+    assert fig.axes[0].get_legend().get_title().get_text() == "schedule"
+    assert plot_race(runs, title=None).axes[0].get_legend().get_title().get_text() == ""

@@ -157,6 +157,8 @@ def test_race_marks_diverged_rates():
     assert d.runs[1].history.diverged
     assert "(diverged)" in d.curves.legend.get_texts()[1].get_text()
     assert len(d.sweep_x.get_offsets()) == 1
+    assert d.curves.ax.get_ylabel() == "loss (mean squared error)"  # sine: a regression
+    assert d.ax_sweep.get_ylabel() == "final loss (mean squared error)"
     d.close()
 
 

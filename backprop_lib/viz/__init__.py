@@ -4,7 +4,8 @@ Every figure is a ``matplotlib.figure.Figure`` built without pyplot (nothing lea
 returned as a cell's last expression shows as a PNG). Each module holds one kind of plot and,
 for the dashboards, a small class whose ``update(...)`` moves its artists in place:
 
-- ``curves``: loss curves (``plot_loss``, ``plot_race``; ``LossCurves``, ``RaceCurves``)
+- ``curves``: loss curves (``plot_loss``, ``plot_race``; ``LossCurves``, ``RaceCurves``;
+  ``loss_label``)
 - ``boundary``: decision regions on 2-D data (``plot_decision_boundary``, ``DecisionBoundary``)
 - ``regression``: a 1-D fit (``plot_regression``, ``RegressionFit``)
 - ``health``: gradient norm, update ratio, saturation per layer (``plot_gradient_health``)
@@ -16,7 +17,7 @@ for the dashboards, a small class whose ``update(...)`` moves its artists in pla
 """
 
 from .boundary import DecisionBoundary, plot_decision_boundary
-from .curves import LossCurves, RaceCurves, diverged_message, plot_loss, plot_race
+from .curves import LossCurves, RaceCurves, diverged_message, loss_label, plot_loss, plot_race
 from .health import GradientHealth, plot_gradient_health
 from .histograms import plot_activation_histograms, plot_weight_histograms
 from .landscape import TOY_FUNCTIONS, ToyFunction, TrajectoryPlot, optimizer_path, plot_landscape
@@ -42,6 +43,7 @@ __all__ = [
     "LossCurves",
     "RaceCurves",
     "diverged_message",
+    "loss_label",
     "plot_loss",
     "plot_race",
     "GradientHealth",

@@ -2,6 +2,7 @@
 
 ``plot_loss(history)`` returns a figure; ``LossCurves(ax)`` / ``RaceCurves(ax, labels)`` hold
 their artists and ``update(history)`` moves them in place, which is what the dashboards use.
+``loss_label`` names the loss axis after the loss (cross-entropy in nats, mean squared error).
 A diverged run (loss NaN/inf) is drawn up to its last finite value, marked with a cross and
 labelled with ``diverged_message``. Used by the training-loop, learning-rate and optimizer
 notebooks.
@@ -15,9 +16,19 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from matplotlib.axes import Axes
 
+from ..losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from .style import DIVERGED, SERIES, PlotFigure, log_axis, new_figure, style
 
-__all__ = ["diverged_message", "LossCurves", "RaceCurves", "plot_loss", "plot_race"]
+__all__ = [
+    "diverged_message",
+    "loss_label",
+    "LossCurves",
+    "RaceCurves",
+    "plot_loss",
+    "plot_race",
+]
+
+_CROSS_ENTROPY = "loss (cross-entropy, nats)"
 
 
 def diverged_message(history) -> str | None:
@@ -30,6 +41,23 @@ def diverged_message(history) -> str | None:
     epoch = getattr(history, "diverged_epoch", None)
     where = f" at epoch {epoch}" if epoch is not None else ""
     return f"diverged{where}: the learning rate is above what this loss surface allows"
+
+
+def loss_label(loss=None, history=None) -> str:
+    """The loss axis label: what the loss is, with its unit.
+
+    From ``loss`` when given: ``MSELoss`` -> "loss (mean squared error)"; ``BCELoss``,
+    ``BCEWithLogitsLoss``, ``CrossEntropyLoss`` -> "loss (cross-entropy, nats)". Otherwise from
+    ``history``: training records accuracy only for those classification losses, so a History
+    with accuracies gets the cross-entropy label. Anything else: plain "loss".
+    """
+    if isinstance(loss, MSELoss):
+        return "loss (mean squared error)"
+    if isinstance(loss, (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss)):
+        return _CROSS_ENTROPY
+    if loss is None and getattr(history, "accuracy", None):
+        return _CROSS_ENTROPY
+    return "loss"
 
 
 def _finite(values: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
@@ -68,10 +96,10 @@ class LossCurves:
     log : bool
         Logarithmic loss axis (losses that fall by orders of magnitude stay readable).
     ylabel : str
-        Name of the loss, with its unit.
+        Name of the loss, with its unit (see ``loss_label``).
     """
 
-    def __init__(self, ax: Axes, log: bool = False, ylabel: str = "loss (nats)"):
+    def __init__(self, ax: Axes, log: bool = False, ylabel: str = "loss"):
         self.ax = ax
         self.log = log
         with style():
@@ -119,7 +147,7 @@ class RaceCurves:
     """Training loss of several runs overlaid (one colour and label each), updated in place."""
 
     def __init__(
-        self, ax: Axes, labels: Sequence[str], log: bool = True, ylabel: str = "loss (nats)",
+        self, ax: Axes, labels: Sequence[str], log: bool = True, ylabel: str = "loss",
         title: str | None = "learning rate",
     ):  # fmt: skip
         self.ax = ax
@@ -171,7 +199,9 @@ class RaceCurves:
                 self.crosses[label].set_data(cx, [cap])
 
 
-def plot_loss(history, log: bool = False, ax: Axes | None = None) -> PlotFigure:
+def plot_loss(
+    history, log: bool = False, ax: Axes | None = None, ylabel: str | None = None, loss=None
+) -> PlotFigure:
     """Loss per epoch of one run: training solid, validation dashed; divergence labelled.
 
     Parameters
@@ -181,6 +211,10 @@ def plot_loss(history, log: bool = False, ax: Axes | None = None) -> PlotFigure:
         Logarithmic loss axis.
     ax : Axes, optional
         Draw into this axes instead of a new figure.
+    ylabel : str, optional
+        The loss axis label; default ``loss_label(loss, history)``, e.g. "loss (mean squared
+        error)" for ``loss=MSELoss()``, "loss (cross-entropy, nats)" for a classifier's run.
+    loss : the Loss the run was trained with, optional (names the axis)
 
     Returns
     -------
@@ -189,14 +223,37 @@ def plot_loss(history, log: bool = False, ax: Axes | None = None) -> PlotFigure:
     if ax is None:
         fig = new_figure(640, 360)
         ax = fig.add_subplot()
-    LossCurves(ax, log=log).update(history)
+    label = ylabel if ylabel is not None else loss_label(loss, history)
+    LossCurves(ax, log=log, ylabel=label).update(history)
     return ax.figure
 
 
-def plot_race(histories: Mapping[str, object], log: bool = True, ax=None) -> PlotFigure:
-    """Training loss of several runs overlaid, e.g. ``{"lr=0.01": h1, "lr=0.1": h2}``."""
+def plot_race(
+    histories: Mapping[str, object],
+    log: bool = True,
+    ax: Axes | None = None,
+    title: str | None = "learning rate",
+    ylabel: str | None = None,
+    loss=None,
+) -> PlotFigure:
+    """Training loss of several runs overlaid, e.g. ``{"lr=0.01": h1, "lr=0.1": h2}``.
+
+    Parameters
+    ----------
+    histories : {label: History}, one line each (a diverged run gets a cross)
+    log : bool, logarithmic loss axis
+    ax : Axes, optional
+    title : the legend's title, i.e. what the labels vary (None: no title)
+    ylabel, loss : the loss axis label, as in ``plot_loss`` (inferred from the first History)
+
+    Returns
+    -------
+    The figure holding the plot.
+    """
     if ax is None:
         fig = new_figure(640, 360)
         ax = fig.add_subplot()
-    RaceCurves(ax, list(histories), log=log).update(histories)
+    first = next(iter(histories.values()), None)
+    label = ylabel if ylabel is not None else loss_label(loss, first)
+    RaceCurves(ax, list(histories), log=log, ylabel=label, title=title).update(histories)
     return ax.figure

@@ -18,6 +18,7 @@ import ipywidgets as widgets
 
 from ..viz.boundary import DecisionBoundary
 from ..viz.curves import diverged_message
+from ..viz.curves import loss_label as label_for_loss
 from ..viz.regression import RegressionFit
 from ..viz.style import style
 from .base import Dashboard
@@ -27,10 +28,8 @@ __all__ = ["LiveTraining", "DataPanel", "loss_label"]
 
 
 def loss_label(run) -> str:
-    """The loss axis label for a run: its loss and unit."""
-    if run.classes == 0:
-        return "loss (mean squared error)"
-    return "loss (cross-entropy, nats)"
+    """The loss axis label for a run: its loss and unit (``viz.curves.loss_label``)."""
+    return label_for_loss(run.loss)
 
 
 class DataPanel:

@@ -182,6 +182,9 @@ class LearningRateRace(LiveTraining):
         histories = [run.history for run in self.runs]
         self.curves.update(histories, epochs=self.base.epochs, labels=labels)
         self.curves.legend.set_title(f"{self.optimizer.value}")
+        label = loss_label(self.run)  # the dataset decides: cross-entropy or squared error
+        self.curves.ax.yaxis.label.set_text(label)
+        self.ax_sweep.yaxis.label.set_text(f"final {label}")
         ok, bad = [], []
         colors = []
         for i, run in enumerate(self.runs):
