@@ -38,8 +38,12 @@ def _check_number(value, what: str, default: float) -> float:
     return float(value)
 
 
-def _as_batch(x, layer: str, features: int | None = None) -> np.ndarray:
-    """Check that ``x`` is a 2-D float batch ``(batch, features)`` and return it as an array."""
+def _as_batch(x, layer: str, features: int | None = None, dtype=np.float64) -> np.ndarray:
+    """Check that ``x`` is a 2-D numeric batch ``(batch, features)``; return it as ``dtype``.
+
+    ``dtype`` is the layer's own (its parameters'), so a float32 layer computes in float32
+    even when it is given the float64 arrays the datasets hold (and vice versa).
+    """
     fix_type = "convert it with np.asarray(x, dtype=np.float64)"
     if not isinstance(x, np.ndarray):
         try:
@@ -64,11 +68,9 @@ def _as_batch(x, layer: str, features: int | None = None) -> np.ndarray:
             f"{layer} got x with {x.shape[1]} features (shape {x.shape}); "
             f"expected (batch, {features})"
         )
-    if x.dtype.kind != "f":
-        if x.dtype.kind in "iub":
-            return x.astype(np.float64)
+    if x.dtype.kind not in "fiub":
         raise TypeError(f"{layer} expects a float array, got dtype {x.dtype}; {fix_type}")
-    return x
+    return x.astype(dtype, copy=False)  # no copy when x already has the layer's dtype
 
 
 def _check_grad(grad_y, expected: tuple[int, ...], layer: str) -> np.ndarray:
@@ -191,7 +193,8 @@ class Linear(Layer):
     rng : numpy Generator, int seed or None
         Source of randomness for ``W``; the same seed gives the same weights.
     dtype : numpy floating dtype
-        float64 (default; gradient checks need it) or float32 (faster).
+        float64 (default; gradient checks need it) or float32 (faster). The input is
+        converted to it, so a float32 layer computes in float32 even on float64 data.
 
     Shapes: x (batch, in_features) -> y (batch, out_features); W (in_features, out_features),
     b (out_features,). ``parameters() == [W, b]``. (PyTorch stores W transposed and computes
@@ -235,7 +238,8 @@ class Linear(Layer):
         return [("W", self.W), ("b", self.b)] if self.b is not None else [("W", self.W)]
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = _as_batch(x, f"Linear({self.in_features} -> {self.out_features})", self.in_features)
+        name = f"Linear({self.in_features} -> {self.out_features})"
+        x = _as_batch(x, name, self.in_features, self.W.data.dtype)
         self._x = x  # (batch, in)
         y = x @ self.W.data  # (batch, out)
         if self.b is not None:
@@ -397,7 +401,7 @@ class BatchNorm1d(Layer):
     momentum : float in [0, 1]
         Weight of the current batch in the running statistics (torch's default 0.1).
     dtype : numpy floating dtype
-        float64 (default) or float32.
+        float64 (default) or float32; the input is converted to it, as in ``Linear``.
 
     Shapes: x (N, D) -> y (N, D); ``gamma``, ``beta`` Parameters (D,) starting at 1 and 0;
     ``running_mean``, ``running_var`` arrays (D,) starting at 0 and 1. Training needs N >= 2.
@@ -435,7 +439,9 @@ class BatchNorm1d(Layer):
         return [("running_mean", self.running_mean), ("running_var", self.running_var)]
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = _as_batch(x, f"BatchNorm1d({self.num_features})", self.num_features)
+        x = _as_batch(
+            x, f"BatchNorm1d({self.num_features})", self.num_features, self.gamma.data.dtype
+        )
         n = x.shape[0]
         if self.training:
             if n < 2:

@@ -112,6 +112,26 @@ def test_float32():
     assert model(np.ones((3, 2), dtype=np.float32)).dtype == np.float32
 
 
+@pytest.mark.parametrize("x_dtype", [np.float64, np.int64, np.float32])
+def test_a_float32_model_stays_float32_whatever_the_input_dtype(x_dtype):
+    # the datasets are float64: a float32 model must not silently compute in float64
+    model = mlp([2, 4, 4, 3], batch_norm=True, residual=True, dropout=0.2, dtype=np.float32, rng=0)
+    x = (np.random.default_rng(0).normal(size=(5, 2)) * 3).astype(x_dtype)
+    y = model(x)
+    assert y.dtype == np.float32
+    dx = model.backward(np.ones_like(y))
+    assert dx.dtype == np.float32
+    assert all(p.grad.dtype == np.float32 and p.grad.any() for p in model.parameters())
+
+
+def test_a_float64_model_computes_in_float64_from_float32_input():
+    model = mlp([2, 4, 1], batch_norm=True, rng=0)
+    x = np.random.default_rng(0).normal(size=(5, 2))
+    y = model(x.astype(np.float32))
+    assert y.dtype == np.float64
+    np.testing.assert_allclose(y, model(x), rtol=1e-6)
+
+
 @pytest.mark.parametrize(
     "kwargs, error, message",
     [
