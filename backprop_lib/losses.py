@@ -4,6 +4,10 @@ A loss turns a batch of predictions into one number, ``forward(pred, target) -> 
 (the mean over the batch), and ``backward() -> dL/dpred`` gives the gradient that the
 network's backward pass carries from there. Names, reductions and numerics follow
 ``torch.nn``. Used by every training notebook and by the loss-functions chapter.
+
+The gradient has the prediction's dtype (targets are converted to it), so a float32 model
+stays float32. NaN or inf in a *target* is a ValueError (bad data); in a *prediction* it
+gives a NaN/inf loss, not an error, because that is how a diverging run shows itself.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ def _same_shape(pred, target, loss: str) -> tuple[np.ndarray, np.ndarray]:
         )
     if pred.size == 0:
         raise ValueError(f"{loss} got an empty batch (pred shape {pred.shape})")
+    target = target.astype(pred.dtype, copy=False)  # float32 predictions: a float32 gradient
     if not np.isfinite(target).all():
         raise ValueError(f"{loss} target contains NaN or inf; clean the labels before training")
     return pred, target

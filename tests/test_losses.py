@@ -96,6 +96,15 @@ def test_cross_entropy_gradcheck(n, c, seed):
     assert gradcheck_loss(CrossEntropyLoss(), z, y) < TOL
 
 
+@pytest.mark.parametrize("loss", [MSELoss(), BCELoss(), BCEWithLogitsLoss()], ids=repr)
+def test_float32_predictions_get_a_float32_gradient_from_float64_targets(loss):
+    pred = np.full((4, 1), 0.25, dtype=np.float32)
+    target = np.array([[0.0], [1.0], [1.0], [0.0]])  # float64, as the datasets give
+    value = loss(pred, target)
+    assert loss.backward().dtype == np.float32
+    assert value == pytest.approx(loss(pred.astype(np.float64), target), rel=1e-6)
+
+
 def test_backward_returns_a_fresh_array():
     loss = MSELoss()
     loss(np.ones((2, 1)), np.zeros((2, 1)))
