@@ -198,7 +198,7 @@ class LeakyReLU(_Elementwise):
 
 
 class Identity(_Elementwise):
-    """y = x; backward: dx = dy. A placeholder where a network has no activation."""
+    """y = x; backward: dx = dy. A placeholder where a network has no activation. Any shape."""
 
     def forward(self, x):
         x = np.asarray(x)

@@ -531,6 +531,7 @@ class Neuron:
         return out
 
     def parameters(self) -> list[Value]:
+        """The weights w_1..w_n, then the bias b."""
         return [*self.w, self.b]
 
 
@@ -596,6 +597,7 @@ class ValueMLP:
         return [p for layer in self.layers for neuron in layer for p in neuron.parameters()]
 
     def zero_grad(self) -> None:
+        """Set every weight's and bias's ``.grad`` to 0.0 (before the next backward)."""
         for p in self.parameters():
             p.grad = 0.0
 

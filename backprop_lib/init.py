@@ -1,10 +1,11 @@
 """Weight initialisers: the starting point of training.
 
 Each function takes a ``shape`` (a tuple, e.g. ``(in_features, out_features)``), an explicit
-``rng`` (Generator, int seed or None) and a ``dtype``, and returns a new array of that shape.
-For a ``Linear`` weight of shape ``(in_features, out_features)`` the fans are
+``rng`` (Generator, int seed or None) and a ``dtype``, and returns a new array of that shape
+and dtype. For a ``Linear`` weight of shape ``(in_features, out_features)`` the fans are
 ``fan_in = shape[0]`` and ``fan_out = shape[1]`` (PyTorch stores the transpose, so its code
-reads the other index; the numbers are the same). Names and formulas follow
+reads the other index; the numbers are the same); the fan-based initialisers (xavier_*,
+he_*/kaiming_*) need every size positive. Names and formulas follow
 ``torch.nn.init``. Used by ``Linear(init=...)`` and by the initialisation and
 vanishing-gradient notebooks.
 """

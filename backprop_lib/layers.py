@@ -6,6 +6,12 @@ forward-pass notebook on; ``Sequential`` chains layers and runs backward in reve
 ``Dropout`` and ``BatchNorm1d`` (regularisation and normalisation notebooks) behave
 differently in ``train()`` and ``eval()`` mode; ``Residual`` adds a skip connection
 (vanishing-gradient notebook).
+
+Bad input (wrong shape, non-numeric dtype) raises before a layer changes any state. NaN and
+inf values are *not* rejected here: they flow through, as in torch, because a diverging
+network produces them between layers and that is a result to show, not an error. Data is
+checked at the entry points instead: ``fit``/``Trainer`` reject NaN/inf in X and y, and
+every loss rejects a NaN/inf target.
 """
 
 from __future__ import annotations
