@@ -4,9 +4,10 @@ Toy 2-D classification sets (``make_moons``, ``make_circles``, ``make_xor``, ``m
 ``make_blobs``) return ``X (n, 2) float64`` and ``y (n,) int64``; ``make_sine`` is a 1-D
 regression set with ``X (n, 1)`` and ``y (n, 1)``. ``load_digits`` reads the 8x8 handwritten
 digits shipped in ``backprop_lib/datasets/`` with numpy only. Helpers: ``train_test_split``,
-``standardize``, ``one_hot`` and ``minibatches``. Every random choice goes through an explicit
-``rng`` (a numpy Generator, an int seed or None), so the same seed gives the same data.
-Used by every training notebook and dashboard.
+``standardize``, ``one_hot`` and ``minibatches``; and the checks ``training.fit`` makes on the
+X and y it is given. Every random choice goes through an explicit ``rng`` (a numpy
+Generator, an int seed or None), so the same seed gives the same data. Used by every
+training notebook and dashboard.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .init import _rng
+from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Loss
 
 __all__ = [
     "load_digits",
@@ -231,6 +233,64 @@ def _check_xy(X, y, what: str) -> tuple[np.ndarray, np.ndarray]:
             "per row of X"
         )
     return X, y
+
+
+# ---- what training is given: checked once, before any parameter changes ----
+
+
+def _check_features(X, what: str, dtype) -> np.ndarray:
+    """X as a finite 2-D array of the model's dtype (a copy the caller cannot change)."""
+    X = np.asarray(X)
+    if X.dtype.kind not in "fiub":
+        raise TypeError(f"{what} must be numeric, got dtype {X.dtype}")
+    if X.ndim != 2 or len(X) == 0:
+        fix = "; use X.reshape(-1, 1) for a single feature" if X.ndim == 1 else ""
+        raise ValueError(f"{what} must be a 2-D array (examples, features), got {X.shape}{fix}")
+    if not np.isfinite(X).all():
+        raise ValueError(f"{what} contains NaN or inf; remove or impute those rows first")
+    return np.array(X, dtype=dtype)
+
+
+def _check_targets(y, n: int, what: str, loss: Loss, dtype) -> np.ndarray:
+    """y as targets for ``loss``: one per row of X, checked, of the model's dtype (a copy).
+
+    Int labels (n,) for CrossEntropyLoss; 0/1 labels (n,) or (n, k) for the binary losses,
+    reshaped (n,) -> (n, 1) like the model's output; any finite (n, ...) values otherwise.
+    """
+    y = np.asarray(y)
+    if y.ndim == 0 or len(y) != n:
+        raise ValueError(
+            f"{what} has {len(y) if y.ndim else 0} entries but X has {n} rows; "
+            "give one target per row"
+        )
+    if y.dtype.kind not in "fiub":
+        raise TypeError(f"{what} must be numeric, got dtype {y.dtype}")
+    if not np.isfinite(y).all():
+        raise ValueError(f"{what} contains NaN or inf; clean the targets first")
+    if isinstance(loss, CrossEntropyLoss):
+        if y.dtype.kind not in "iu" or y.ndim != 1:
+            raise ValueError(
+                f"CrossEntropyLoss needs {what} as int class labels of shape ({n},), got "
+                f"{y.dtype} {y.shape}; use y.astype(int) (or argmax of one-hot rows)"
+            )
+        if y.min() < 0:
+            raise ValueError(
+                f"{what} has negative class labels (min {y.min()}); labels must be 0, 1, ..., "
+                "C - 1, e.g. np.unique(y, return_inverse=True)[1]"
+            )
+        return y.astype(np.int64)
+    if isinstance(loss, (BCELoss, BCEWithLogitsLoss)):
+        if y.min() < 0 or y.max() > 1:
+            raise ValueError(
+                f"{type(loss).__name__} needs {what} in [0, 1], got values in "
+                f"[{y.min()}, {y.max()}]; use 0/1 labels"
+            )
+        if y.ndim == 1:
+            y = y.reshape(-1, 1)  # binary labels (n,) -> (n, 1), like the model's output
+    return np.array(y, dtype=dtype)
+
+
+# ---- splitting and scaling ----
 
 
 def train_test_split(X, y, test_size: float = 0.25, rng=None):

@@ -13,12 +13,12 @@ a learning-rate schedule, early stopping and divergence detection, and records e
 ``predict_classes`` and ``accuracy`` evaluate a trained model. Used by every training notebook;
 the dashboards drive ``Trainer.run_epoch`` to animate training one epoch at a time.
 
-Speed: a small network spends its time on the fixed cost of each numpy call, not on
-arithmetic. So the optimizer updates one flat vector of all parameters, the health statistics
-come from one ``np.add.reduceat``, and a plain MLP (Linear layers with Tanh, Sigmoid, ReLU or
-Identity between them) runs its forward and backward passes through ``_FastMLP``: the layers'
-own equations, fused into fewer calls on preallocated arrays. Any other model trains through
-its layers' ``forward``/``backward``; both paths give the same numbers (tests check it).
+Speed: a plain MLP (Linear layers with Tanh, Sigmoid, ReLU or Identity between them) trained
+with one of our optimizers runs its forward and backward passes through ``fastpath.FusedMLP``,
+the same equations in fewer numpy calls; ``fastpath.LayerHealth`` records the per-layer
+statistics. Any other model trains through its layers' own ``forward`` and ``backward``. Both
+paths give the same numbers (``tests/test_fastpath.py``); ``Trainer._epoch`` reads the same
+either way.
 """
 
 from __future__ import annotations
@@ -29,9 +29,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .activations import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
+from .activations import Sigmoid
+from .data import _check_features, _check_n, _check_targets
+from .fastpath import LayerHealth, fused_mlp
 from .init import _rng
-from .layers import Layer, Linear, Sequential
+from .layers import Layer
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Loss, l1_penalty, l2_penalty
 from .optimizers import Optimizer
 from .optimizers import clip_grad_norm as _clip
@@ -115,168 +117,12 @@ class EarlyStopping:
             raise ValueError(f"EarlyStopping min_delta must be >= 0, got {self.min_delta}")
 
 
-def _int_at_least(value, what: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{what} must be an int, got {value!r} ({type(value).__name__})")
-    if value < low:
-        raise ValueError(f"{what} must be an int >= {low}, got {value}")
-    return int(value)
-
-
 def _number_at_least(value, what: str, low: float, fix: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{what} must be a number, got {value!r} ({type(value).__name__})")
     if not (math.isfinite(value) and value >= low):
         raise ValueError(f"{what} must be a finite number >= {low}, got {value}; {fix}")
     return float(value)
-
-
-def _features(X, what: str, dtype) -> np.ndarray:
-    """X as a finite 2-D array of the model's dtype (a copy the caller cannot change)."""
-    X = np.asarray(X)
-    if X.dtype.kind not in "fiub":
-        raise TypeError(f"{what} must be numeric, got dtype {X.dtype}")
-    if X.ndim != 2 or len(X) == 0:
-        fix = "; use X.reshape(-1, 1) for a single feature" if X.ndim == 1 else ""
-        raise ValueError(f"{what} must be a 2-D array (examples, features), got {X.shape}{fix}")
-    if not np.isfinite(X).all():
-        raise ValueError(f"{what} contains NaN or inf; remove or impute those rows first")
-    return np.array(X, dtype=dtype)
-
-
-def _saturation_probes(model: Layer) -> list[tuple[str, Layer]]:
-    """The activation layers whose saturation is recorded, named like "1.Tanh"."""
-    kinds = (Tanh, Sigmoid, ReLU, LeakyReLU)
-    return [
-        (f"{name}.{type(m).__name__}" if name else type(m).__name__, m)
-        for name, m in model.named_modules()
-        if isinstance(m, kinds)
-    ]
-
-
-def _saturated_fraction(layer: Layer, cache: np.ndarray | None) -> float:
-    """The saturated share of an activation layer's output ``cache`` (see ``History``).
-
-    ``cache`` is what the layer keeps from its last forward: its output (LeakyReLU: its input).
-    """
-    if cache is None:
-        return math.nan
-    if isinstance(layer, Tanh):
-        return np.count_nonzero(np.abs(cache) > 0.97) / cache.size
-    if isinstance(layer, Sigmoid):
-        return np.count_nonzero(np.abs(cache - 0.5) > 0.47) / cache.size
-    alive = (cache > 0).any(axis=0)  # ReLU family: a unit is dead if off for every example
-    return 1.0 - np.count_nonzero(alive) / alive.size
-
-
-class _FastMLP:
-    """``model.forward`` and ``model.backward`` of a plain MLP, fused into fewer numpy calls.
-
-    The equations are the layers' own (Linear: z = h @ W + b, dW = h.T @ dz, db = sum of dz's
-    rows, dh = dz @ W.T; Tanh: dz = dh * (1 - a^2); Sigmoid: dz = dh * a * (1 - a); ReLU:
-    dz = dh * (a > 0)), computed into arrays allocated once (``np.dot(..., out=...)``, the
-    quickest call for small matrices), without the checks the layers make for learners, and
-    without dL/dx for the input, which training never uses. A network this
-    small spends its time on the fixed cost of each numpy call, so this is what makes ``fit``
-    fast. Only used for a ``Sequential`` of exactly ``Linear`` layers, each followed by at most
-    one ``Tanh``, ``Sigmoid``, ``ReLU`` or ``Identity``; anything else (other layers, a subclass
-    such as a planted bug from ``bugs.py``) trains through the layers' own methods.
-    ``backward`` *writes* the gradients: the trainer calls it right after
-    ``optimizer.zero_grad()``, where writing and adding give the same result.
-    """
-
-    KINDS = {Linear: "linear", Tanh: "tanh", Sigmoid: "sigmoid", ReLU: "relu", Identity: None}
-
-    def __init__(self, model: Sequential, dtype):
-        self.layers = list(model.layers)  # to notice if the model is changed afterwards
-        self.blocks: list[tuple[Linear, str | None]] = []  # (Linear, activation kind)
-        self._block_of: dict[int, int] = {}  # id(activation layer) -> its block
-        for layer in self.layers:
-            if self.KINDS[type(layer)] == "linear":
-                self.blocks.append((layer, None))
-            else:
-                self.blocks[-1] = (self.blocks[-1][0], self.KINDS[type(layer)])
-                self._block_of[id(layer)] = len(self.blocks) - 1
-        self.dtype = dtype
-        self._arrays: dict[int, tuple] = {}  # batch size -> work arrays
-        self.x = self.outputs = None
-
-    @classmethod
-    def supports(cls, model: Layer) -> bool:
-        """True for a Sequential of Linear layers each followed by at most one activation."""
-        if type(model) is not Sequential or not model.layers:
-            return False
-        previous = None
-        for layer in model.layers:
-            kind = cls.KINDS.get(type(layer), "other")
-            if kind == "other" or {"forward", "backward"} & vars(layer).keys():
-                return False
-            if kind != "linear" and previous != "linear":  # one activation after each Linear
-                return False
-            previous = kind
-        return type(model.layers[0]) is Linear
-
-    def _work(self, n: int) -> tuple:
-        """Per batch size: each block's output, dL/d(output), a scratch array, and ones (n,)."""
-        if n not in self._arrays:
-            shapes = [(n, lin.out_features) for lin, _ in self.blocks]
-            self._arrays[n] = (
-                [np.empty(s, self.dtype) for s in shapes],
-                [np.empty(s, self.dtype) for s in shapes],
-                [np.empty(s, self.dtype) for s in shapes],
-                np.ones(n, self.dtype),
-            )
-        return self._arrays[n]
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        outputs = self._work(len(x))[0]
-        h = self.x = x
-        for (lin, act), a in zip(self.blocks, outputs, strict=True):
-            np.dot(h, lin.W.data, out=a)  # z = h @ W + b, (batch, out)
-            if lin.b is not None:
-                a += lin.b.data
-            if act == "tanh":
-                np.tanh(a, out=a)
-            elif act == "sigmoid":  # sigma(z) = 0.5 + 0.5 tanh(z / 2), as activations.sigmoid
-                a *= 0.5
-                np.tanh(a, out=a)
-                a *= 0.5
-                a += 0.5
-            elif act == "relu":
-                np.maximum(a, 0.0, out=a)
-            h = a
-        self.outputs = outputs
-        return h  # overwritten by the next forward of the same batch size
-
-    def backward(self, grad_out: np.ndarray) -> None:
-        outputs, grads, scratch, ones = self._work(len(grad_out))
-        d = grad_out  # dL/d(output of the current block), (batch, out)
-        for k in range(len(self.blocks) - 1, -1, -1):
-            (lin, act), a, tmp = self.blocks[k], outputs[k], scratch[k]
-            if act == "tanh":  # dz = d * (1 - a^2)
-                np.multiply(a, a, out=tmp)
-                np.subtract(1.0, tmp, out=tmp)
-                d *= tmp
-            elif act == "sigmoid":  # dz = d * a * (1 - a)
-                np.subtract(1.0, a, out=tmp)
-                tmp *= a
-                d *= tmp
-            elif act == "relu":  # dz = d * (a > 0)
-                d *= a > 0
-            h = outputs[k - 1] if k > 0 else self.x
-            np.dot(h.T, d, out=lin.W.grad)  # dW = h.T @ dz, (in, out)
-            if lin.b is not None:
-                np.dot(ones, d, out=lin.b.grad)  # db = sum of the rows of dz, (out,)
-            if k > 0:  # dh = dz @ W.T, (batch, in); not needed for the input itself
-                if lin.out_features == 1:  # an outer product: a broadcast multiply is faster
-                    np.multiply(d, lin.W.data[:, 0], out=grads[k - 1])
-                else:
-                    np.dot(d, lin.W.data.T, out=grads[k - 1])
-                d = grads[k - 1]
-
-    def output_of(self, layer: Layer) -> np.ndarray | None:
-        """What activation ``layer`` output in the last forward (its cache in the layer path)."""
-        return None if self.outputs is None else self.outputs[self._block_of[id(layer)]]
 
 
 class Trainer:
@@ -353,18 +199,18 @@ class Trainer:
                     "after the optimizer?); create it with e.g. SGD(model.parameters(), lr=0.1)"
                 )
         dtype = params[0].data.dtype if params else np.float64
-        self.X = _features(X, "X", dtype)
-        self.y = self._targets(y, len(self.X), "y", loss, dtype)
+        self.X = _check_features(X, "X", dtype)
+        self.y = _check_targets(y, len(self.X), "y", loss, dtype)
         self.validation = None
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
                 raise ValueError("validation_data must be a pair (X_val, y_val)")
-            X_val = _features(validation_data[0], "validation X", dtype)
-            y_val = self._targets(validation_data[1], len(X_val), "validation y", loss, dtype)
+            X_val = _check_features(validation_data[0], "validation X", dtype)
+            y_val = _check_targets(validation_data[1], len(X_val), "validation y", loss, dtype)
             self.validation = (X_val, y_val)
         self.batch_size = len(self.X)
         if batch_size is not None:
-            self.batch_size = min(_int_at_least(batch_size, "batch_size", 1), len(self.X))
+            self.batch_size = min(_check_n(batch_size, "batch_size", 1), len(self.X))
         self.rng = _rng(rng)
         if penalty not in (None, "l1", "l2"):
             raise ValueError(f"penalty must be None, 'l1' or 'l2', got {penalty!r}")
@@ -399,12 +245,7 @@ class Trainer:
         self.epoch = 0
         self.stopped = False
         self._weights = [(name, p) for name, p in model.named_parameters() if name.endswith("W")]
-        self._probes = _saturation_probes(model)
-        for name, _ in self._weights:
-            self.history.grad_norms[name] = []
-            self.history.update_ratios[name] = []
-        for name, _ in self._probes:
-            self.history.saturation[name] = []
+        self._health = LayerHealth(self._weights, model, optimizer, self.history)
         self._classify = isinstance(loss, (CrossEntropyLoss, BCEWithLogitsLoss, BCELoss))
         self._threshold = 0.0 if isinstance(loss, BCEWithLogitsLoss) else 0.5
         # binary losses score every output (one per row, or several for multi-label targets)
@@ -418,52 +259,7 @@ class Trainer:
             self._val_labels = y_val > 0.5 if y_val.ndim == 2 else y_val
         self._limit = math.inf  # the explosion limit, set after the first epoch
         self._best_loss, self._wait, self._best_state = math.inf, 0, None
-        # health statistics read the optimizer's flat vectors when it holds every weight
-        self._flat_index, self._buf = None, None
-        if isinstance(optimizer, Optimizer):
-            index = {id(p): i for i, p in enumerate(optimizer.params)}
-            if all(id(p) in index for _, p in self._weights):
-                self._flat_index = [index[id(p)] for _, p in self._weights]
-        # a plain MLP whose parameters the optimizer all holds takes the fused fast path
-        self._fast = None
-        if _FastMLP.supports(model) and isinstance(optimizer, Optimizer):
-            held = {id(p) for p in optimizer.params}
-            if all(id(p) in held for p in params):
-                self._fast = _FastMLP(model, dtype)
-
-    @staticmethod
-    def _targets(y, n: int, what: str, loss: Loss, dtype) -> np.ndarray:
-        y = np.asarray(y)
-        if y.ndim == 0 or len(y) != n:
-            raise ValueError(
-                f"{what} has {len(y) if y.ndim else 0} entries but X has {n} rows; "
-                "give one target per row"
-            )
-        if y.dtype.kind not in "fiub":
-            raise TypeError(f"{what} must be numeric, got dtype {y.dtype}")
-        if not np.isfinite(y).all():
-            raise ValueError(f"{what} contains NaN or inf; clean the targets first")
-        if isinstance(loss, CrossEntropyLoss):
-            if y.dtype.kind not in "iu" or y.ndim != 1:
-                raise ValueError(
-                    f"CrossEntropyLoss needs {what} as int class labels of shape ({n},), got "
-                    f"{y.dtype} {y.shape}; use y.astype(int) (or argmax of one-hot rows)"
-                )
-            if y.min() < 0:
-                raise ValueError(
-                    f"{what} has negative class labels (min {y.min()}); labels must be 0, 1, ..., "
-                    "C - 1, e.g. np.unique(y, return_inverse=True)[1]"
-                )
-            return y.astype(np.int64)
-        if isinstance(loss, (BCELoss, BCEWithLogitsLoss)):
-            if y.min() < 0 or y.max() > 1:
-                raise ValueError(
-                    f"{type(loss).__name__} needs {what} in [0, 1], got values in "
-                    f"[{y.min()}, {y.max()}]; use 0/1 labels"
-                )
-            if y.ndim == 1:
-                y = y.reshape(-1, 1)  # binary labels (n,) -> (n, 1), like the model's output
-        return np.array(y, dtype=dtype)
+        self._fast = fused_mlp(model, optimizer)  # None: train through the layers
 
     def _check_output_shape(self, model: Layer, loss: Loss) -> None:
         was_training = model.training
@@ -502,53 +298,67 @@ class Trainer:
         return self.history
 
     def _epoch(self) -> None:
-        """One epoch of training and its record (the caller silences numpy's warnings)."""
+        """One epoch: forward -> loss -> backward -> step on every minibatch, then the record.
+
+        The caller silences numpy's warnings (a diverging run is detected and reported).
+        """
         if self.stopped:
             return
-        h, model, loss, opt = self.history, self.model, self.loss, self.optimizer
-        fast = self._fast
-        if fast is not None and fast.layers != model.layers:  # the model was changed
-            fast = self._fast = None
-        forward = model.forward if fast is None else fast.forward
-        backward = model.backward if fast is None else fast.backward
-        n, bs = len(self.X), self.batch_size
-        X, y, labels = self.X, self.y, self._labels
-        if bs < n:  # minibatches: a new order every epoch
-            order = self.rng.permutation(n)
-            X, y, labels = X[order], y[order], labels[order]
-        total, correct, seen, diverged = 0.0, 0, 0, False
-        h.lr.append(float(opt.lr))
+        model, loss, opt = self.model, self.loss, self.optimizer
+        forward, backward = self._passes()
         if not model.training:
             model.train()
-        for start in range(0, n, bs):
-            xb, yb = X[start : start + bs], y[start : start + bs]
-            out = forward(xb)  # (batch, outputs)
-            batch_loss = loss.forward(out, yb)
+        self.history.lr.append(float(opt.lr))
+        total, correct, seen, diverged = 0.0, 0, 0, False
+        for xb, yb, labels, last in self._batches():
+            out = forward(xb)  # forward pass, (batch, outputs)
+            batch_loss = loss.forward(out, yb)  # one number
             opt.zero_grad()
-            backward(loss.backward())
+            backward(loss.backward())  # backward pass: dL/dW into every W.grad
             if self.penalty is not None:
                 batch_loss += self._add_penalty()
-            total += batch_loss * len(xb)
-            seen += len(xb)
+            total, seen = total + batch_loss * len(xb), seen + len(xb)
             if self._classify:
-                correct += self._count_correct(out, labels[start : start + bs])
-            if not batch_loss < self._limit:  # NaN, inf or exploded
+                correct += self._count_correct(out, labels)
+            if not batch_loss < self._limit:  # NaN, inf or exploded: no step from it
                 diverged = True
                 break
-            if start + bs >= n:  # the last step: keep what the health statistics need
-                self._before_last_step()
+            if last:
+                self._health.keep()  # dL/dW and W before the step, for the History
             if self.clip is not None:
                 _clip(self._clip_target, self.clip)
-            opt.step()
-        epoch_loss = total / seen
-        diverged = not self._record_health(diverged) or diverged
-        for name, layer in self._probes:
-            cache = fast.output_of(layer) if fast is not None else layer._cache
-            h.saturation[name].append(float(_saturated_fraction(layer, cache)))
+            opt.step()  # W <- W - lr * (some function of dL/dW)
+        self._record(total / seen, correct / (seen * self._per_row), diverged)
+
+    def _passes(self) -> tuple[Callable, Callable]:
+        """forward and backward: the fused ones for a plain MLP (``fastpath``), else the model's."""
+        fast = self._fast
+        if fast is not None and fast.layers != self.model.layers:  # the model was changed
+            fast = self._fast = None
+        if fast is None:
+            return self.model.forward, self.model.backward
+        return fast.forward, fast.backward
+
+    def _batches(self):
+        """(x, y, labels, is_last) per minibatch; the rows are reshuffled every epoch."""
+        n, bs = len(self.X), self.batch_size
+        X, y, labels = self.X, self.y, self._labels
+        if bs < n:
+            order = self.rng.permutation(n)
+            X, y, labels = X[order], y[order], labels[order]
+        for start in range(0, n, bs):
+            end = start + bs
+            yield X[start:end], y[start:end], labels[start:end], end >= n
+
+    def _record(self, epoch_loss: float, epoch_accuracy: float, diverged: bool) -> None:
+        """Append the epoch to the History, validate, then apply the stopping rules."""
+        h = self.history
+        finite = self._health.record(stepped=not diverged, fused=self._fast)
+        diverged = diverged or not finite  # the loss or the parameters overflowed
         self.epoch += 1
         h.loss.append(epoch_loss)
         if self._classify:
-            h.accuracy.append(correct / (seen * self._per_row))
+            h.accuracy.append(epoch_accuracy)
         if self.validation is not None:
             self._validate(skip=diverged)
         if self.epoch == 1 and math.isfinite(epoch_loss) and epoch_loss > 0:
@@ -569,46 +379,6 @@ class Trainer:
         if self._binary:  # a logit > 0 or a probability > 0.5 means 1
             return int(np.count_nonzero((out > self._threshold) == labels))
         return int(np.count_nonzero(out.argmax(axis=1) == labels))
-
-    def _before_last_step(self) -> None:
-        """Keep dL/dW and W from before the epoch's last optimizer step."""
-        opt = self.optimizer
-        if self._flat_index is not None:  # rows: grad, (later) delta, weights before
-            if self._buf is None or self._buf.shape[1] != opt.data.size:
-                self._buf = np.empty((3, opt.data.size), dtype=opt.data.dtype)
-            np.copyto(self._buf[0], opt.grad)
-            np.copyto(self._buf[2], opt.data)
-        else:
-            self._before = [(p.grad.copy(), p.data.copy()) for _, p in self._weights]
-
-    def _record_health(self, diverged: bool) -> bool:
-        """Append gradient norms and update ratios; False if the parameters overflowed."""
-        h = self.history
-        if diverged:  # the epoch stopped before its last step
-            for name, _ in self._weights:
-                h.grad_norms[name].append(math.nan)
-                h.update_ratios[name].append(math.nan)
-            return False
-        opt = self.optimizer
-        if self._flat_index is not None:  # one reduceat gives every parameter's three sums
-            buf = self._buf
-            np.subtract(opt.data, buf[2], out=buf[1])  # the step's change of every parameter
-            np.square(buf, out=buf)
-            g2, d2, w2 = np.add.reduceat(buf, opt.offsets, axis=1).tolist()
-            rows = self._flat_index
-        else:
-            g2, d2, w2 = [], [], []
-            for (_, p), (g, w) in zip(self._weights, self._before, strict=True):
-                g2.append(float(np.vdot(g, g)))
-                d2.append(float(np.vdot(p.data - w, p.data - w)))
-                w2.append(float(np.vdot(w, w)))
-            rows = range(len(self._weights))
-        finite = True
-        for (name, _), i in zip(self._weights, rows, strict=True):
-            h.grad_norms[name].append(math.sqrt(g2[i]))
-            h.update_ratios[name].append(math.sqrt(d2[i] / w2[i]) if w2[i] > 0 else math.inf)
-            finite = finite and math.isfinite(d2[i]) and math.isfinite(g2[i])
-        return finite
 
     def _validate(self, skip: bool) -> None:
         h = self.history
@@ -663,7 +433,7 @@ class Trainer:
 
     def run(self, epochs: int) -> History:
         """Run up to ``epochs`` more epochs (fewer if training stops) and return the History."""
-        epochs = _int_at_least(epochs, "epochs", 0)
+        epochs = _check_n(epochs, "epochs", 0)
         with np.errstate(all="ignore"):  # entered once for the whole run
             for _ in range(epochs):
                 if self.stopped:
@@ -699,7 +469,7 @@ def fit(
 
     Example: ``fit(mlp([2, 16, 16, 1]), BCEWithLogitsLoss(), Adam(params, lr=0.01), X, y, 300)``.
     """
-    epochs = _int_at_least(epochs, "epochs", 0)
+    epochs = _check_n(epochs, "epochs", 0)
     trainer = Trainer(
         model, loss, optimizer, X, y, batch_size=batch_size, rng=rng,
         validation_data=validation_data, penalty=penalty, penalty_strength=penalty_strength,

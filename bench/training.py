@@ -11,7 +11,9 @@ Every implementation gets its fastest settings: float32 everywhere, one thread e
 are far too small for threads to pay off), scikit-learn's MLPClassifier on float32 input with
 its own stopping rules switched off.
 backprop_lib runs its ordinary ``fit``, which also records accuracy and the per-layer
-gradient-health statistics every epoch. The implementations take turns, round after round,
+gradient-health statistics every epoch; the "via layers" row trains the same network through
+its layers' own forward and backward (``fit`` without ``fastpath.FusedMLP``), to show what
+the fused path saves. The implementations take turns, round after round,
 so a busy machine slows them alike; the figures are medians over the rounds (the best round
 is shown in brackets: on a busy machine it is the steadier estimate), and the
 ratios (other time / backprop_lib time) are what carries from one machine to another. Times
@@ -52,8 +54,21 @@ TARGETS = {  # the speed-ups backprop_lib aims for (other / ours)
 # ---- backprop_lib ----
 
 
-def ours_moons(opt_name: str, X, y, epochs: int) -> float:
-    model = bl.mlp([2, 16, 16, 1], activation="tanh", rng=0, dtype=F32)
+class LayerPath(bl.Sequential):
+    """A Sequential that ``fit`` trains through its layers' own forward and backward.
+
+    ``fastpath.FusedMLP`` takes exact ``Sequential`` models only, so this subclass shows what
+    the fused path saves.
+    """
+
+
+def _model(sizes, activation: str, layers: bool):
+    model = bl.mlp(sizes, activation=activation, rng=0, dtype=F32)
+    return LayerPath(*model.layers) if layers else model
+
+
+def ours_moons(opt_name: str, X, y, epochs: int, layers: bool = False) -> float:
+    model = _model([2, 16, 16, 1], "tanh", layers)
     if opt_name == "sgd":
         opt = bl.SGD(model.parameters(), lr=0.5)
     else:
@@ -63,8 +78,8 @@ def ours_moons(opt_name: str, X, y, epochs: int) -> float:
     return CLOCK() - start
 
 
-def ours_digits(X, y, epochs: int) -> float:
-    model = bl.mlp([64, 128, 64, 10], activation="relu", rng=0, dtype=F32)
+def ours_digits(X, y, epochs: int, layers: bool = False) -> float:
+    model = _model([64, 128, 64, 10], "relu", layers)
     opt = bl.Adam(model.parameters(), lr=1e-3)
     start = CLOCK()
     bl.fit(model, bl.CrossEntropyLoss(), opt, X, y, epochs, batch_size=32, rng=0)
@@ -186,7 +201,10 @@ def main() -> None:
 
     workloads = {}
     for opt_name in ("sgd", "adam"):
-        runs = {"backprop_lib": lambda o=opt_name: ours_moons(o, X, y, 300)}
+        runs = {
+            "backprop_lib": lambda o=opt_name: ours_moons(o, X, y, 300),
+            "layers": lambda o=opt_name: ours_moons(o, X, y, 300, layers=True),
+        }
         if torch is not None:
             runs["torch"] = lambda o=opt_name: torch_moons(torch, o, X, y, 300)
         if MLPClassifier is not None:
@@ -194,7 +212,10 @@ def main() -> None:
         workloads[f"moons 2-16-16-1 tanh, 300 full-batch epochs, {opt_name.upper()}"] = (
             "moons", "per run", runs,
         )  # fmt: skip
-    runs = {"backprop_lib": lambda: ours_digits(Xd, yd, E)}
+    runs = {
+        "backprop_lib": lambda: ours_digits(Xd, yd, E),
+        "layers": lambda: ours_digits(Xd, yd, E, layers=True),
+    }
     if torch is not None:
         runs["torch"] = lambda: torch_digits(torch, Xd, yd, E)
     if MLPClassifier is not None:
@@ -226,6 +247,10 @@ def main() -> None:
         ours = median["backprop_lib"]
         ours_best = best["backprop_lib"]
         print(f"  {'backprop_lib':13s} {ours * 1e3:8.2f} ms {unit} (best {ours_best * 1e3:.2f})")
+        slow, slow_best = median["layers"], best["layers"]
+        print(f"  {'  via layers':13s} {slow * 1e3:8.2f} ms {unit} (best {slow_best * 1e3:.2f})"
+              f"   without the fused path: {slow / ours:.2f}x slower "
+              f"(best-of {slow_best / ours_best:.2f}x)")  # fmt: skip
         for name in ("torch", "sklearn"):
             if name not in median:
                 print(f"  {name:13s} skipped: {name if name == 'torch' else 'scikit-learn'} "
