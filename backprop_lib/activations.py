@@ -123,6 +123,18 @@ class _Elementwise(Layer):
 
     _cache = None
 
+    def _input(self, x) -> np.ndarray:
+        """x as a float array: ints and bools become float64, non-numbers are a TypeError."""
+        x = np.asarray(x)
+        if x.dtype.kind != "f":
+            if x.dtype.kind not in "iub":
+                raise TypeError(
+                    f"{type(self).__name__} expects numbers, got dtype {x.dtype}; "
+                    "convert with np.asarray(x, dtype=np.float64)"
+                )
+            x = x.astype(np.float64)
+        return x
+
     def _grad(self, grad_y):
         self._need_forward(self._cache)
         return _check_grad(grad_y, self._cache.shape, type(self).__name__)
@@ -132,7 +144,7 @@ class Sigmoid(_Elementwise):
     """y = sigma(x) = 1 / (1 + exp(-x)); backward: dx = dy * y * (1 - y). Any shape."""
 
     def forward(self, x):
-        self._cache = y = np.asarray(sigmoid(x))
+        self._cache = y = sigmoid(self._input(x))
         return y
 
     def backward(self, grad_y):
@@ -145,7 +157,7 @@ class Tanh(_Elementwise):
     """y = tanh(x); backward: dx = dy * (1 - y^2). Any shape."""
 
     def forward(self, x):
-        self._cache = y = np.tanh(x)
+        self._cache = y = np.tanh(self._input(x))
         return y
 
     def backward(self, grad_y):
@@ -158,7 +170,7 @@ class ReLU(_Elementwise):
     """y = max(x, 0); backward: dx = dy where x > 0, else 0. Any shape."""
 
     def forward(self, x):
-        y = np.maximum(x, 0.0)
+        y = np.maximum(self._input(x), 0.0)
         self._cache = y
         return y
 
@@ -185,8 +197,7 @@ class LeakyReLU(_Elementwise):
         self.negative_slope = float(negative_slope)
 
     def forward(self, x):
-        x = np.asarray(x)
-        self._cache = x
+        self._cache = x = self._input(x)
         return np.where(x > 0, x, self.negative_slope * x)
 
     def backward(self, grad_y):
@@ -201,8 +212,7 @@ class Identity(_Elementwise):
     """y = x; backward: dx = dy. A placeholder where a network has no activation. Any shape."""
 
     def forward(self, x):
-        x = np.asarray(x)
-        self._cache = x
+        self._cache = x = self._input(x)
         return x
 
     def backward(self, grad_y):
@@ -220,7 +230,7 @@ class Softmax(_Elementwise):
     """
 
     def forward(self, x):
-        self._cache = y = softmax(x, axis=-1)
+        self._cache = y = softmax(self._input(x), axis=-1)
         return y
 
     def backward(self, grad_y):

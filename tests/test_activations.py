@@ -171,6 +171,27 @@ def test_layer_gradcheck(name, shape, seed):
 
 
 @pytest.mark.parametrize("name", LAYERS)
+@pytest.mark.parametrize("dtype", [np.bool_, np.int64])
+def test_layer_bool_and_int_inputs_compute_in_float64(name, dtype):
+    # bool input used to crash Softmax and give float16 from Tanh
+    make, _ = LAYERS[name]
+    x = np.array([[1, 0, 1], [0, 0, 1]], dtype=dtype)
+    layer = make()
+    y = layer(x)
+    assert y.dtype == np.float64
+    np.testing.assert_allclose(y, make()(x.astype(np.float64)))
+    assert layer.backward(np.ones_like(y)).dtype == np.float64
+
+
+@pytest.mark.parametrize("name", LAYERS)
+@pytest.mark.parametrize("bad", [np.array([["a", "b"]]), np.array([[1.0]], dtype=object)])
+def test_layer_non_numeric_input_is_a_type_error_naming_the_layer(name, bad):
+    layer = LAYERS[name][0]()
+    with pytest.raises(TypeError, match=rf"{name} expects numbers, got dtype .*np.asarray"):
+        layer(bad)
+
+
+@pytest.mark.parametrize("name", LAYERS)
 def test_layer_backward_before_forward_and_wrong_gradient_shape(name):
     layer = LAYERS[name][0]()
     with pytest.raises(RuntimeError, match="before forward"):
