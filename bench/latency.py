@@ -1,7 +1,8 @@
 """Latency of a dashboard update: from a control change to a PNG ready to display.
 
 For the learning-rate explorer on the standard demo (2-16-16-1 tanh, 200 moons points, 300
-epochs, full-batch SGD), change the learning rate repeatedly and report the median time of
+epochs, full-batch SGD, float32 as in every dashboard; ``--dtype float64`` for comparison),
+change the learning rate repeatedly and report the median time of
 - training (``compute``: 300 epochs with ``Trainer.run_epoch``),
 - drawing (moving the artists in place: ``draw``, incl. the decision surface and the loss
   slice) and rendering to PNG as the inline backend would (``render``),
@@ -37,8 +38,8 @@ def min_ms(values) -> float:
     return 1000.0 * min(values)
 
 
-def measure(trajectory: bool, repeats: int) -> dict[str, float]:
-    dash = LearningRateExplorer(lr=0.1, config=DEMO, trajectory=trajectory)
+def measure(trajectory: bool, repeats: int, dtype: str = "float32") -> dict[str, float]:
+    dash = LearningRateExplorer(lr=0.1, config={**DEMO, "dtype": dtype}, trajectory=trajectory)
     rates = np.geomspace(0.02, 2.0, 7)
     to_png(dash.figure)  # warm caches (fonts, glyphs) before timing anything
     parts = {"compute": [], "draw": [], "render": [], "total": [], "wall": []}
@@ -89,13 +90,16 @@ def report(name: str, r: dict[str, float]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15, help="changes per measurement")
+    parser.add_argument("--dtype", choices=["float32", "float64"], default="float32",
+                        help="the network's float type (dashboards use float32)")  # fmt: skip
     args = parser.parse_args()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"python {platform.python_version()}, numpy {np.__version__}, "
           f"{os.cpu_count()} CPUs, load average {load:.1f}")  # fmt: skip
-    print("learning-rate explorer, standard demo: 2-16-16-1 tanh, 200 moons points, 300 epochs")
-    report("three panels (loss, boundary, trajectory)", measure(True, args.repeats))
-    report("two panels (loss, boundary)", measure(False, args.repeats))
+    print("learning-rate explorer, standard demo: 2-16-16-1 tanh, 200 moons points, 300 epochs, "
+          f"{args.dtype}")  # fmt: skip
+    report("three panels (loss, boundary, trajectory)", measure(True, args.repeats, args.dtype))
+    report("two panels (loss, boundary)", measure(False, args.repeats, args.dtype))
 
 
 if __name__ == "__main__":

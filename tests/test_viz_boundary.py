@@ -130,3 +130,10 @@ def test_regression_fit_curve_is_the_model():
     assert plot_regression(model, X, y)._repr_png_().startswith(b"\x89PNG")
     with pytest.raises(ValueError, match="\\(n, 1\\)"):
         RegressionFit(fig.add_subplot(), np.zeros((4, 2)), np.zeros((4, 1)))
+
+
+def test_a_float32_network_gives_the_float64_probabilities():
+    pts = np.random.default_rng(4).normal(size=(50, 2))
+    p64 = class_probabilities(mlp([2, 8, 3], rng=0), pts)
+    p32 = class_probabilities(mlp([2, 8, 3], rng=0, dtype=np.float32), pts)
+    np.testing.assert_allclose(p32, p64, atol=1e-5)

@@ -97,12 +97,13 @@ def test_flatten_and_set_round_trip(net):
     [([2, 5, 1], BCEWithLogitsLoss(), "binary"), ([2, 5, 3], CrossEntropyLoss(), "classes"),
      ([2, 5, 1], MSELoss(), "values")],
 )  # fmt: skip
-def test_loss_on_plane_matches_one_forward_per_point(sizes, loss, target):
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_loss_on_plane_matches_one_forward_per_point(sizes, loss, target, dtype):
     rng = np.random.default_rng(1)
     X = rng.normal(size=(30, 2))
     y = {"binary": (X[:, :1] > 0).astype(float), "classes": rng.integers(0, 3, 30),
          "values": rng.normal(size=(30, 1))}[target]  # fmt: skip
-    model = mlp(sizes, rng=0)
+    model = mlp(sizes, rng=0, dtype=dtype)  # a float32 network is evaluated in float32
     origin, d1, d2 = random_plane(model, rng=2)
     grid = np.linspace(-1, 1, 4)
     Z = loss_on_plane(model, loss, X, y, origin, d1, d2, grid, grid[:3])
@@ -110,7 +111,8 @@ def test_loss_on_plane_matches_one_forward_per_point(sizes, loss, target):
     for i, b in enumerate(grid[:3]):
         for j, a in enumerate(grid):
             set_flat_parameters(model, origin + a * d1 + b * d2)
-            assert Z[i, j] == pytest.approx(loss.forward(model(X), y), rel=1e-12)
+            expected = loss.forward(model(X.astype(dtype)), y)
+            assert Z[i, j] == pytest.approx(expected, rel=1e-12 if dtype == np.float64 else 1e-5)
     set_flat_parameters(model, origin)
 
 

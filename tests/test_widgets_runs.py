@@ -19,6 +19,8 @@ SMALL = dict(n=40, epochs=5, hidden=(4,))
         ("penalty", "l3", "penalty"),
         ("lr", 0.0, "lr must be > 0"),
         ("epochs", -1, "epochs"),
+        ("dtype", "float16", "dtype must be one of"),
+        ("dtype", np.int64, "dtype must be one of"),
     ],
 )
 def test_bad_config_values_are_named(field, value, match):
@@ -89,3 +91,16 @@ def test_replace_makes_a_changed_copy():
     c = RunConfig()
     d = c.replace(lr=0.5)
     assert d.lr == 0.5 and c.lr == 0.1 and d.dataset == c.dataset
+
+
+def test_dashboards_train_in_float32_unless_asked_for_float64():
+    fast = Run(RunConfig(**SMALL))
+    exact = Run(RunConfig(dtype=np.float64, **SMALL))  # a numpy type is kept as its name
+    assert exact.config.dtype == "float64" and exact.config == RunConfig(dtype="float64", **SMALL)
+    assert all(p.data.dtype == np.float32 for p in fast.model.parameters())
+    assert all(p.data.dtype == np.float64 for p in exact.model.parameters())
+    # the same initial weights (rounded) and, in spirit, the same run
+    np.testing.assert_allclose(fast.snapshots[0], exact.snapshots[0], rtol=1e-6)
+    fast.advance(5)
+    exact.advance(5)
+    np.testing.assert_allclose(fast.history.loss, exact.history.loss, rtol=1e-4)

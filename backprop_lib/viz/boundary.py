@@ -59,6 +59,12 @@ def grid_points(X, resolution: int = 120, margin: float = 0.15):
     return points, (lo[0], hi[0], lo[1], hi[1])
 
 
+def _as_model_dtype(model, x: np.ndarray) -> np.ndarray:
+    """``x`` in the model's float type (a float32 network then computes in float32)."""
+    params = model.parameters() if hasattr(model, "parameters") else []
+    return np.asarray(x, dtype=params[0].data.dtype if params else float)
+
+
 def _softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
@@ -87,7 +93,7 @@ def class_probabilities(model, points: np.ndarray, output: str = "auto") -> np.n
         model.eval()
     try:
         with np.errstate(all="ignore"):
-            out = np.asarray(model(points), dtype=float)
+            out = np.asarray(model(_as_model_dtype(model, points)), dtype=float)
     finally:
         if hasattr(model, "train"):
             model.train(was_training)

@@ -170,10 +170,10 @@ def _losses_many(loss, outs: np.ndarray, y) -> np.ndarray | None:
     """
     kind = type(loss).__name__
     if kind == "MSELoss":
-        diff = outs - np.asarray(y, dtype=float)
+        diff = outs - np.asarray(y, dtype=outs.dtype)
         return (diff * diff).mean(axis=(1, 2))
     if kind == "BCEWithLogitsLoss":
-        z, t = outs, np.asarray(y, dtype=float).reshape(outs.shape[1:])
+        z, t = outs, np.asarray(y, dtype=outs.dtype).reshape(outs.shape[1:])
         return (np.maximum(z, 0.0) - z * t + np.log1p(np.exp(-np.abs(z)))).mean(axis=(1, 2))
     if kind == "CrossEntropyLoss":
         m = outs.max(axis=2, keepdims=True)
@@ -192,9 +192,11 @@ def loss_on_plane(model, loss, X, y, origin, d1, d2, alphas, betas) -> np.ndarra
     -------
     Z : (len(betas), len(alphas)); row i is b = betas[i] (image order), NaN where not finite
     """
-    X = np.asarray(X, dtype=float)
+    params = model.parameters()
+    dtype = params[0].data.dtype if params else np.float64  # float32 nets compute in float32
+    X = np.asarray(X, dtype=dtype)
     A, B = np.meshgrid(alphas, betas)  # (len(betas), len(alphas))
-    thetas = origin + A.reshape(-1, 1) * d1 + B.reshape(-1, 1) * d2  # (G, P)
+    thetas = (origin + A.reshape(-1, 1) * d1 + B.reshape(-1, 1) * d2).astype(dtype)  # (G, P)
     saved = flatten_parameters(model)
     was_training = getattr(model, "training", True)
     model.eval()
