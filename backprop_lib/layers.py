@@ -197,7 +197,9 @@ class Linear(Layer):
     bias : bool
         Whether to add ``b`` (initialised to zeros).
     rng : numpy Generator, int seed or None
-        Source of randomness for ``W``; the same seed gives the same weights.
+        Source of randomness for ``W``; the same seed gives the same weights. None (the
+        default, as torch's global generator) draws fresh entropy: different weights each
+        time. A Generator is advanced, so layers built from one Generator differ.
     dtype : numpy floating dtype
         float64 (default; gradient checks need it) or float32 (faster). The input is
         converted to it, so a float32 layer computes in float32 even on float64 data.
@@ -341,7 +343,8 @@ class Dropout(Layer):
     p : float in [0, 1)
         Probability of dropping each unit (torch's default is 0.5; p = 0 is the identity).
     rng : numpy Generator, int seed or None
-        Source of the masks, kept as ``self.rng``; the same seed gives the same masks.
+        Source of the masks, kept as ``self.rng``; the same seed gives the same masks, None
+        fresh entropy (different masks each run).
         (A gradient check reuses one mask by restoring ``rng``'s state before each forward.)
 
     Shapes: x any shape, typically (batch, features); y and the mask have the same shape.

@@ -71,7 +71,8 @@ def mlp(
     dropout : float in [0, 1)
         If > 0, a ``Dropout(dropout)`` after each hidden block (after its activation).
     rng : numpy Generator, int seed or None
-        Draws every weight and seeds the dropout masks; the same seed gives the same network.
+        Draws every weight and seeds the dropout masks; the same seed gives the same network,
+        None a different one each time (fresh entropy).
     dtype : numpy floating dtype
         float64 (default) or float32.
 
