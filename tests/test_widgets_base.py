@@ -218,3 +218,17 @@ def test_relayout_lays_the_figure_out_once_more_then_freezes_it():
     assert d.figure.get_layout_engine().__class__.__name__ == "PlaceHolderLayoutEngine"
     assert d.image.value == to_png(d.figure)
     d.close()
+
+
+def test_every_dashboard_imports_from_the_package():
+    import backprop_lib.widgets as package
+
+    for name in package.__all__:  # StepThrough and BugHunt load on first use
+        assert getattr(package, name) is not None
+    from backprop_lib.widgets import BugHunt, QuadraticExplorer, StepThrough
+
+    assert {"StepThrough", "BugHunt", "QuadraticExplorer"} <= set(dir(package))
+    assert StepThrough.__module__.endswith("stepthrough") and BugHunt.__module__.endswith("bughunt")
+    assert issubclass(QuadraticExplorer, Dashboard)
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        package.Nope  # noqa: B018

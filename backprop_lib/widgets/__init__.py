@@ -38,6 +38,8 @@ __all__ = [
     "Run",
     "RunConfig",
     "WeightExplorer",
+    "StepThrough",
+    "BugHunt",
 ]
 
 
@@ -52,3 +54,7 @@ def __getattr__(name: str):
 
         return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
