@@ -12,9 +12,21 @@ lays every parameter's ``.data`` (and ``.grad``) out in one flat vector, and eac
 elementwise, so one numpy expression over the flat vector does exactly what a loop over the
 parameters would do, in a handful of numpy calls instead of a handful per parameter. The state
 is still per parameter: ``opt.state[i]`` is a dict of views (``"exp_avg"``, ...) shaped like
-``params[i]``, as ``torch.optim``'s ``opt.state[p]``. If a parameter's ``.data`` or ``.grad`` is
-replaced by a new array (e.g. a checkpoint is loaded), the next ``step()`` notices and lays the
-new values out again, so the optimizer never updates a stale copy.
+``params[i]``, as ``torch.optim``'s ``opt.state[p]``.
+
+What a learner can rely on (each is tested in ``tests/test_optimizers.py``):
+- ``layer.W.data[...] = ...`` (or ``checkpoint.load``, ``curvature.set_flat_parameters``,
+  the restores of ``lr_finder`` and ``curvature``, all of which write in place) at any time:
+  the next ``step()`` starts from the new values.
+- ``layer.W.data = new_array`` (a replacement): the next ``zero_grad()`` or ``step()``
+  notices and lays the values out again, so the optimizer never updates a stale copy. If a
+  shape changed, the state starts afresh (``steps`` back to 0), as for a new optimizer.
+- A second optimizer on the same parameters (say, after resetting the model to compare two
+  optimizers): each lays the parameters out again when it finds them in the other's vector,
+  copying the current values, and keeps its own state; both work, in any order.
+- One difference from torch: read ``layer.W.data`` *after* building the optimizer. An array
+  fetched before is no longer the parameter (it keeps the values of that moment), and it is
+  made read-only so that writing into it raises instead of silently changing nothing.
 """
 
 from __future__ import annotations
@@ -74,7 +86,7 @@ def _check_params(params) -> list[Parameter]:
             "the optimizer got the same Parameter twice; pass each parameter once "
             "(e.g. model.parameters(), not model.parameters() + model.parameters())"
         )
-    dtypes = {p.data.dtype for p in params}
+    dtypes = {np.asarray(p.data).dtype for p in params}
     if len(dtypes) > 1:
         names = ", ".join(sorted(str(d) for d in dtypes))
         raise TypeError(
@@ -89,6 +101,8 @@ class Optimizer:
 
     Subclasses implement ``step()`` on ``self.data`` and ``self.grad``, the flat (P,) vectors
     whose slices are the parameters' ``.data`` and ``.grad`` (P = total number of values).
+    Constructing one makes each ``p.data`` and ``p.grad`` a view into them (see the module
+    docstring): fetch ``layer.W.data`` after this, not before.
 
     Attributes
     ----------
@@ -125,21 +139,37 @@ class Optimizer:
             self._lr = _number(value, "lr", 0.0)
 
     def _flatten(self) -> None:
-        """Copy every parameter into one flat vector and make each ``.data`` a view of it."""
-        shapes = [p.data.shape for p in self.params]
-        sizes = [p.data.size for p in self.params]
-        self.offsets = np.cumsum([0] + sizes[:-1])  # (n_params,) start of each slice
-        dtype = self.params[0].data.dtype
-        self.data = np.empty(sum(sizes), dtype=dtype)  # (P,)
-        self.grad = np.empty(sum(sizes), dtype=dtype)  # (P,)
-        for p, start, n in zip(self.params, self.offsets.tolist(), sizes, strict=True):
-            self.data[start : start + n] = p.data.ravel()
-            self.grad[start : start + n] = p.grad.ravel()
-            p.data = self.data[start : start + n].reshape(p.data.shape)
-            p.grad = self.grad[start : start + n].reshape(p.grad.shape)
+        """Copy every parameter into one flat vector and make each ``.data`` a view of it.
+
+        Also on a later call (``_sync``), when a ``.data`` or ``.grad`` was replaced: the
+        values are copied as they are now. A ``.grad`` whose shape no longer matches its
+        ``.data`` starts at zero. The arrays the parameters held until now are made read-only,
+        so writing into a stale reference fails loudly instead of changing nothing.
+        """
+        data = [np.asarray(p.data) for p in self.params]
+        shapes = [d.shape for d in data]
+        sizes = [d.size for d in data]
+        dtype = data[0].dtype  # the model's dtype; kept if a replacement is not floating
+        if len({d.dtype for d in data}) > 1 or dtype.kind != "f":
+            dtype = self.data.dtype if hasattr(self, "data") else np.dtype(np.float64)
+        flat_data = np.concatenate([d.ravel() for d in data]).astype(dtype, copy=False)  # (P,)
+        flat_grad = np.zeros_like(flat_data)  # (P,)
+        offsets = np.cumsum([0] + sizes[:-1])  # (n_params,) start of each slice
+        for p, start, n, shape in zip(self.params, offsets.tolist(), sizes, shapes, strict=True):
+            if np.shape(p.grad) == shape:
+                flat_grad[start : start + n] = np.ravel(p.grad)
+        for p in self.params:  # nothing can fail from here on
+            for old in (p.data, p.grad):
+                if isinstance(old, np.ndarray):
+                    old.flags.writeable = False
+        self.data, self.grad, self.offsets = flat_data, flat_grad, offsets
+        for p, start, n, shape in zip(self.params, offsets.tolist(), sizes, shapes, strict=True):
+            p.data = flat_data[start : start + n].reshape(shape)
+            p.grad = flat_grad[start : start + n].reshape(shape)
         self._views = [(p.data, p.grad) for p in self.params]
-        if shapes != self._layout:  # new (or first) layout: fresh state
+        if shapes != self._layout:  # new (or first) layout: fresh state, as a new optimizer
             self._layout = shapes
+            self.steps = 0
             self._flat_state = {name: np.zeros_like(self.data) for name in self._state_names}
             self._init_state()
             self.state = [
@@ -147,7 +177,7 @@ class Optimizer:
                     name: flat[start : start + n].reshape(shape)
                     for name, flat in self._flat_state.items()
                 }
-                for start, n, shape in zip(self.offsets.tolist(), sizes, shapes, strict=True)
+                for start, n, shape in zip(offsets.tolist(), sizes, shapes, strict=True)
             ]
 
     def _init_state(self) -> None:

@@ -261,6 +261,28 @@ def test_zero_grad_zeroes_every_gradient():
     assert not any(p.grad.any() for p in params)
 
 
+# ---- the flat layout: what a learner does to .data is what step() sees ----
+
+
+def _mlp_and_data(seed=0):
+    from backprop_lib import mlp
+    from backprop_lib.data import make_moons
+
+    X, y = make_moons(64, noise=0.1, rng=0)
+    return mlp([2, 6, 1], rng=seed), X, y
+
+
+def test_in_place_edits_after_construction_are_seen_by_step():
+    p = Parameter(np.zeros((2, 2)))
+    opt = SGD([p], lr=0.5)
+    p.data[0, 0] = 4.0  # e.g. a learner setting one weight by hand
+    p.data[1] += 1.0
+    p.grad[...] = 2.0
+    opt.step()
+    np.testing.assert_array_equal(p.data, [[3.0, -1.0], [0.0, 0.0]])
+    np.testing.assert_array_equal(opt.data, p.data.ravel())  # the flat vector is the parameter
+
+
 def test_a_replaced_data_array_is_picked_up_by_the_next_step():
     p = Parameter(np.zeros(3))
     opt = SGD([p], lr=1.0)
@@ -273,6 +295,66 @@ def test_a_replaced_data_array_is_picked_up_by_the_next_step():
     np.testing.assert_array_equal(p.data, [-1.0, 0.0, 1.0])
 
 
+def test_a_replaced_array_is_picked_up_by_zero_grad_and_the_state_is_kept():
+    p, q = Parameter(np.zeros(2)), Parameter(np.zeros(3))
+    opt = SGD([p, q], lr=1.0, momentum=0.5)
+    p.grad[:], q.grad[:] = 1.0, 1.0
+    opt.step()  # b = g = 1; w = -1
+    p.data = np.array([10.0, 10.0])
+    q.data = [5, 5, 5]  # even a list of ints: laid out as float64
+    opt.zero_grad()
+    assert p.data.dtype == q.data.dtype == np.float64 and not p.grad.any()
+    p.grad[:], q.grad[:] = 1.0, 1.0
+    opt.step()  # b = 0.5 * 1 + 1 = 1.5: the momentum survived the replacement
+    np.testing.assert_array_equal(p.data, [8.5, 8.5])
+    np.testing.assert_array_equal(q.data, [3.5, 3.5, 3.5])
+    assert opt.steps == 2
+
+
+def test_a_new_shape_starts_the_state_afresh_like_a_new_optimizer():
+    p = Parameter(np.zeros(2))
+    opt = Adam([p], lr=0.1)
+    for _ in range(3):
+        p.grad[:] = 1.0
+        opt.step()
+    p.data = np.zeros((2, 3))  # e.g. a layer widened in a notebook
+    p.grad = np.ones((2, 3))
+    opt.step()
+    twin = Parameter(np.zeros((2, 3)))
+    fresh = Adam([twin], lr=0.1)
+    twin.grad[...] = 1.0
+    fresh.step()
+    np.testing.assert_array_equal(p.data, twin.data)  # -lr on the first step, not 3x that
+    assert opt.steps == 1 and opt.state[0]["exp_avg"].shape == (2, 3)
+
+
+def test_a_grad_whose_shape_no_longer_fits_starts_at_zero():
+    p = Parameter(np.zeros(2))
+    opt = SGD([p], lr=1.0)
+    p.data = np.ones(4)  # the old (2,) gradient cannot belong to it
+    opt.zero_grad()
+    assert p.grad.shape == (4,) and not p.grad.any()
+    opt.step()
+    np.testing.assert_array_equal(p.data, np.ones(4))
+
+
+def test_arrays_fetched_before_construction_are_read_only_snapshots():
+    """The documented difference from torch: fetch layer.W.data after building the optimizer."""
+    p = Parameter(np.arange(3.0))
+    early_data, early_grad = p.data, p.grad
+    opt = SGD([p], lr=1.0)
+    assert early_data is not p.data
+    p.grad[:] = 1.0
+    opt.step()
+    np.testing.assert_array_equal(early_data, [0.0, 1.0, 2.0])  # the values of that moment
+    with pytest.raises(ValueError, match="read-only"):
+        early_data[0] = 5.0  # writing would change nothing: it fails loudly instead
+    with pytest.raises(ValueError, match="read-only"):
+        early_grad += 1.0
+    p.data[0] = 5.0  # fetched now: the live parameter
+    assert opt.data[0] == 5.0
+
+
 def test_two_optimizers_on_the_same_parameters_both_update_them():
     p = Parameter(np.zeros(2))
     first, second = SGD([p], lr=1.0), SGD([p], lr=10.0)
@@ -281,6 +363,85 @@ def test_two_optimizers_on_the_same_parameters_both_update_them():
     np.testing.assert_array_equal(p.data, [-1.0, -1.0])
     second.step()
     np.testing.assert_array_equal(p.data, [-11.0, -11.0])
+
+
+def test_two_optimizers_alternating_each_keep_their_own_state():
+    """Adam, SGD, Adam on a constant gradient: Adam's second step uses its own moments."""
+    g = np.array([0.5, -2.0])
+    p = Parameter(np.ones(2))
+    adam, sgd = Adam([p], lr=0.1), SGD([p], lr=0.01)
+    deltas = []  # Adam's steps alone (they depend on the gradients only, not on w)
+    alone = Parameter(np.zeros(2))
+    adam_alone = Adam([alone], lr=0.1)
+    for _ in range(2):
+        before = alone.data.copy()
+        alone.grad[...] = g
+        adam_alone.step()
+        deltas.append(alone.data - before)
+    for opt in (adam, sgd, adam):
+        opt.zero_grad()
+        p.grad[...] = g
+        opt.step()
+    np.testing.assert_allclose(p.data, 1.0 + deltas[0] - 0.01 * g + deltas[1], rtol=1e-15)
+    assert (adam.steps, sgd.steps) == (2, 1)
+
+
+def test_a_second_optimizer_after_resetting_the_model_trains_like_a_fresh_one():
+    """A notebook trains with Adam, resets the weights, then compares SGD on the same model."""
+    from backprop_lib import BCEWithLogitsLoss, fit
+    from backprop_lib.checkpoint import load_state_dict, state_dict
+
+    model, X, y = _mlp_and_data()
+    start = state_dict(model)
+    fit(model, BCEWithLogitsLoss(), Adam(model.parameters(), lr=0.05), X, y, 5)
+    load_state_dict(model, start)
+    h = fit(model, BCEWithLogitsLoss(), SGD(model.parameters(), lr=0.3), X, y, 5)
+    fresh, _, _ = _mlp_and_data()
+    h_fresh = fit(fresh, BCEWithLogitsLoss(), SGD(fresh.parameters(), lr=0.3), X, y, 5)
+    assert h.loss == h_fresh.loss
+    for p, q in zip(model.parameters(), fresh.parameters(), strict=True):
+        np.testing.assert_array_equal(p.data, q.data)
+
+
+def test_checkpoint_load_into_a_model_being_optimized_is_seen_by_step(tmp_path):
+    from backprop_lib.checkpoint import load, save
+
+    model, X, _ = _mlp_and_data()
+    opt = SGD(model.parameters(), lr=0.1)
+    path = save(model, tmp_path / "start")
+    for p in model.parameters():
+        p.grad[...] = 1.0
+    opt.step()
+    load(model, path)  # back to the saved values, written in place
+    saved = np.load(path)
+    opt.zero_grad()
+    model.parameters()[0].grad[...] = 1.0
+    opt.step()
+    np.testing.assert_array_equal(model[0].W.data, saved["0.W"] - 0.1)
+    np.testing.assert_array_equal(model[0].b.data, saved["0.b"])
+
+
+def test_lr_finder_and_curvature_leave_the_optimizer_and_its_state_working():
+    """Both restore the model in place; training then goes on as if they had not run."""
+    from backprop_lib import BCEWithLogitsLoss, fit
+    from backprop_lib.curvature import flat_gradient, sharpness
+    from backprop_lib.lr_finder import lr_range_test, lr_sweep
+
+    histories = []
+    for probe in (False, True):
+        model, X, y = _mlp_and_data()
+        opt = Adam(model.parameters(), lr=0.05)
+        fit(model, BCEWithLogitsLoss(), opt, X, y, 3)
+        if probe:
+            targets = y.reshape(-1, 1).astype(float)
+            lr_range_test(model, BCEWithLogitsLoss(), X, targets, steps=10)
+            lr_sweep(model, BCEWithLogitsLoss(), X, targets, [0.1, 1.0], epochs=2)
+            sharpness(model, BCEWithLogitsLoss(), X, targets, iters=5)
+            flat_gradient(model, BCEWithLogitsLoss(), X, targets)
+        histories.append(fit(model, BCEWithLogitsLoss(), opt, X, y, 3))
+        assert opt.steps == 6
+    assert histories[0].loss == histories[1].loss
+    assert histories[0].grad_norms == histories[1].grad_norms
 
 
 def test_lr_is_mutable_and_used_by_the_next_step():
