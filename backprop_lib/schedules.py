@@ -11,21 +11,32 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 __all__ = ["CosineAnnealingLR", "ExponentialLR", "LRScheduler", "StepLR"]
 
 
 def _positive_int(value, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"{what} must be a positive int, got {value!r}")
-    return value
+    """An int > 0 (a numpy integer too), else a named error."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{what} must be a positive int (epochs), got {value!r}")
+    if value <= 0:
+        raise ValueError(f"{what} must be a positive int (epochs), got {value}")
+    return int(value)
+
+
+def _number(value, what: str) -> float:
+    """A real number (numpy scalars too, not bools or strings) as a float."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{what} must be a number, got {value!r}")
+    return float(value)
 
 
 def _positive(value, what: str, fix: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{what} must be a number, got {value!r}")
+    value = _number(value, what)
     if not (math.isfinite(value) and value > 0):
         raise ValueError(f"{what} must be a finite number > 0, got {value}; {fix}")
-    return float(value)
+    return value
 
 
 class LRScheduler:
@@ -109,11 +120,10 @@ class CosineAnnealingLR(LRScheduler):
 
     def __init__(self, optimizer, T_max: int, eta_min: float = 0.0):  # noqa: N803 (torch's name)
         self.T_max = _positive_int(T_max, "CosineAnnealingLR T_max")
-        if isinstance(eta_min, bool) or not isinstance(eta_min, (int, float)):
-            raise TypeError(f"CosineAnnealingLR eta_min must be a number, got {eta_min!r}")
+        eta_min = _number(eta_min, "CosineAnnealingLR eta_min")
         if not (math.isfinite(eta_min) and eta_min >= 0):
-            raise ValueError(f"CosineAnnealingLR eta_min must be >= 0, got {eta_min}")
-        self.eta_min = float(eta_min)
+            raise ValueError(f"CosineAnnealingLR eta_min must be >= 0, got {eta_min}; e.g. 0")
+        self.eta_min = eta_min
         super().__init__(optimizer)
 
     def lr_at(self, epoch: int) -> float:

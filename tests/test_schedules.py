@@ -63,6 +63,21 @@ def test_get_last_lr_is_a_list_before_any_step():
     assert sched.last_epoch == 0
 
 
+def test_numpy_numbers_are_accepted_like_python_ones():
+    """E.g. a step size from np.arange or a gamma computed in float32."""
+    for ours, kwargs in [
+        (StepLR, {"step_size": np.int64(2), "gamma": np.float32(0.5)}),
+        (CosineAnnealingLR, {"T_max": np.int32(4), "eta_min": np.float32(0.0)}),
+    ]:
+        plain = ours(_opt(0.1), **{k: v.item() for k, v in kwargs.items()})
+        sched = ours(_opt(0.1), **kwargs)
+        for _ in range(5):
+            plain.step()
+            sched.step()
+            assert sched.get_last_lr() == plain.get_last_lr()
+            assert type(sched.get_last_lr()[0]) is float
+
+
 def test_schedule_starts_from_the_optimizers_current_lr():
     opt = _opt(0.1)
     opt.lr = 0.4
@@ -75,7 +90,9 @@ def test_schedule_starts_from_the_optimizers_current_lr():
     "make, error, message",
     [
         (lambda o: StepLR(o, step_size=0), ValueError, "step_size must be a positive int"),
-        (lambda o: StepLR(o, step_size=2.5), ValueError, "step_size"),
+        (lambda o: StepLR(o, step_size=2.5), TypeError, "step_size must be a positive int"),
+        (lambda o: StepLR(o, step_size="3"), TypeError, "step_size"),
+        (lambda o: CosineAnnealingLR(o, T_max=5, eta_min="0"), TypeError, "eta_min must be a"),
         (lambda o: StepLR(o, step_size=2, gamma=0), ValueError, "StepLR gamma"),
         (lambda o: ExponentialLR(o, gamma=-0.5), ValueError, "ExponentialLR gamma"),
         (lambda o: ExponentialLR(o, gamma="0.9"), TypeError, "gamma must be a number"),
