@@ -109,12 +109,8 @@ class EarlyStopping:
     restore_best: bool = True
 
     def __post_init__(self):
-        if isinstance(self.patience, bool) or not isinstance(self.patience, int):
-            raise TypeError(f"EarlyStopping patience must be an int, got {self.patience!r}")
-        if self.patience < 1:
-            raise ValueError(f"EarlyStopping patience must be >= 1 epoch, got {self.patience}")
-        if not (math.isfinite(self.min_delta) and self.min_delta >= 0):
-            raise ValueError(f"EarlyStopping min_delta must be >= 0, got {self.min_delta}")
+        self.patience = _check_n(self.patience, "EarlyStopping patience", 1)
+        self.min_delta = _number_at_least(self.min_delta, "EarlyStopping min_delta", 0.0, "e.g. 0")
 
 
 def _number_at_least(value, what: str, low: float, fix: str) -> float:

@@ -347,7 +347,7 @@ def _bad_cases():
         ({"penalty": "l2", "penalty_strength": -1.0}, ValueError, "penalty_strength"),
         ({"penalty_strength": 0.1}, ValueError, "needs penalty='l1' or penalty='l2'"),
         ({"early_stopping": "yes"}, TypeError, "early_stopping must be"),
-        ({"early_stopping": 0}, ValueError, "patience must be >= 1"),
+        ({"early_stopping": 0}, ValueError, "patience must be an int >= 1"),
         ({"loss_threshold": -1.0}, ValueError, "loss_threshold"),
         ({"clip_grad_norm": 0.0}, ValueError, "clip_grad_norm"),
         ({"callback": 3}, TypeError, "callback must be a function"),
@@ -410,6 +410,12 @@ def test_early_stopping_arguments_are_checked():
         EarlyStopping(min_delta=-1.0)
     with pytest.raises(TypeError, match="patience must be an int"):
         EarlyStopping(patience=2.5)
+    with pytest.raises(ValueError, match="patience must be an int >= 1"):
+        EarlyStopping(patience=0)
+    with pytest.raises(TypeError, match="min_delta must be a number"):
+        EarlyStopping(min_delta="0.1")
+    es = EarlyStopping(patience=np.int64(3), min_delta=np.float32(0.5))  # numpy numbers work
+    assert (es.patience, es.min_delta) == (3, 0.5) and type(es.patience) is int
 
 
 # ---- evaluation helpers ----
