@@ -266,34 +266,32 @@ class LayerHealth:
         forward, or None if the layers did.
         """
         h, finite = self.history, stepped
-        if not stepped:
-            norms = ratios = [math.nan] * len(self.weights)
+        if stepped:
+            g2, d2, w2, rows = self._sums_of_squares()
+            for (name, _), i in zip(self.weights, rows, strict=True):
+                h.grad_norms[name].append(math.sqrt(g2[i]))  # ||dL/dW||
+                h.update_ratios[name].append(math.sqrt(d2[i] / w2[i]) if w2[i] > 0 else math.inf)
+                finite = finite and math.isfinite(g2[i]) and math.isfinite(d2[i])
         else:
-            norms, ratios, finite = self._measure()
-        for (name, _), norm, ratio in zip(self.weights, norms, ratios, strict=True):
-            h.grad_norms[name].append(norm)
-            h.update_ratios[name].append(ratio)
+            for name, _ in self.weights:
+                h.grad_norms[name].append(math.nan)
+                h.update_ratios[name].append(math.nan)
         for name, layer in self.probes:
             output = layer._cache if fused is None else fused.output_of(layer)
             h.saturation[name].append(float(_saturated_fraction(layer, output)))
         return finite
 
-    def _measure(self) -> tuple[list[float], list[float], bool]:
-        """(grad norms, update ratios, finite) of the step since ``keep()``."""
+    def _sums_of_squares(self) -> tuple[list, list, list, list | range]:
+        """sum(g^2), sum((W_after - W_before)^2), sum(W_before^2) and where each weight is."""
         if self._rows is None:
             g2, d2, w2 = [], [], []
             for (_, p), (g, w) in zip(self.weights, self._before, strict=True):
                 g2.append(float(np.vdot(g, g)))
                 d2.append(float(np.vdot(p.data - w, p.data - w)))
                 w2.append(float(np.vdot(w, w)))
-            rows = range(len(self.weights))
-        else:
-            opt, buf = self.optimizer, self._buf
-            np.subtract(opt.data, buf[2], out=buf[1])  # the step's change of every value
-            np.square(buf, out=buf)
-            g2, d2, w2 = np.add.reduceat(buf, opt.offsets, axis=1).tolist()
-            rows = self._rows
-        norms = [math.sqrt(g2[i]) for i in rows]
-        ratios = [math.sqrt(d2[i] / w2[i]) if w2[i] > 0 else math.inf for i in rows]
-        finite = all(math.isfinite(g2[i]) and math.isfinite(d2[i]) for i in rows)
-        return norms, ratios, finite
+            return g2, d2, w2, range(len(self.weights))
+        opt, buf = self.optimizer, self._buf
+        np.subtract(opt.data, buf[2], out=buf[1])  # the step's change of every value
+        np.square(buf, out=buf)
+        g2, d2, w2 = np.add.reduceat(buf, opt.offsets, axis=1).tolist()  # one per parameter
+        return g2, d2, w2, self._rows

@@ -339,9 +339,11 @@ class Trainer:
         """(x, y, labels, is_last) per minibatch; the rows are reshuffled every epoch."""
         n, bs = len(self.X), self.batch_size
         X, y, labels = self.X, self.y, self._labels
-        if bs < n:
-            order = self.rng.permutation(n)
-            X, y, labels = X[order], y[order], labels[order]
+        if bs >= n:  # full batch: one step on every row
+            yield X, y, labels, True
+            return
+        order = self.rng.permutation(n)
+        X, y, labels = X[order], y[order], labels[order]
         for start in range(0, n, bs):
             end = start + bs
             yield X[start:end], y[start:end], labels[start:end], end >= n
