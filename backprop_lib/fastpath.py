@@ -13,10 +13,10 @@ quick. A 2-16-16-1 network on 200 points does almost no arithmetic: each numpy c
 microsecond or more of fixed overhead whatever its size, and the layer path makes more calls
 per step (the checks that give learners clear errors, temporaries, dL/dx for the input).
 ``bench/training.py`` measures both paths (its "via layers" row): 300 full-batch epochs of
-the dashboard network take about 50 ms fused and 1.25x (SGD) to 1.5x (Adam) as long through
-the layers; a minibatch epoch of the 64-128-64-10 digits network, 1.15x as long. With the
-optimizers' flat parameter vector (``optimizers.py``), this is what keeps ``fit`` several
-times faster than PyTorch on CPU for networks this size.
+the dashboard network take about 50 ms fused (float32, one core) and 1.2-1.5x as long
+through the layers; a minibatch epoch of the 64-128-64-10 digits network, 1.1-1.2x as long.
+With the optimizers' flat parameter vector (``optimizers.py``), this is what keeps ``fit``
+3-5x faster than PyTorch on CPU for networks this size.
 
 What it computes. The layers' own equations, in the same order of operations:
 
