@@ -86,3 +86,26 @@ def test_bad_arguments_are_clear_errors():
         WeightExplorer(hidden=7)
     with pytest.raises(ValueError, match="activation"):
         WeightExplorer(activation="swish")
+
+
+@pytest.mark.parametrize("hidden, seed", [(2, 0), (3, 1), (4, 7)])
+def test_every_slider_starts_on_a_multiple_of_its_step(hidden, seed):
+    # A value between steps is rounded by the browser and sent back: one redraw nobody asked for
+    d = WeightExplorer(hidden=hidden, rng=seed)
+    sliders = {k: c for k, c in d.controls.items() if k != "activation"}
+    for name, s in sliders.items():
+        for offset in (s.value, s.value - s.min):
+            steps = offset / s.step
+            assert steps == pytest.approx(round(steps), abs=1e-9), (name, s.value, s.step)
+    assert any(s.value != 0 for s in sliders.values())  # the weights were not all zeroed
+    for name, s in sliders.items():  # and the model starts exactly where its sliders are
+        layer = 0 if name[1] == "1" else 2
+        idx = [int(k) - 1 for k in name[3:-1].split(",")]
+        data = d.model[layer].W.data if name[0] == "W" else d.model[layer].b.data
+        assert data[tuple(idx)] == s.value
+    d.close()
+
+
+def test_limit_off_the_step_is_a_clear_error():
+    with pytest.raises(ValueError, match="multiple of 0.05"):
+        WeightExplorer(limit=3.33)

@@ -21,6 +21,17 @@ from .base import Dashboard
 
 __all__ = ["WeightExplorer"]
 
+STEP = 0.05  # every slider's step; starting values are multiples of it
+
+
+def _on_step(value: float, limit: float) -> float:
+    """``value`` clipped to [-limit, limit] and rounded to the nearest multiple of STEP.
+
+    A value between two steps would be rounded by the browser when the slider appears and
+    sent back, redrawing the dashboard once without any input.
+    """
+    return round(round(float(np.clip(value, -limit, limit)) / STEP) * STEP, 10)
+
 
 class WeightExplorer(Dashboard):
     """Sliders for each weight and bias of a 2-H-1 network, its diagram and output surface.
@@ -33,7 +44,8 @@ class WeightExplorer(Dashboard):
         Starting activation: "sigmoid", "tanh", "relu", "leaky_relu" or "identity".
     X, y : (n, 2) inputs and (n,) 0/1 labels; default: ``make_xor(120, noise=0.25, rng=0)``
     rng : seed for the starting weights
-    limit : sliders range over [-limit, limit]
+    limit : sliders range over [-limit, limit] in steps of 0.05; the starting weights are
+        rounded to that step (so the model starts exactly where its sliders are)
     threaded : see ``Dashboard``
 
     Controls (``self.controls`` / ``config`` keys): ``"W1[i,j]"`` (input i -> hidden j),
@@ -53,6 +65,8 @@ class WeightExplorer(Dashboard):
     ):
         if not isinstance(hidden, int) or not 1 <= hidden <= 4:
             raise ValueError(f"hidden must be an int from 1 to 4 (one slider each), got {hidden}")
+        if not round(limit / STEP, 9).is_integer():
+            raise ValueError(f"limit must be a multiple of {STEP} (the slider step), got {limit}")
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
         super().__init__(width_px=900, height_px=360, threaded=threaded)
@@ -63,7 +77,7 @@ class WeightExplorer(Dashboard):
         self.sizes = [2, hidden, 1]
         self.model = mlp(self.sizes, activation=activation, rng=rng)
         self._loss = BCEWithLogitsLoss()
-        slider = dict(min=-limit, max=limit, step=0.05, continuous_update=True,
+        slider = dict(min=-limit, max=limit, step=STEP, continuous_update=True,
                       readout_format="+.2f", style={"description_width": "52px"},
                       layout=widgets.Layout(width="250px"))  # fmt: skip
         columns = []
@@ -72,7 +86,7 @@ class WeightExplorer(Dashboard):
             for j in range(lin.out_features):
                 for i in range(lin.in_features):
                     name = f"W{layer}[{i + 1},{j + 1}]"
-                    w = float(np.clip(lin.W.data[i, j], -limit, limit))
+                    w = _on_step(lin.W.data[i, j], limit)
                     control = widgets.FloatSlider(value=w, description=name, **slider)
                     main = layer == 1 and i == 0 and j == 0
                     boxes.append(self.add_control(name, control, main=main))
