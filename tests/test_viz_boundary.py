@@ -80,12 +80,12 @@ def test_decision_boundary_image_is_the_model_and_the_line_is_where_it_should_be
     img = np.asarray(view.image.get_array())
     left, right = img[20, 2], img[20, -3]
     assert left[0] > left[2] and right[2] > right[0]  # orange left, blue right
-    (segments,) = [seg for cs in view.lines for seg in cs.allsegs[0]]
+    (segments,) = view.boundary.get_segments()
     np.testing.assert_allclose(segments[:, 0], 0.0, atol=0.06)
     view.update(_line_model([-5.0, 0.0], 0.0))  # flipped: colours swap in place
     img2 = np.asarray(view.image.get_array())
     assert img2[20, 2][2] > img2[20, 2][0]
-    assert len(view.lines) == 1  # the old boundary line was removed
+    assert len(view.boundary.get_segments()) == 1  # the old boundary line was replaced
 
 
 def test_points_and_new_data():

@@ -10,8 +10,10 @@ the forward-pass, training-loop and learning-rate notebooks.
 
 from __future__ import annotations
 
+import contourpy
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
 
 from .style import CLASS_COLORS, PlotFigure, blend, new_figure, style
 
@@ -164,13 +166,15 @@ class DecisionBoundary:
         self.ax = ax
         self.resolution = int(resolution)
         self.output = output
-        self.lines = []  # contour sets drawing the boundary
         blank = np.ones((self.resolution, self.resolution, 3))
         with style():
             self.image = ax.imshow(
                 blank, origin="lower", interpolation="bilinear", aspect="auto", zorder=0
             )
             self.points = ax.scatter([], [], s=22, linewidths=0.7, edgecolors="white", zorder=3)
+            # the boundary: one collection whose segments are replaced on every update
+            self.boundary = LineCollection([], colors="0.15", linewidths=1.3, zorder=2)
+            ax.add_collection(self.boundary, autolim=False)
             ax.set_xlabel("input x₁")
             ax.set_ylabel("input x₂")
             ax.grid(False)
@@ -193,17 +197,15 @@ class DecisionBoundary:
         """Redraw the surface for ``model``; returns its class probabilities (grid**2, C)."""
         probs = class_probabilities(model, self.grid, self.output)
         self.image.set_data(surface_rgb(probs, self.resolution))
-        for line in self.lines:  # the boundary: a fresh contour line (cheap, a few ms)
-            line.remove()
-        self.lines = []
-        with style():
-            for field in boundary_fields(probs, self.resolution):
-                finite = field[np.isfinite(field)]
-                if len(finite) and finite.min() < 0 < finite.max():
-                    self.lines.append(self.ax.contour(
-                        self.xs, self.ys, field, levels=[0.0], colors="0.15", linewidths=1.3,
-                        zorder=2,
-                    ))  # fmt: skip
+        segments = []  # the zero level of each field, traced by contourpy (what contour uses)
+        for field in boundary_fields(probs, self.resolution):
+            finite = field[np.isfinite(field)]
+            if len(finite) and finite.min() < 0 < finite.max():
+                gen = contourpy.contour_generator(
+                    self.xs, self.ys, np.ma.masked_invalid(field), line_type="Separate"
+                )
+                segments += [seg for seg in gen.lines(0.0) if len(seg) > 1]
+        self.boundary.set_segments(segments)
         return probs
 
 
