@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from backprop_lib.viz.param_slice import flatten_parameters
 from backprop_lib.widgets.runs import DATASETS, INITS, OPTIMIZERS, Run, RunConfig
 
 SMALL = dict(n=40, epochs=5, hidden=(4,))
@@ -104,3 +105,14 @@ def test_dashboards_train_in_float32_unless_asked_for_float64():
     fast.advance(5)
     exact.advance(5)
     np.testing.assert_allclose(fast.history.loss, exact.history.loss, rtol=1e-4)
+
+
+def test_each_snapshot_is_the_parameters_after_that_epoch():
+    run = Run(RunConfig(**SMALL))
+    expected = [flatten_parameters(run.model)]
+    for epoch in range(1, 4):
+        run.step()
+        expected.append(flatten_parameters(run.model))
+        assert run.snapshots.shape == (epoch + 1, len(expected[0]))
+    np.testing.assert_array_equal(run.snapshots, np.array(expected))
+    assert not np.array_equal(run.snapshots[0], run.snapshots[-1])  # training moved them

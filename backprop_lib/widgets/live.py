@@ -15,6 +15,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import ipywidgets as widgets
+import numpy as np
 
 from ..viz.boundary import DecisionBoundary
 from ..viz.curves import diverged_message
@@ -44,7 +45,7 @@ class DataPanel:
         self.ax = ax
         self.resolution = resolution
         self.view = None
-        self._X = None  # the data shown (kept, compared by identity)
+        self._X = self._y = None  # the data shown (kept, compared by identity, then values)
 
     def update(self, run) -> None:
         regression = run.classes == 0
@@ -61,8 +62,12 @@ class DataPanel:
                 self.ax.set_title(title)  # fmt: skip
             self._X = run.X
         elif self._X is not run.X:
-            self.view.set_data(run.X, run.y)
+            # a new Run of the same data (e.g. only the learning rate changed) keeps the points,
+            # the grid and the axis limits: no work, and no tick labels to lay out again
+            if not (np.array_equal(self._X, run.X) and np.array_equal(self._y, run.y)):
+                self.view.set_data(run.X, run.y)
             self._X = run.X
+        self._y = run.y
         self.view.update(run.model)
 
 

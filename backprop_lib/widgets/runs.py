@@ -125,8 +125,8 @@ class Run:
 
     Attributes: ``config``, ``X``, ``y`` (the data; y (n,) int labels or (n, 1) targets),
     ``classes`` (0 for regression), ``model``, ``loss``, ``optimizer``, ``trainer``,
-    ``history`` (the trainer's History), ``snapshots`` (list of (P,) parameter vectors: the
-    initial one, then one per epoch).
+    ``history`` (the trainer's History), ``snapshots`` ((epochs done + 1, P) array of parameter
+    vectors: the initial one, then one per epoch; rows of one preallocated float64 buffer).
     """
 
     def __init__(self, config: RunConfig):
@@ -154,7 +154,16 @@ class Run:
             self.model, self.loss, self.optimizer, self.X, self.targets,
             batch_size=c.batch_size or None, rng=c.seed + 1, **extra,
         )  # fmt: skip
-        self.snapshots = [flatten_parameters(self.model)]
+        first = flatten_parameters(self.model)
+        self._params = self.model.parameters()  # in flatten_parameters' order
+        self._snaps = np.empty((c.epochs + 1, len(first)))  # every snapshot the run can take
+        self._snaps[0] = first
+        self._n_snaps = 1
+
+    @property
+    def snapshots(self) -> np.ndarray:
+        """The parameter vectors so far, (epochs done + 1, P): a view, not a copy."""
+        return self._snaps[: self._n_snaps]
 
     @property
     def history(self):
@@ -175,16 +184,22 @@ class Run:
         if self.finished:
             return
         with np.errstate(all="ignore"):
-            self.trainer.run_epoch()
-        self.snapshots.append(flatten_parameters(self.model))
+            self._epoch()
+
+    def _epoch(self) -> None:
+        self.trainer.run_epoch()
+        # one concatenate into the buffer's next row (flatten_parameters would allocate twice)
+        np.concatenate([p.data.ravel() for p in self._params], out=self._snaps[self._n_snaps])
+        self._n_snaps += 1
 
     def advance(self, target: int, stale=lambda: False) -> bool:
         """Run epochs until ``target`` epochs are done (or the run is finished).
 
         Returns False if ``stale()`` became true between epochs (the run is left part-way).
         """
-        while self.epoch < min(target, self.config.epochs) and not self.trainer.stopped:
-            if stale():
-                return False
-            self.step()
+        with np.errstate(all="ignore"):  # once, not per epoch
+            while self.epoch < min(target, self.config.epochs) and not self.trainer.stopped:
+                if stale():
+                    return False
+                self._epoch()
         return True
