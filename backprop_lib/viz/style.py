@@ -59,6 +59,10 @@ SERIES = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#00
 RC = {
     "font.size": 10.5,
     "axes.titlesize": 11,
+    # titles at the top edge (plus the usual pad): where matplotlib's automatic placement puts
+    # them anyway when nothing sits above an axes (no plot here has top ticks), without its
+    # search through every tick label's extent on each draw (a fifth of a dashboard's render)
+    "axes.titley": 1.0,
     "axes.labelsize": 10.5,
     "xtick.labelsize": 9,
     "ytick.labelsize": 9,
