@@ -48,8 +48,9 @@ class LearningRateExplorer(LiveTraining):
         The run (default: the standard demo, 2-16-16-1 tanh on 200 moons points, full-batch
         SGD, 300 epochs).
     trajectory : bool
-        Draw the third panel (trajectory on a loss-landscape slice). It costs ~21^2 loss
-        evaluations per update; False gives a two-panel, faster dashboard.
+        Draw the third panel (trajectory on a loss-landscape slice). It costs 13^2 loss
+        evaluations (batched) per update and a wider figure to render; False gives a
+        two-panel, faster dashboard.
     threaded : see ``Dashboard``
 
     Controls: ``lr`` (FloatLogSlider, class ``bp-main-control``). Also ``play``,
