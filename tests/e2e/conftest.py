@@ -56,19 +56,26 @@ def screenshot_dir() -> Path:
     return Path(os.environ.get("E2E_SCREENSHOT_DIR", HERE / "screenshots-latest")).resolve()
 
 
+def skip_or_fail(reason: str) -> None:
+    """Skip, or fail when E2E_REQUIRED=1 (CI sets it: there a missing browser is an error)."""
+    if os.environ.get("E2E_REQUIRED") == "1":
+        pytest.fail(f"E2E_REQUIRED=1 but {reason}")
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def browser():
     """A headless Chromium driven by Playwright, for the whole session."""
     executable = find_chromium()
     if executable is None:
-        pytest.skip(
+        skip_or_fail(
             "no Chromium found: install it (Debian/Ubuntu: apt-get install chromium) "
             "or set E2E_CHROMIUM to its path"
         )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        pytest.skip('playwright is not installed: pip install -e ".[e2e]"')
+        skip_or_fail('playwright is not installed: pip install -e ".[e2e]"')
     args = list(CHROMIUM_ARGS)
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         args.append("--no-sandbox")  # Chromium's sandbox refuses to run as root
