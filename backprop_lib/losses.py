@@ -8,6 +8,11 @@ network's backward pass carries from there. Names, reductions and numerics follo
 The gradient has the prediction's dtype (targets are converted to it), so a float32 model
 stays float32. NaN or inf in a *target* is a ValueError (bad data); in a *prediction* it
 gives a NaN/inf loss, not an error, because that is how a diverging run shows itself.
+
+Every ``forward`` checks its target. ``training.Trainer`` checks its targets once, up front,
+and then calls the built-in losses' private ``_forward(pred, target, checked=True)``, which
+skips re-checking the target's values (finite; in [0, 1]; class labels in range) on every
+step. A direct call, ``loss(pred, target)`` or ``loss.forward(pred, target)``, always checks.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ def _as_float_array(a, what: str, loss: str) -> np.ndarray:
     return arr if arr.dtype.kind == "f" else arr.astype(np.float64)
 
 
-def _same_shape(pred, target, loss: str) -> tuple[np.ndarray, np.ndarray]:
+def _same_shape(pred, target, loss: str, checked: bool = False) -> tuple[np.ndarray, np.ndarray]:
     pred = _as_float_array(pred, "pred", loss)
     target = _as_float_array(target, "target", loss)
     if pred.shape != target.shape:
@@ -49,7 +54,7 @@ def _same_shape(pred, target, loss: str) -> tuple[np.ndarray, np.ndarray]:
     if pred.size == 0:
         raise ValueError(f"{loss} got an empty batch (pred shape {pred.shape})")
     target = target.astype(pred.dtype, copy=False)  # float32 predictions: a float32 gradient
-    if not np.isfinite(target).all():
+    if not checked and not np.isfinite(target).all():
         raise ValueError(f"{loss} target contains NaN or inf; clean the labels before training")
     return pred, target
 
@@ -75,6 +80,14 @@ class Loss:
         """The loss of a batch, a float (mean over the batch); caches dL/dpred for backward."""
         raise NotImplementedError
 
+    def _forward(self, pred, target, checked: bool = False) -> float:
+        """``forward``; ``checked=True`` (for ``Trainer`` only) trusts the target's values.
+
+        The caller must have validated ``target`` itself (as ``Trainer`` does once, up front):
+        its values are then not re-checked on every step. Shapes are still checked.
+        """
+        return self.forward(pred, target)
+
     def backward(self) -> np.ndarray:
         """dL/dpred for the last ``forward``, same shape as ``pred`` (a new array each call)."""
         if self._grad_cache is None:
@@ -97,7 +110,10 @@ class MSELoss(Loss):
     """
 
     def forward(self, pred, target) -> float:
-        pred, target = _same_shape(pred, target, "MSELoss")
+        return self._forward(pred, target)
+
+    def _forward(self, pred, target, checked: bool = False) -> float:
+        pred, target = _same_shape(pred, target, "MSELoss", checked)
         diff = pred - target
         self._grad_cache = diff * (2.0 / diff.size)
         return float((diff * diff).sum()) / diff.size  # the mean (np.mean is slower)
@@ -112,14 +128,18 @@ class BCELoss(Loss):
     """
 
     def forward(self, pred, target) -> float:
-        p, y = _same_shape(pred, target, "BCELoss")
+        return self._forward(pred, target)
+
+    def _forward(self, pred, target, checked: bool = False) -> float:
+        p, y = _same_shape(pred, target, "BCELoss", checked)
         # NaN predictions (a diverged model) give a NaN loss, not an error: fit() reports them
         if (p < 0).any() or (p > 1).any():
             raise ValueError(
                 f"BCELoss expects probabilities in [0, 1], got values in [{p.min():.3g}, "
                 f"{p.max():.3g}]; apply Sigmoid first, or use BCEWithLogitsLoss on raw scores"
             )
-        _check_binary_targets(y, "BCELoss")
+        if not checked:
+            _check_binary_targets(y, "BCELoss")
         with np.errstate(divide="ignore"):
             log_p = np.maximum(np.log(p), -100.0)
             log_1mp = np.maximum(np.log1p(-p), -100.0)
@@ -138,8 +158,12 @@ class BCEWithLogitsLoss(Loss):
     """
 
     def forward(self, pred, target) -> float:
-        z, y = _same_shape(pred, target, "BCEWithLogitsLoss")
-        _check_binary_targets(y, "BCEWithLogitsLoss")  # torch does not check; -1/+1 labels slip by
+        return self._forward(pred, target)
+
+    def _forward(self, pred, target, checked: bool = False) -> float:
+        z, y = _same_shape(pred, target, "BCEWithLogitsLoss", checked)
+        if not checked:  # torch does not check; -1/+1 labels would slip by
+            _check_binary_targets(y, "BCEWithLogitsLoss")
         self._grad_cache = (sigmoid(z) - y) / z.size
         per_item = np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))
         return float(per_item.sum()) / z.size  # the mean (np.mean is slower)
@@ -154,6 +178,9 @@ class CrossEntropyLoss(Loss):
     """
 
     def forward(self, pred, target) -> float:
+        return self._forward(pred, target)
+
+    def _forward(self, pred, target, checked: bool = False) -> float:
         z = _as_float_array(pred, "pred (logits)", "CrossEntropyLoss")
         y = np.asarray(target)
         if z.ndim != 2:
@@ -173,7 +200,7 @@ class CrossEntropyLoss(Loss):
         n, c = z.shape
         if n == 0:
             raise ValueError("CrossEntropyLoss got an empty batch")
-        if y.min() < 0 or y.max() >= c:
+        if not checked and (y.min() < 0 or y.max() >= c):
             raise ValueError(
                 f"CrossEntropyLoss labels must be in [0, {c - 1}] for {c} classes, got values "
                 f"in [{y.min()}, {y.max()}]; check the label encoding or the output size"

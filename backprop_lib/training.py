@@ -23,6 +23,7 @@ either way.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,7 +35,15 @@ from .data import _check_features, _check_n, _check_targets
 from .fastpath import LayerHealth, fused_mlp
 from .init import _rng
 from .layers import Layer
-from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Loss, l1_penalty, l2_penalty
+from .losses import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    Loss,
+    MSELoss,
+    l1_penalty,
+    l2_penalty,
+)
 from .optimizers import Optimizer
 from .optimizers import clip_grad_norm as _clip
 
@@ -155,6 +164,15 @@ class Trainer:
         Rescale the gradient to at most this L2 norm before each step.
     callback : callable(epoch, history) or None
         Called after every epoch; returning True stops training.
+    record_health : bool
+        True (the default): record ``grad_norms``, ``update_ratios`` and ``saturation`` every
+        epoch. False: leave those three dicts of the History empty, a little quicker (what a
+        dashboard without a gradient-health panel wants). Everything else is the same: the
+        losses, accuracies and learning rates (bit for bit), divergence detection (including
+        overflowed parameters), early stopping, the loss threshold and the callback.
+
+    The targets are checked once, here; each step then calls the built-in losses without
+    re-checking their values (``Loss._forward(..., checked=True)``).
 
     Attributes: ``history`` (the History), ``epoch`` (epochs completed), ``stopped``.
     """
@@ -176,6 +194,7 @@ class Trainer:
         scheduler=None,
         clip_grad_norm: float | None = None,
         callback: Callable | None = None,
+        record_health: bool = True,
     ):
         if not isinstance(model, Layer):
             raise TypeError(f"model must be a Layer (e.g. mlp([2, 16, 1])), got {type(model)}")
@@ -233,6 +252,8 @@ class Trainer:
             self.clip = _number_at_least(clip_grad_norm, "clip_grad_norm", 1e-300, "e.g. 1.0")
         if callback is not None and not callable(callback):
             raise TypeError("callback must be a function callback(epoch, history) or None")
+        if not isinstance(record_health, (bool, np.bool_)):
+            raise TypeError(f"record_health must be True or False, got {record_health!r}")
         self._check_output_shape(model, loss)  # a dry run in eval mode: no state changes
 
         self.model, self.loss, self.optimizer = model, loss, optimizer
@@ -241,7 +262,16 @@ class Trainer:
         self.epoch = 0
         self.stopped = False
         self._weights = [(name, p) for name, p in model.named_parameters() if name.endswith("W")]
-        self._health = LayerHealth(self._weights, model, optimizer, self.history)
+        self._health = None  # record_health=False: only check the parameters stay finite
+        if record_health:
+            self._health = LayerHealth(self._weights, model, optimizer, self.history)
+        self._loss_forward = loss.forward
+        # the built-in losses (exact types, as learners' subclasses may change forward) skip
+        # re-checking the targets validated above
+        if type(loss) in (MSELoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss) and not (
+            {"forward", "_forward"} & vars(loss).keys()
+        ):
+            self._loss_forward = functools.partial(loss._forward, checked=True)
         self._classify = isinstance(loss, (CrossEntropyLoss, BCEWithLogitsLoss, BCELoss))
         self._threshold = 0.0 if isinstance(loss, BCEWithLogitsLoss) else 0.5
         # binary losses score every output (one per row, or several for multi-label targets)
@@ -302,13 +332,14 @@ class Trainer:
             return
         model, loss, opt = self.model, self.loss, self.optimizer
         forward, backward = self._passes()
+        loss_forward, health = self._loss_forward, self._health
         if not model.training:
             model.train()
         self.history.lr.append(float(opt.lr))
         total, correct, seen, diverged = 0.0, 0, 0, False
         for xb, yb, labels, last in self._batches():
             out = forward(xb)  # forward pass, (batch, outputs)
-            batch_loss = loss.forward(out, yb)  # one number
+            batch_loss = loss_forward(out, yb)  # one number (loss.forward, targets checked)
             opt.zero_grad()
             backward(loss.backward())  # backward pass: dL/dW into every W.grad
             if self.penalty is not None:
@@ -319,8 +350,8 @@ class Trainer:
             if not batch_loss < self._limit:  # NaN, inf or exploded: no step from it
                 diverged = True
                 break
-            if last:
-                self._health.keep()  # dL/dW and W before the step, for the History
+            if last and health is not None:
+                health.keep()  # dL/dW and W before the step, for the History
             if self.clip is not None:
                 _clip(self._clip_target, self.clip)
             opt.step()  # W <- W - lr * (some function of dL/dW)
@@ -351,7 +382,10 @@ class Trainer:
     def _record(self, epoch_loss: float, epoch_accuracy: float, diverged: bool) -> None:
         """Append the epoch to the History, validate, then apply the stopping rules."""
         h = self.history
-        finite = self._health.record(stepped=not diverged, fused=self._fast)
+        if self._health is not None:
+            finite = self._health.record(stepped=not diverged, fused=self._fast)
+        else:
+            finite = True if diverged else self._parameters_finite()
         diverged = diverged or not finite  # the loss or the parameters overflowed
         self.epoch += 1
         h.loss.append(epoch_loss)
@@ -363,6 +397,13 @@ class Trainer:
             self._limit = EXPLODE_FACTOR * epoch_loss
         h.stopped_epoch = self.epoch
         self._after_epoch(diverged or not epoch_loss < self._limit)
+
+    def _parameters_finite(self) -> bool:
+        """True unless a parameter overflowed: the sum of squares of every value is finite."""
+        opt = self.optimizer
+        if isinstance(opt, Optimizer):
+            return math.isfinite(np.dot(opt.data, opt.data))
+        return all(math.isfinite(np.vdot(p.data, p.data)) for p in self.model.parameters())
 
     def _add_penalty(self) -> float:
         """Add the weight penalty's gradient into each W.grad and return the penalty."""
@@ -388,7 +429,7 @@ class Trainer:
         X_val, y_val = self.validation
         self.model.eval()
         out = self.model.forward(X_val)
-        h.val_loss.append(self.loss.forward(out, y_val))
+        h.val_loss.append(self._loss_forward(out, y_val))
         if self._classify:
             correct = self._count_correct(out, self._val_labels)
             h.val_accuracy.append(correct / (len(X_val) * self._per_row))
@@ -457,6 +498,7 @@ def fit(
     scheduler=None,
     clip_grad_norm: float | None = None,
     callback: Callable | None = None,
+    record_health: bool = True,
 ) -> History:
     """Train ``model`` for ``epochs`` epochs (or until a stop rule fires); return the History.
 
@@ -472,7 +514,7 @@ def fit(
         model, loss, optimizer, X, y, batch_size=batch_size, rng=rng,
         validation_data=validation_data, penalty=penalty, penalty_strength=penalty_strength,
         early_stopping=early_stopping, loss_threshold=loss_threshold, scheduler=scheduler,
-        clip_grad_norm=clip_grad_norm, callback=callback,
+        clip_grad_norm=clip_grad_norm, callback=callback, record_health=record_health,
     )  # fmt: skip
     return trainer.run(epochs)
 

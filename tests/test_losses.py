@@ -306,3 +306,36 @@ def test_penalty_errors():
         l2_penalty([Parameter(np.ones(2))], -1.0)
     with pytest.raises(TypeError, match="pass model.parameters"):
         l1_penalty([np.ones(2)], 0.1)
+
+
+# ---- the Trainer's path: targets checked once, not re-checked on every step ----
+
+
+def _loss_cases(rng):
+    z = rng.normal(size=(6, 1))
+    logits = rng.normal(size=(6, 3))
+    return [
+        (MSELoss(), z, rng.normal(size=(6, 1)), np.full((6, 1), np.nan)),
+        (BCELoss(), sigmoid(z), (z > 0).astype(float), np.full((6, 1), 2.0)),
+        (BCEWithLogitsLoss(), z, (z > 0).astype(float), np.full((6, 1), -1.0)),
+        (CrossEntropyLoss(), logits, rng.integers(0, 3, size=6), np.full(6, 3)),
+    ]
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_checked_forward_gives_the_same_loss_and_gradient(index):
+    loss, pred, target, _ = _loss_cases(np.random.default_rng(index))[index]
+    value, grad = loss.forward(pred, target), loss.backward()
+    assert loss._forward(pred, target, checked=True) == value
+    np.testing.assert_array_equal(loss.backward(), grad)
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_direct_calls_still_check_targets_before_any_state_changes(index):
+    loss, pred, target, bad = _loss_cases(np.random.default_rng(index))[index]
+    loss.forward(pred, target)
+    grad = loss.backward()
+    for call in (loss.forward, loss, loss._forward):  # checked=False unless asked for
+        with pytest.raises(ValueError):
+            call(pred, bad)
+        np.testing.assert_array_equal(loss.backward(), grad)  # the cache is untouched

@@ -488,3 +488,86 @@ def test_a_hand_written_optimizer_trains_through_the_layers_with_the_same_histor
     for name in ours.grad_norms:
         np.testing.assert_allclose(mine.grad_norms[name], ours.grad_norms[name], rtol=1e-8)
         np.testing.assert_allclose(mine.update_ratios[name], ours.update_ratios[name], rtol=1e-8)
+
+
+# ---- record_health=False: the same run, without the per-layer statistics ----
+
+
+def _both_ways(make_model, loss, lr, X, y, epochs, **kw):
+    """The History of the same run with and without record_health."""
+    out = []
+    for record in (True, False):
+        model = make_model()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            out.append(fit(model, loss, SGD(model.parameters(), lr=lr), X, y, epochs,
+                           record_health=record, **kw))  # fmt: skip
+    return out
+
+
+@pytest.mark.parametrize("batch_size", [None, 32])
+def test_record_health_false_gives_bit_identical_losses_and_empty_health(moons, batch_size):
+    X, y = moons
+    full, lean = _both_ways(lambda: _net(dtype=np.float32), BCEWithLogitsLoss(), 0.5, X, y, 40,
+                            batch_size=batch_size, rng=3,
+                            validation_data=(X[:50], y[:50]))  # fmt: skip
+    assert full.grad_norms and full.update_ratios and full.saturation
+    assert lean.grad_norms == {} and lean.update_ratios == {} and lean.saturation == {}
+    assert lean.loss == full.loss and lean.accuracy == full.accuracy
+    assert lean.val_loss == full.val_loss and lean.lr == full.lr
+    assert (lean.stop_reason, lean.stopped_epoch, lean.best_epoch) == (
+        full.stop_reason, full.stopped_epoch, full.best_epoch,
+    )  # fmt: skip
+
+
+def _sine():
+    return make_sine(100, noise=0.1, rng=0)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        # the loss explodes (regression), the loss overflows (logits), the parameters overflow
+        lambda: (lambda: mlp([1, 16, 1], rng=0), MSELoss(), 5.0, *_sine()),
+        lambda: (_net, BCEWithLogitsLoss(), 1e12, *make_moons(200, noise=0.1, rng=0)),
+        lambda: (lambda: mlp([1, 16, 1], rng=0, dtype=np.float32), MSELoss(), 1e37, *_sine()),
+    ],
+)
+def test_record_health_false_still_detects_divergence_at_the_same_epoch(case):
+    full, lean = _both_ways(*case(), 200)
+    assert full.diverged and lean.diverged and lean.stop_reason == "diverged"
+    assert lean.diverged_epoch == full.diverged_epoch < 200
+    np.testing.assert_array_equal(lean.loss, full.loss)  # NaN where the default has NaN
+
+
+def test_record_health_false_keeps_early_stopping(moons):
+    X, y = moons
+    full, lean = _both_ways(_net, BCEWithLogitsLoss(), 0.5, X, y, 300,
+                            validation_data=(X[:40], y[:40]),
+                            early_stopping=EarlyStopping(patience=3, min_delta=0.01))  # fmt: skip
+    assert full.stop_reason == lean.stop_reason == "early_stopping"
+    assert lean.stopped_epoch == full.stopped_epoch < 300
+    assert lean.loss == full.loss and lean.best_epoch == full.best_epoch
+
+
+def test_record_health_must_be_a_bool(moons):
+    X, y = moons
+    model = _net()
+    with pytest.raises(TypeError, match="record_health must be True or False"):
+        Trainer(model, BCEWithLogitsLoss(), SGD(model.parameters(), lr=0.1), X, y,
+                record_health="no")  # fmt: skip
+
+
+def test_the_trainer_skips_rechecking_targets_only_for_the_built_in_losses(moons):
+    X, y = moons
+    calls = []
+
+    class CountingLoss(BCEWithLogitsLoss):  # a learner's subclass: its forward is called
+        def forward(self, pred, target):
+            calls.append(len(pred))
+            return super().forward(pred, target)
+
+    for loss, expected in ((BCEWithLogitsLoss(), 0), (CountingLoss(), 3)):
+        model = _net()
+        fit(model, loss, SGD(model.parameters(), lr=0.1), X, y, 3)
+        assert len(calls) == expected

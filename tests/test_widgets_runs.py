@@ -116,3 +116,24 @@ def test_each_snapshot_is_the_parameters_after_that_epoch():
         assert run.snapshots.shape == (epoch + 1, len(expected[0]))
     np.testing.assert_array_equal(run.snapshots, np.array(expected))
     assert not np.array_equal(run.snapshots[0], run.snapshots[-1])  # training moved them
+
+
+@pytest.mark.parametrize("dataset", ["moons", "spirals", "sine"])
+def test_a_run_without_health_records_none_and_trains_identically(dataset):
+    full = Run(RunConfig(dataset=dataset, **SMALL))
+    lean = Run(RunConfig(dataset=dataset, **SMALL), record_health=False)
+    full.advance(SMALL["epochs"])
+    lean.advance(SMALL["epochs"])
+    assert full.history.grad_norms and full.history.saturation
+    h = lean.history
+    assert h.grad_norms == {} and h.update_ratios == {} and h.saturation == {}
+    assert h.loss == full.history.loss and h.accuracy == full.history.accuracy
+    np.testing.assert_array_equal(lean.snapshots, full.snapshots)
+
+
+def test_only_dashboards_without_a_health_panel_skip_recording_it():
+    from backprop_lib.widgets import GradientFlowExplorer, LearningRateExplorer, LearningRateRace
+    from backprop_lib.widgets.playground import TrainingDashboard
+
+    assert LearningRateExplorer.record_health is False and LearningRateRace.record_health is False
+    assert GradientFlowExplorer.record_health is True and TrainingDashboard.record_health is True

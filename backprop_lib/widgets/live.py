@@ -82,7 +82,12 @@ class LiveTraining(Dashboard):
     play : ipywidgets.Play, its value the number of epochs shown (0 .. epochs)
     step_button, reset_button : ipywidgets.Button
     runs : list of Run, the state drawn
+
+    Class attribute ``record_health``: False in a dashboard that never shows gradient health
+    (its runs then skip recording it, ``Run(config, record_health=False)``).
     """
+
+    record_health: bool = True
 
     def __init__(self, epochs: int, interval_ms: int = 80, **kwargs):
         super().__init__(**kwargs)
@@ -168,7 +173,7 @@ class LiveTraining(Dashboard):
         for i, config in enumerate(self.configs()):
             old = self.runs[i] if i < len(self.runs) else None
             reuse = old is not None and old.config == config and old.epoch <= target
-            runs.append(old if reuse else Run(config))
+            runs.append(old if reuse else Run(config, record_health=self.record_health))
         self.runs = runs
         return all(run.advance(target, stale) for run in self.runs)
 

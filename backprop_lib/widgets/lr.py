@@ -57,6 +57,8 @@ class LearningRateExplorer(LiveTraining):
     ``step_button``, ``reset_button``. State: ``run``, ``model``, ``history``.
     """
 
+    record_health = False  # no gradient-health panel: the runs skip recording it
+
     def __init__(
         self,
         lr: float = 0.1,
@@ -131,6 +133,8 @@ class LearningRateRace(LiveTraining):
     Controls: ``lr1`` ... ``lrK`` (FloatLogSlider; ``lr1`` has class ``bp-main-control``),
     ``optimizer`` (Dropdown). State: ``runs`` (one Run per rate, same seed).
     """
+
+    record_health = False  # no gradient-health panel: the runs skip recording it
 
     def __init__(
         self,
