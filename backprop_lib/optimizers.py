@@ -118,6 +118,7 @@ class Optimizer:
     """
 
     _state_names: tuple[str, ...] = ()  # the flat state vectors a subclass keeps
+    _typical_lr = 0.1  # suggested in the error for a non-positive lr
 
     def __init__(self, params, lr: float):
         self.params = _check_params(params)
@@ -134,7 +135,13 @@ class Optimizer:
     @lr.setter
     def lr(self, value: float) -> None:
         if not hasattr(self, "_lr"):  # the constructor's value must be positive
-            self._lr = _number(value, "lr", 0.0, low_ok=False, fix="; e.g. lr=0.1 for SGD")
+            self._lr = _number(
+                value,
+                "lr",
+                0.0,
+                low_ok=False,
+                fix=f"; e.g. lr={self._typical_lr} for {type(self).__name__}",
+            )
         else:  # a schedule may reach 0 (CosineAnnealingLR with eta_min=0)
             self._lr = _number(value, "lr", 0.0)
 
@@ -288,6 +295,8 @@ class Adagrad(Optimizer):
     ``initial_accumulator_value`` >= 0 (0), ``eps`` > 0 (1e-10).
     """
 
+    _typical_lr = 0.01
+
     _state_names = ("sum",)
 
     def __init__(
@@ -333,6 +342,8 @@ class RMSprop(Optimizer):
     Parameters: ``lr`` > 0 (default 1e-2), ``alpha`` in [0, 1) (0.99), ``eps`` > 0 (1e-8),
     ``weight_decay`` >= 0 (0), ``momentum`` in [0, 1) (0), ``centered`` (False).
     """
+
+    _typical_lr = 0.01
 
     _state_names = ("square_avg", "grad_avg", "momentum_buffer")
 
@@ -390,6 +401,8 @@ class Adam(Optimizer):
     Parameters: ``lr`` > 0 (default 1e-3), ``betas`` = (beta1, beta2), each in [0, 1)
     ((0.9, 0.999)), ``eps`` > 0 (1e-8), ``weight_decay`` >= 0 (0), ``amsgrad`` (False).
     """
+
+    _typical_lr = 0.001
 
     _state_names = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
     _decoupled = False  # AdamW decays the weights directly instead

@@ -587,3 +587,12 @@ def test_matches_torch_optim(name, hyper):
         opt.step()
     for a, t in zip(got, tensors, strict=True):
         np.testing.assert_allclose(a, t.detach().numpy(), rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize(
+    ("cls", "typical"),
+    [(SGD, "0.1"), (Adagrad, "0.01"), (RMSprop, "0.01"), (Adam, "0.001"), (AdamW, "0.001")],
+)
+def test_nonpositive_lr_error_suggests_this_optimizers_typical_rate(cls, typical):
+    with pytest.raises(ValueError, match=rf"lr={typical} for {cls.__name__}\b"):
+        cls([Parameter(np.ones(2))], lr=-1.0)
