@@ -115,3 +115,51 @@ def compare_arrays(
         return incorrect(f"{name} has the right size but the wrong sign")
     err = float(np.max(np.abs(a - e)))
     return incorrect(f"{name} has the right shape but differs by up to {err:.3g}")
+
+
+_INVALID = object()  # a shape that is not a tuple of ints
+
+
+def _as_shape(value):
+    """A shape given as a tuple, list or int, as a tuple of ints (None if not filled in)."""
+    if value is None or value is Ellipsis:
+        return None
+    if isinstance(value, (int, np.integer)):
+        return (int(value),)
+    try:
+        return tuple(int(v) for v in value)
+    except (TypeError, ValueError):
+        return _INVALID
+
+
+def compare_shapes(
+    shapes,
+    expected: Mapping[str, tuple],
+    hints: Mapping[str, Mapping[tuple, str]],
+    *,
+    what: str,
+    example: str,
+    fallback: Callable[[str, tuple], str],
+    success: str,
+) -> CheckResult:
+    """Check a dict of shapes filled in by the learner, name by name, in ``expected``'s order.
+
+    ``hints[name]`` maps a typical wrong shape to its explanation; any other wrong shape gets
+    ``fallback(name, shape)``. ``what`` names the exercise for "not attempted yet" and
+    ``example`` shows a well-formed shape, e.g. "(8, 3)".
+    """
+    if not isinstance(shapes, dict):
+        keys = ", ".join(repr(k) for k in expected)
+        return incorrect(f"expected a dict with keys {keys}; got {type(shapes).__name__}")
+    given = {k: _as_shape(shapes.get(k)) for k in expected}
+    if all(v is None for v in given.values()):
+        return not_attempted(what)
+    for key, want in expected.items():
+        got = given[key]
+        if got is None:
+            return incorrect(f"fill in the shape of {key} too")
+        if got is _INVALID:
+            return incorrect(f"the shape of {key} should be a tuple of ints, like {example}")
+        if got != want:
+            return incorrect(f"{key}: {hints.get(key, {}).get(got) or fallback(key, got)}")
+    return correct(success)

@@ -18,7 +18,14 @@ import numpy as np
 from ..activations import Tanh
 from ..gradcheck import rel_error
 from ..layers import Layer, Linear, Sequential
-from ._check import CheckResult, compare_arrays, correct, incorrect, not_attempted, run_answer
+from ._check import (
+    CheckResult,
+    compare_arrays,
+    compare_shapes,
+    correct,
+    incorrect,
+    run_answer,
+)
 
 __all__ = [
     "check_backward_shapes",
@@ -43,32 +50,13 @@ def _add_hint(problem: CheckResult | None, hint: str) -> CheckResult | None:
 
 # ---- 1. the shapes of the gradients ----
 
-_INVALID = object()
-
-
-def _as_shape(value):
-    """A shape given as a tuple, list or int, as a tuple of ints (None if not filled in)."""
-    if value is None or value is Ellipsis:
-        return None
-    if isinstance(value, (int, np.integer)):
-        return (int(value),)
-    try:
-        return tuple(int(v) for v in value)
-    except (TypeError, ValueError):
-        return _INVALID
-
 
 def check_backward_shapes(shapes: dict) -> CheckResult:
     """Check the shapes of dL/dy, dL/dW, dL/db and dL/dx for Linear(3, 4) on 8 examples.
 
     ``shapes`` maps "dy", "dW", "db", "dx" to tuples such as ``(8, 4)``.
     """
-    if not isinstance(shapes, dict):
-        return incorrect(f"expected a dict with keys 'dy', 'dW', 'db', 'dx'; got {type(shapes)}")
     expected = {"dy": (8, 4), "dW": (3, 4), "db": (4,), "dx": (8, 3)}
-    given = {k: _as_shape(shapes.get(k)) for k in expected}
-    if all(v is None for v in given.values()):
-        return not_attempted("the four shapes")
     hints = {
         "dy": {
             (8, 3): "dL/dy has the shape of y, the layer's output: (batch, out_features)",
@@ -97,20 +85,17 @@ def check_backward_shapes(shapes: dict) -> CheckResult:
             (3, 4): "that is W's shape; dx has x's shape (batch, in_features)",
         },
     }
-    for key, want in expected.items():
-        got = given[key]
-        if got is None:
-            return incorrect(f"fill in the shape of {key} too")
-        if got is _INVALID:
-            return incorrect(f"the shape of {key} should be a tuple of ints, like (8, 4)")
-        if got != want:
-            hint = hints[key].get(
-                got, f"{key} should not have shape {got}: a gradient has the shape of its variable"
-            )
-            return incorrect(f"{key}: {hint}")
-    return correct(
-        "correct! every gradient has the shape of the thing it belongs to: dy like y, dW like W, "
-        "db like b, dx like x"
+    return compare_shapes(
+        shapes,
+        expected,
+        hints,
+        what="the four shapes",
+        example="(8, 4)",
+        fallback=lambda key, got: (
+            f"{key} should not have shape {got}: a gradient has the shape of its variable"
+        ),
+        success="correct! every gradient has the shape of the thing it belongs to: dy like y, "
+        "dW like W, db like b, dx like x",
     )
 
 

@@ -15,7 +15,14 @@ import numpy as np
 
 from ..activations import Sigmoid, Tanh, sigmoid
 from ..layers import Linear, Sequential
-from ._check import CheckResult, compare_arrays, correct, incorrect, not_attempted, run_answer
+from ._check import (
+    CheckResult,
+    compare_arrays,
+    compare_shapes,
+    correct,
+    incorrect,
+    run_answer,
+)
 
 __all__ = [
     "check_neuron",
@@ -93,34 +100,13 @@ def check_neuron(neuron: Callable) -> CheckResult:
 
 # ---- 2. shapes through a layer ----
 
-_INVALID = object()
-
-
-def _as_shape(value) -> tuple | object | None:
-    """A shape given as a tuple, list or int, as a tuple of ints (None if not filled in)."""
-    if value is None or value is Ellipsis:
-        return None
-    if isinstance(value, int):
-        return (value,)
-    try:
-        return tuple(int(v) for v in value)
-    except (TypeError, ValueError):
-        return _INVALID
-
 
 def check_layer_shapes(shapes: dict) -> CheckResult:
     """Check the shapes of x, W, b and y for 8 examples with 3 features through Linear(3, 4).
 
     ``shapes`` maps "x", "W", "b", "y" to tuples such as ``(8, 3)``.
     """
-    if not isinstance(shapes, dict):
-        return incorrect(
-            f"expected a dict with keys 'x', 'W', 'b', 'y'; got {type(shapes).__name__}"
-        )
     expected = {"x": (8, 3), "W": (3, 4), "b": (4,), "y": (8, 4)}
-    given = {k: _as_shape(shapes.get(k)) for k in expected}
-    if all(v is None for v in given.values()):
-        return not_attempted("the four shapes")
     hints = {
         "x": {
             (3, 8): "batches are rows: x has one row per example, so (batch, features)",
@@ -144,20 +130,17 @@ def check_layer_shapes(shapes: dict) -> CheckResult:
             (8, 3): "a Linear(3, 4) layer turns each 3-feature row into a 4-feature row",
         },
     }
-    for key, want in expected.items():
-        got = given[key]
-        if got is None:
-            return incorrect(f"fill in the shape of {key} too")
-        if got is _INVALID:
-            return incorrect(f"the shape of {key} should be a tuple of ints, like (8, 3)")
-        if got != want:
-            hint = hints[key].get(
-                got,
-                f"{key} should not have shape {got}; think about rows "
-                "(examples) and columns (features)",
-            )
-            return incorrect(f"{key}: {hint}")
-    return correct("correct! (8, 3) @ (3, 4) + (4,) -> (8, 4): the batch size passes through")
+    return compare_shapes(
+        shapes,
+        expected,
+        hints,
+        what="the four shapes",
+        example="(8, 3)",
+        fallback=lambda key, got: (
+            f"{key} should not have shape {got}; think about rows (examples) and columns (features)"
+        ),
+        success="correct! (8, 3) @ (3, 4) + (4,) -> (8, 4): the batch size passes through",
+    )
 
 
 # ---- 3. a Linear layer by hand ----
