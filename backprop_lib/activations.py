@@ -41,14 +41,15 @@ def sigmoid(x):
 
     sigma(x) = 1 / (1 + e) for x >= 0 and e / (1 + e) for x < 0: accurate to a few ulps
     everywhere, also far in the negative tail (sigma(-40) = 4.2e-18, as torch gives; the
-    shortcut 0.5 + 0.5 tanh(x / 2) rounds it to 0).
+    shortcut 0.5 + 0.5 tanh(x / 2) rounds it to 0). The numerator, 1 or e, is
+    exp(min(x, 0)): exactly 1 for x >= 0 and exactly e for x < 0 (quicker than np.where).
     x: any shape; returns the same shape (a number for a number), values in [0, 1].
     """
     x = np.asarray(x)
     if x.dtype.kind != "f":
         x = x.astype(np.float64)
     e = np.exp(-np.abs(x))  # in (0, 1]: no overflow
-    return (np.where(x >= 0, 1.0, e) / (1.0 + e))[()]  # [()]: a 0-d result as a number
+    return (np.exp(np.minimum(x, 0.0)) / (1.0 + e))[()]  # [()]: a 0-d result as a number
 
 
 def d_sigmoid(x):

@@ -12,30 +12,28 @@ Why it exists. The dashboards re-train a network on every slider move, so ``fit`
 quick. A 2-16-16-1 network on 200 points does almost no arithmetic: each numpy call costs a
 microsecond or more of fixed overhead whatever its size, and the layer path makes more calls
 per step (the checks that give learners clear errors, temporaries, dL/dx for the input).
-``bench/training.py`` measures both paths (its "via layers" row): 300 full-batch epochs of
-the dashboard network take about 50 ms fused (float32, one core) and 1.2-1.5x as long
-through the layers; a minibatch epoch of the 64-128-64-10 digits network, 1.1-1.2x as long.
-With the optimizers' flat parameter vector (``optimizers.py``), this is what keeps ``fit``
-3-5x faster than PyTorch on CPU for networks this size.
+``bench/training.py`` measures both paths (its "via layers" row) against PyTorch and
+scikit-learn; its docstring has the figures.
 
-What it computes. The layers' own equations, in the same order of operations:
+What it computes. The layers' own equations:
 
     Linear   forward z = h @ W + b          backward dW = h.T @ dz, db = sum of dz's rows,
                                                      dh = dz @ W.T
     Tanh     a = tanh(z)                    dz = da * (1 - a * a)
     Sigmoid  a = 1 / (1 + exp(-z))          dz = da * a * (1 - a)
-             (as ``activations.sigmoid``: 1 / (1 + e) or e / (1 + e), e = exp(-|z|))
+             (as ``activations.sigmoid``: exp(min(z, 0)) / (1 + e), e = exp(-|z|))
     ReLU     a = max(z, 0)                  dz = da * (a > 0)
 
 written into arrays allocated once per batch size (``np.dot(..., out=...)``, the quickest
 call for small matrices), without the input checks the layers make and without dL/dx for the
-network's input, which training never uses. So the outputs and every dL/dW come out bit for
-bit as the layers give them (where numpy's ``@`` and ``np.dot`` reach the same BLAS routine);
-db sums the rows as ``ones @ dz``, several times quicker than ``dz.sum(axis=0)`` on small
-arrays but adding in another order, so it agrees to about 1e-15 relative.
+network's input, which training never uses. The bias rides along in the matrix products
+(``FusedMLP`` explains the layout), so z adds b inside the product's sum and db sums dz's
+rows in another order than the layers do: results agree with the layer path to rounding
+(about 1e-15 relative in float64), not bit for bit.
 ``tests/test_fastpath.py`` checks outputs, gradients (to 1e-12) and whole training runs
 against the layer path, and that anything else (other layers, a subclass such as a planted
-bug from ``bugs.py``, a hand-written optimizer) trains through the layers' own methods.
+bug from ``bugs.py``, a hand-written optimizer, parameters in another order) trains through
+the layers' own methods.
 """
 
 from __future__ import annotations
@@ -55,21 +53,35 @@ __all__ = ["FusedMLP", "LayerHealth", "fused_mlp"]
 class FusedMLP:
     """``model.forward`` and ``model.backward`` of a plain MLP, fused into fewer numpy calls.
 
-    ``backward`` *writes* the gradients (``out=W.grad``) instead of adding into them: the
-    trainer calls it right after ``optimizer.zero_grad()``, where writing and adding agree.
+    ``backward`` *writes* the gradients (into the optimizer's flat ``grad``) instead of adding
+    into them: the trainer calls it right after ``optimizer.zero_grad()``, where writing and
+    adding agree.
+
+    Two layout choices make it quick (the maths is the layers'):
+
+    - The bias trick. The optimizer lays each Linear's W (in, out) and b (out,) out one after
+      the other, so together they are one (in + 1, out) matrix [W; b], and
+      z = h @ W + b = [h, 1] @ [W; b]. With a row of ones kept under each block's input, the
+      forward pass is one matrix product per layer, and the backward pass's
+      [dW; db] = [h, 1].T @ dz is one product too (the ones sum dz over the batch).
+    - One column per example. The work arrays hold the transposes, (features + 1, batch), with
+      the ones in the last row: z^T = [W; b]^T [h, 1]^T. A row of ones is a contiguous slice,
+      which ``np.dot(..., out=...)`` can write around; a column of ones would not be.
 
     Parameters
     ----------
     model : Sequential
         One for which ``FusedMLP.supports(model)`` is True.
-    dtype : numpy dtype
-        The parameters' dtype; the work arrays use it too.
+    optimizer : Optimizer
+        One of ours holding every parameter of the model, each W just before its b (as
+        ``Optimizer(model.parameters())`` lays them out): see ``fused_mlp``.
     """
 
     KINDS = {Linear: "linear", Tanh: "tanh", Sigmoid: "sigmoid", ReLU: "relu", Identity: None}
 
-    def __init__(self, model: Sequential, dtype):
+    def __init__(self, model: Sequential, optimizer: Optimizer):
         self.layers = list(model.layers)  # to notice if the model is changed afterwards
+        self.optimizer = optimizer
         self.blocks: list[tuple[Linear, str | None]] = []  # (Linear, activation kind)
         self._block_of: dict[int, int] = {}  # id(activation layer) -> its block
         for layer in self.layers:
@@ -78,9 +90,13 @@ class FusedMLP:
             else:
                 self.blocks[-1] = (self.blocks[-1][0], self.KINDS[type(layer)])
                 self._block_of[id(layer)] = len(self.blocks) - 1
-        self.dtype = dtype
+        dtype = optimizer.data.dtype
+        # 1 and 0 as 0-d arrays: quicker in a ufunc than Python floats, which numpy converts
+        self._one, self._zero = np.ones((), dtype), np.zeros((), dtype)
         self._arrays: dict[int, tuple] = {}  # batch size -> work arrays
-        self.x = self.outputs = None
+        self._flat = None  # the optimizer's flat vectors the views below were taken from
+        self.outputs = None
+        self._bind()
 
     @classmethod
     def supports(cls, model: Layer) -> bool:
@@ -101,90 +117,130 @@ class FusedMLP:
             previous = kind
         return type(model.layers[0]) is Linear
 
+    @staticmethod
+    def lays_out_for(model: Sequential, optimizer: Optimizer) -> bool:
+        """True if ``optimizer`` holds every parameter, each b right after its W."""
+        index = {id(p): i for i, p in enumerate(optimizer.params)}
+        for lin in model.layers:
+            if type(lin) is not Linear:
+                continue
+            i = index.get(id(lin.W))
+            if i is None or (lin.b is not None and index.get(id(lin.b)) != i + 1):
+                return False
+        return True
+
+    def _bind(self) -> None:
+        """Take each block's [W; b] and [dW; db] as views of the optimizer's flat vectors."""
+        opt = self.optimizer
+        index = {id(p): i for i, p in enumerate(opt.params)}
+        self._weights = []  # per block: [W; b] (in + 1, out) or W (in, out), and its gradient
+        for lin, _ in self.blocks:
+            start = int(opt.offsets[index[id(lin.W)]])
+            rows = lin.in_features + (lin.b is not None)
+            end = start + rows * lin.out_features
+            shape = (rows, lin.out_features)
+            self._weights.append(
+                (opt.data[start:end].reshape(shape), opt.grad[start:end].reshape(shape))
+            )
+        self._flat = (opt.data, opt.grad)
+
     def _work(self, n: int) -> tuple:
-        """Per batch size: each block's output, dL/d(output), a scratch array, and ones (n,)."""
+        """Per batch size: [x, 1]^T and each block's [output, 1]^T, (features + 1, n); each
+        block's dL/d(output)^T and a scratch array, (out, n)."""
         if n not in self._arrays:
-            shapes = [(n, lin.out_features) for lin, _ in self.blocks]
+            sizes = [lin.out_features for lin, _ in self.blocks]
             self._arrays[n] = (
-                [np.empty(s, self.dtype) for s in shapes],
-                [np.empty(s, self.dtype) for s in shapes],
-                [np.empty(s, self.dtype) for s in shapes],
-                np.ones(n, self.dtype),
+                [
+                    np.ones((k + 1, n), self._one.dtype)
+                    for k in [self.blocks[0][0].in_features] + sizes
+                ],
+                [np.empty((k, n), self._one.dtype) for k in sizes],
+                [np.empty((k, n), self._one.dtype) for k in sizes],
             )
         return self._arrays[n]
 
+    def _check_views(self) -> None:
+        """Re-take the views if the optimizer laid its parameters out again (a .data replaced)."""
+        opt = self.optimizer
+        opt._sync()  # a replaced .data is copied into a new flat vector now, not at the step
+        if opt.data is not self._flat[0] or opt.grad is not self._flat[1]:
+            self._bind()
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         """The model's output for x (batch, in): (batch, out), overwritten by the next call."""
-        outputs, _, scratch, _ = self._work(len(x))
-        h = self.x = x
-        for (lin, act), a, e in zip(self.blocks, outputs, scratch, strict=True):
-            np.dot(h, lin.W.data, out=a)  # z = h @ W + b, (batch, out)
-            if lin.b is not None:
-                a += lin.b.data
+        self._check_views()
+        hs, _, scratch = self._work(len(x))
+        np.copyto(hs[0][:-1], x.T)  # [x, 1]^T, (in + 1, batch)
+        for k, ((lin, act), (w, _), e) in enumerate(
+            zip(self.blocks, self._weights, scratch, strict=True)
+        ):
+            h, a = hs[k], hs[k + 1][:-1]  # input [h, 1]^T, output a^T (out, batch)
+            if lin.b is None:
+                h = h[:-1]  # no ones row: w is W alone
+            np.dot(w.T, h, out=a)  # z^T = [W; b]^T [h, 1]^T = (h @ W + b)^T
             if act == "tanh":
                 np.tanh(a, out=a)
-            elif act == "sigmoid":  # as activations.sigmoid: 1 / (1 + e) or e / (1 + e)
+            elif act == "sigmoid":  # as activations.sigmoid: exp(min(z, 0)) / (1 + e)
                 np.abs(a, out=e)
                 np.negative(e, out=e)
                 np.exp(e, out=e)  # e = exp(-|z|), in (0, 1]: no overflow
-                numerator = np.where(a >= 0, 1.0, e)
-                e += 1.0
-                np.divide(numerator, e, out=a)
+                e += self._one
+                np.minimum(a, self._zero, out=a)
+                np.exp(a, out=a)  # 1 for z >= 0, e for z < 0
+                a /= e
             elif act == "relu":
-                np.maximum(a, 0.0, out=a)
-            h = a
-        self.outputs = outputs
-        return h
+                np.maximum(a, self._zero, out=a)
+        self.outputs = hs
+        return hs[-1][:-1].T
 
     def backward(self, grad_out: np.ndarray) -> None:
         """Write dL/dW and dL/db of every Linear from dL/d(output) (batch, out).
 
         ``grad_out`` is used as scratch space (it is the loss's fresh gradient array).
         """
-        outputs, grads, scratch, ones = self._work(len(grad_out))
-        d = grad_out  # dL/d(output of the current block), (batch, out)
+        if self.optimizer.grad is not self._flat[1]:  # laid out again by zero_grad
+            self._bind()
+        hs, grads, scratch = self._work(len(grad_out))
+        d = grad_out.T  # dL/d(output of the current block)^T, (out, batch)
         for k in range(len(self.blocks) - 1, -1, -1):
-            (lin, act), a, tmp = self.blocks[k], outputs[k], scratch[k]
+            (lin, act), (w, dw), tmp = self.blocks[k], self._weights[k], scratch[k]
+            a = hs[k + 1][:-1]  # the block's output^T, (out, batch)
             if act == "tanh":  # dz = d * (1 - a^2)
                 np.multiply(a, a, out=tmp)
-                np.subtract(1.0, tmp, out=tmp)
+                np.subtract(self._one, tmp, out=tmp)
                 d *= tmp
             elif act == "sigmoid":  # dz = d * a * (1 - a)
                 d *= a
-                np.subtract(1.0, a, out=tmp)
+                np.subtract(self._one, a, out=tmp)
                 d *= tmp
             elif act == "relu":  # dz = d * (a > 0)
                 d *= a > 0
-            h = outputs[k - 1] if k > 0 else self.x
-            np.dot(h.T, d, out=lin.W.grad)  # dW = h.T @ dz, (in, out)
-            if lin.b is not None:
-                np.dot(ones, d, out=lin.b.grad)  # db = sum of the rows of dz, (out,)
-            if k > 0:  # dh = dz @ W.T, (batch, in); not needed for the input itself
-                if lin.out_features == 1:  # an outer product: a broadcast multiply is faster
-                    np.multiply(d, lin.W.data[:, 0], out=grads[k - 1])
-                else:
-                    np.dot(d, lin.W.data.T, out=grads[k - 1])
+            h = hs[k] if lin.b is not None else hs[k][:-1]  # [h, 1]^T, (in + 1, batch)
+            np.dot(h, d.T, out=dw)  # [dW; db] = [h, 1].T @ dz, (in + 1, out)
+            if k > 0:  # dh^T = W dz^T, (in, batch); not needed for the network's input
+                np.dot(w[: lin.in_features], d, out=grads[k - 1])
                 d = grads[k - 1]
 
     def output_of(self, layer: Layer) -> np.ndarray | None:
-        """What activation ``layer`` output in the last forward (its cache in the layer path)."""
-        return None if self.outputs is None else self.outputs[self._block_of[id(layer)]]
+        """What activation ``layer`` output in the last forward, (batch, out) as its cache."""
+        if self.outputs is None:
+            return None
+        return self.outputs[self._block_of[id(layer)] + 1][:-1].T
 
 
 def fused_mlp(model: Layer, optimizer) -> FusedMLP | None:
     """A ``FusedMLP`` for ``model`` if training may take the fast path, else None.
 
     It may when the model is a plain MLP (``FusedMLP.supports``) and ``optimizer`` is one of
-    ours holding every parameter (so ``zero_grad`` clears every gradient the fused backward
-    writes). A hand-written optimizer trains through the layers, as a learner would expect.
+    ours holding every parameter, each b right after its W (so ``zero_grad`` clears every
+    gradient the fused backward writes, and [W; b] is one block of its flat vector). A
+    hand-written optimizer trains through the layers, as a learner would expect.
     """
     if not (FusedMLP.supports(model) and isinstance(optimizer, Optimizer)):
         return None
-    held = {id(p) for p in optimizer.params}
-    params = model.parameters()
-    if not all(id(p) in held for p in params):
+    if not FusedMLP.lays_out_for(model, optimizer):
         return None
-    return FusedMLP(model, params[0].data.dtype)
+    return FusedMLP(model, optimizer)
 
 
 def _saturated_fraction(layer: Layer, output: np.ndarray | None) -> float:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activations import sigmoid
 from .parameter import Parameter
 
 __all__ = [
@@ -164,8 +163,10 @@ class BCEWithLogitsLoss(Loss):
         z, y = _same_shape(pred, target, "BCEWithLogitsLoss", checked)
         if not checked:  # torch does not check; -1/+1 labels would slip by
             _check_binary_targets(y, "BCEWithLogitsLoss")
-        self._grad_cache = (sigmoid(z) - y) / z.size
-        per_item = np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))
+        e = np.exp(-np.abs(z))  # exp(-|z|), in (0, 1]: shared by sigmoid(z) and the loss
+        p = np.exp(np.minimum(z, 0.0)) / (1.0 + e)  # sigmoid(z), as activations.sigmoid
+        self._grad_cache = (p - y) / z.size
+        per_item = np.maximum(z, 0.0) - z * y + np.log1p(e)
         return float(per_item.sum()) / z.size  # the mean (np.mean is slower)
 
 

@@ -58,7 +58,7 @@ def _layer_pass(model, x, upstream):
 
 def _assert_same_pass(model, x, upstream, dtype=np.float64):
     want_out, want_grads = _layer_pass(model, x, upstream)
-    fused = FusedMLP(model, dtype)
+    fused = FusedMLP(model, SGD(model.parameters(), lr=0.1))
     rtol = 1e-12 if dtype == np.float64 else 1e-5
     # no absolute slack: a tiny output rounded to 0 (or a wrong formula) must fail
     np.testing.assert_allclose(fused.forward(x), want_out, rtol=rtol, atol=0)
@@ -112,7 +112,7 @@ def test_fused_sigmoid_keeps_the_negative_tail():
     model[0].W.data[...] = [[1.0, -1.0, 0.5]]
     model[0].b.data[...] = 0.0
     x = np.array([[40.0], [-3.0]])
-    fused = FusedMLP(model, np.float64)
+    fused = FusedMLP(model, SGD(model.parameters(), lr=0.1))
     fused.forward(x)
     hidden = fused.output_of(model[1])  # (2, 3)
     assert hidden[0, 1] > 0
@@ -122,7 +122,7 @@ def test_fused_sigmoid_keeps_the_negative_tail():
 def test_output_of_gives_each_activation_its_own_output():
     model = mlp([2, 4, 3, 1], activation="tanh", rng=0)
     x = np.random.default_rng(0).normal(size=(5, 2))
-    fused = FusedMLP(model, np.float64)
+    fused = FusedMLP(model, SGD(model.parameters(), lr=0.1))
     assert fused.output_of(model[1]) is None  # nothing ran yet
     fused.forward(x)
     model.forward(x)
@@ -161,6 +161,15 @@ def test_the_fused_path_needs_one_of_our_optimizers_holding_every_parameter():
     assert isinstance(fused_mlp(model, SGD(params, lr=0.1)), FusedMLP)
     assert fused_mlp(model, SGD(params[:2], lr=0.1)) is None  # zero_grad would miss some
     assert fused_mlp(model, MySGD(params, lr=0.1)) is None
+
+
+def test_the_fused_path_needs_each_bias_right_after_its_weight():
+    """[W; b] is one block of the flat vector only in model.parameters()' order."""
+    model = mlp([2, 8, 1], rng=0)
+    params = model.parameters()  # W0, b0, W1, b1
+    assert fused_mlp(model, SGD(params[::-1], lr=0.1)) is None
+    assert fused_mlp(model, SGD([params[0], params[2], params[1], params[3]], lr=0.1)) is None
+    assert isinstance(fused_mlp(model, SGD(params, lr=0.1)), FusedMLP)
 
 
 # ---- training through either path gives the same run ----
