@@ -53,9 +53,8 @@ __all__ = ["FusedMLP", "LayerHealth", "fused_mlp"]
 class FusedMLP:
     """``model.forward`` and ``model.backward`` of a plain MLP, fused into fewer numpy calls.
 
-    ``backward`` *writes* the gradients (into the optimizer's flat ``grad``) instead of adding
-    into them: the trainer calls it right after ``optimizer.zero_grad()``, where writing and
-    adding agree.
+    ``backward`` *writes* every gradient (into the optimizer's flat ``grad``) instead of adding
+    into them, so the trainer needs no ``optimizer.zero_grad()`` before it.
 
     Two layout choices make it quick (the maths is the layers'):
 
@@ -119,7 +118,10 @@ class FusedMLP:
 
     @staticmethod
     def lays_out_for(model: Sequential, optimizer: Optimizer) -> bool:
-        """True if ``optimizer`` holds every parameter, each b right after its W."""
+        """True if ``optimizer`` holds the model's parameters and no others, each b right
+        after its W (so the fused backward writes every gradient it holds)."""
+        if len(optimizer.params) != len(model.parameters()):
+            return False
         index = {id(p): i for i, p in enumerate(optimizer.params)}
         for lin in model.layers:
             if type(lin) is not Linear:
@@ -133,51 +135,43 @@ class FusedMLP:
         """Take each block's [W; b] and [dW; db] as views of the optimizer's flat vectors."""
         opt = self.optimizer
         index = {id(p): i for i, p in enumerate(opt.params)}
-        self._weights = []  # per block: [W; b] (in + 1, out) or W (in, out), and its gradient
-        for lin, _ in self.blocks:
+        self._weights = []  # per block: [W; b]^T, W (in, out) and [dW; db] (in + 1, out)
+        for lin, _ in self.blocks:  # (without a bias: W^T, W and dW)
             start = int(opt.offsets[index[id(lin.W)]])
-            rows = lin.in_features + (lin.b is not None)
-            end = start + rows * lin.out_features
-            shape = (rows, lin.out_features)
-            self._weights.append(
-                (opt.data[start:end].reshape(shape), opt.grad[start:end].reshape(shape))
-            )
+            shape = (lin.in_features + (lin.b is not None), lin.out_features)
+            end = start + shape[0] * shape[1]
+            w = opt.data[start:end].reshape(shape)
+            self._weights.append((w.T, w[: lin.in_features], opt.grad[start:end].reshape(shape)))
         self._flat = (opt.data, opt.grad)
 
     def _work(self, n: int) -> tuple:
-        """Per batch size: [x, 1]^T and each block's [output, 1]^T, (features + 1, n); each
-        block's dL/d(output)^T and a scratch array, (out, n)."""
+        """Per batch size: where x^T goes, and per block the views the passes use: its input
+        [h, 1]^T (in + 1, n), its output a^T, a scratch array, and where dL/dh^T goes
+        (out, n) each (None for the first block: training never needs dL/dx)."""
         if n not in self._arrays:
-            sizes = [lin.out_features for lin, _ in self.blocks]
-            self._arrays[n] = (
-                [
-                    np.ones((k + 1, n), self._one.dtype)
-                    for k in [self.blocks[0][0].in_features] + sizes
-                ],
-                [np.empty((k, n), self._one.dtype) for k in sizes],
-                [np.empty((k, n), self._one.dtype) for k in sizes],
-            )
+            dtype = self._one.dtype
+            sizes = [self.blocks[0][0].in_features] + [lin.out_features for lin, _ in self.blocks]
+            hs = [np.ones((k + 1, n), dtype) for k in sizes]  # [h, 1]^T: ones in the last row
+            views = []
+            for k, (lin, _) in enumerate(self.blocks):
+                h = hs[k] if lin.b is not None else hs[k][:-1]  # no bias: no ones row
+                dh = None if k == 0 else np.empty((lin.in_features, n), dtype)
+                views.append((h, hs[k + 1][:-1], np.empty((lin.out_features, n), dtype), dh))
+            self._arrays[n] = (hs[0][:-1], views)
         return self._arrays[n]
-
-    def _check_views(self) -> None:
-        """Re-take the views if the optimizer laid its parameters out again (a .data replaced)."""
-        opt = self.optimizer
-        opt._sync()  # a replaced .data is copied into a new flat vector now, not at the step
-        if opt.data is not self._flat[0] or opt.grad is not self._flat[1]:
-            self._bind()
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """The model's output for x (batch, in): (batch, out), overwritten by the next call."""
-        self._check_views()
-        hs, _, scratch = self._work(len(x))
-        np.copyto(hs[0][:-1], x.T)  # [x, 1]^T, (in + 1, batch)
-        for k, ((lin, act), (w, _), e) in enumerate(
-            zip(self.blocks, self._weights, scratch, strict=True)
+        opt = self.optimizer
+        opt._sync()  # a .data replaced since the last step is laid out again now
+        if opt.data is not self._flat[0] or opt.grad is not self._flat[1]:
+            self._bind()  # ... in new flat vectors: take new views
+        x_rows, views = self._work(len(x))
+        np.copyto(x_rows, x.T)  # [x, 1]^T, (in + 1, batch)
+        for (_, act), (w_t, _, _), (h, a, e, _) in zip(
+            self.blocks, self._weights, views, strict=True
         ):
-            h, a = hs[k], hs[k + 1][:-1]  # input [h, 1]^T, output a^T (out, batch)
-            if lin.b is None:
-                h = h[:-1]  # no ones row: w is W alone
-            np.dot(w.T, h, out=a)  # z^T = [W; b]^T [h, 1]^T = (h @ W + b)^T
+            np.dot(w_t, h, out=a)  # z^T = [W; b]^T [h, 1]^T = (h @ W + b)^T, (out, batch)
             if act == "tanh":
                 np.tanh(a, out=a)
             elif act == "sigmoid":  # as activations.sigmoid: exp(min(z, 0)) / (1 + e)
@@ -190,21 +184,21 @@ class FusedMLP:
                 a /= e
             elif act == "relu":
                 np.maximum(a, self._zero, out=a)
-        self.outputs = hs
-        return hs[-1][:-1].T
+        self.outputs = views
+        return views[-1][1].T
 
     def backward(self, grad_out: np.ndarray) -> None:
         """Write dL/dW and dL/db of every Linear from dL/d(output) (batch, out).
 
         ``grad_out`` is used as scratch space (it is the loss's fresh gradient array).
         """
-        if self.optimizer.grad is not self._flat[1]:  # laid out again by zero_grad
+        if self.optimizer.grad is not self._flat[1]:  # laid out again since the forward
             self._bind()
-        hs, grads, scratch = self._work(len(grad_out))
+        _, views = self._work(len(grad_out))
         d = grad_out.T  # dL/d(output of the current block)^T, (out, batch)
-        for k in range(len(self.blocks) - 1, -1, -1):
-            (lin, act), (w, dw), tmp = self.blocks[k], self._weights[k], scratch[k]
-            a = hs[k + 1][:-1]  # the block's output^T, (out, batch)
+        for (_, act), (_, w, dw), (h, a, tmp, dh) in zip(
+            reversed(self.blocks), reversed(self._weights), reversed(views), strict=True
+        ):
             if act == "tanh":  # dz = d * (1 - a^2)
                 np.multiply(a, a, out=tmp)
                 np.subtract(self._one, tmp, out=tmp)
@@ -215,26 +209,25 @@ class FusedMLP:
                 d *= tmp
             elif act == "relu":  # dz = d * (a > 0)
                 d *= a > 0
-            h = hs[k] if lin.b is not None else hs[k][:-1]  # [h, 1]^T, (in + 1, batch)
             np.dot(h, d.T, out=dw)  # [dW; db] = [h, 1].T @ dz, (in + 1, out)
-            if k > 0:  # dh^T = W dz^T, (in, batch); not needed for the network's input
-                np.dot(w[: lin.in_features], d, out=grads[k - 1])
-                d = grads[k - 1]
+            if dh is not None:  # dh^T = W dz^T, (in, batch)
+                np.dot(w, d, out=dh)
+                d = dh
 
     def output_of(self, layer: Layer) -> np.ndarray | None:
         """What activation ``layer`` output in the last forward, (batch, out) as its cache."""
         if self.outputs is None:
             return None
-        return self.outputs[self._block_of[id(layer)] + 1][:-1].T
+        return self.outputs[self._block_of[id(layer)]][1].T
 
 
 def fused_mlp(model: Layer, optimizer) -> FusedMLP | None:
     """A ``FusedMLP`` for ``model`` if training may take the fast path, else None.
 
     It may when the model is a plain MLP (``FusedMLP.supports``) and ``optimizer`` is one of
-    ours holding every parameter, each b right after its W (so ``zero_grad`` clears every
-    gradient the fused backward writes, and [W; b] is one block of its flat vector). A
-    hand-written optimizer trains through the layers, as a learner would expect.
+    ours holding its parameters and no others, each b right after its W (so the fused
+    backward writes every gradient the optimizer holds, and [W; b] is one block of its flat
+    vector). A hand-written optimizer trains through the layers, as a learner would expect.
     """
     if not (FusedMLP.supports(model) and isinstance(optimizer, Optimizer)):
         return None
@@ -285,6 +278,7 @@ class LayerHealth:
 
     def __init__(self, weights: list[tuple[str, Parameter]], model: Layer, optimizer, history):
         self.weights, self.optimizer, self.history = weights, optimizer, history
+        self.names = [name for name, _ in weights]
         self.probes = [
             (f"{name}.{type(m).__name__}" if name else type(m).__name__, m)
             for name, m in model.named_modules()
@@ -321,33 +315,34 @@ class LayerHealth:
         the step statistics are then NaN. ``fused`` is the FusedMLP that ran the last
         forward, or None if the layers did.
         """
-        h, finite = self.history, stepped
+        h = self.history
         if stepped:
-            g2, d2, w2, rows = self._sums_of_squares()
-            for (name, _), i in zip(self.weights, rows, strict=True):
-                h.grad_norms[name].append(math.sqrt(g2[i]))  # ||dL/dW||
-                h.update_ratios[name].append(math.sqrt(d2[i] / w2[i]) if w2[i] > 0 else math.inf)
-                finite = finite and math.isfinite(g2[i]) and math.isfinite(d2[i])
+            g2, d2, w2 = self._sums_of_squares()  # one number per weight
+            for name, g, d, w in zip(self.names, g2, d2, w2, strict=True):
+                h.grad_norms[name].append(math.sqrt(g))  # ||dL/dW||
+                h.update_ratios[name].append(math.sqrt(d / w) if w > 0 else math.inf)
+            finite = math.isfinite(sum(g2) + sum(d2))  # sums of squares: inf or NaN if any is
         else:
-            for name, _ in self.weights:
+            finite = False
+            for name in self.names:
                 h.grad_norms[name].append(math.nan)
                 h.update_ratios[name].append(math.nan)
         for name, layer in self.probes:
             output = layer._cache if fused is None else fused.output_of(layer)
-            h.saturation[name].append(float(_saturated_fraction(layer, output)))
+            h.saturation[name].append(_saturated_fraction(layer, output))
         return finite
 
-    def _sums_of_squares(self) -> tuple[list, list, list, list | range]:
-        """sum(g^2), sum((W_after - W_before)^2), sum(W_before^2) and where each weight is."""
+    def _sums_of_squares(self) -> tuple[list, list, list]:
+        """Per weight: sum(g^2), sum((W_after - W_before)^2) and sum(W_before^2)."""
         if self._rows is None:
             g2, d2, w2 = [], [], []
             for (_, p), (g, w) in zip(self.weights, self._before, strict=True):
                 g2.append(float(np.vdot(g, g)))
                 d2.append(float(np.vdot(p.data - w, p.data - w)))
                 w2.append(float(np.vdot(w, w)))
-            return g2, d2, w2, range(len(self.weights))
+            return g2, d2, w2
         opt, buf = self.optimizer, self._buf
         np.subtract(opt.data, buf[2], out=buf[1])  # the step's change of every value
         np.square(buf, out=buf)
-        g2, d2, w2 = np.add.reduceat(buf, opt.offsets, axis=1).tolist()  # one per parameter
-        return g2, d2, w2, self._rows
+        sums = np.add.reduceat(buf, opt.offsets, axis=1).tolist()  # 3 lists, one per parameter
+        return [[row[i] for i in self._rows] for row in sums]

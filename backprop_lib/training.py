@@ -32,7 +32,7 @@ import numpy as np
 
 from .activations import Sigmoid
 from .data import _check_features, _check_n, _check_targets
-from .fastpath import LayerHealth, fused_mlp
+from .fastpath import FusedMLP, LayerHealth, fused_mlp
 from .init import _rng
 from .layers import Layer
 from .losses import (
@@ -331,7 +331,7 @@ class Trainer:
         if self.stopped:
             return
         model, loss, opt = self.model, self.loss, self.optimizer
-        forward, backward = self._passes()
+        forward, backward, fused = self._passes()
         loss_forward, health = self._loss_forward, self._health
         if not model.training:
             model.train()
@@ -340,7 +340,8 @@ class Trainer:
         for xb, yb, labels, last in self._batches():
             out = forward(xb)  # forward pass, (batch, outputs)
             batch_loss = loss_forward(out, yb)  # one number (loss.forward, targets checked)
-            opt.zero_grad()
+            if fused is None:  # (the fused backward writes every gradient: nothing to clear)
+                opt.zero_grad()
             backward(loss.backward())  # backward pass: dL/dW into every W.grad
             if self.penalty is not None:
                 batch_loss += self._add_penalty()
@@ -357,27 +358,33 @@ class Trainer:
             opt.step()  # W <- W - lr * (some function of dL/dW)
         self._record(total / seen, correct / (seen * self._per_row), diverged)
 
-    def _passes(self) -> tuple[Callable, Callable]:
-        """forward and backward: the fused ones for a plain MLP (``fastpath``), else the model's."""
+    def _passes(self) -> tuple[Callable, Callable, FusedMLP | None]:
+        """forward, backward and the FusedMLP: the fused passes for a plain MLP (``fastpath``),
+        else the model's own (and None)."""
         fast = self._fast
         if fast is not None and fast.layers != self.model.layers:  # the model was changed
             fast = self._fast = None
         if fast is None:
-            return self.model.forward, self.model.backward
-        return fast.forward, fast.backward
+            return self.model.forward, self.model.backward, None
+        return fast.forward, fast.backward, fast
 
-    def _batches(self):
+    def _batches(self) -> list[tuple]:
         """(x, y, labels, is_last) per minibatch; the rows are reshuffled every epoch."""
         n, bs = len(self.X), self.batch_size
         X, y, labels = self.X, self.y, self._labels
         if bs >= n:  # full batch: one step on every row
-            yield X, y, labels, True
-            return
+            return [(X, y, labels, True)]
         order = self.rng.permutation(n)
         X, y, labels = X[order], y[order], labels[order]
-        for start in range(0, n, bs):
-            end = start + bs
-            yield X[start:end], y[start:end], labels[start:end], end >= n
+        return [
+            (
+                X[start : start + bs],
+                y[start : start + bs],
+                labels[start : start + bs],
+                start + bs >= n,
+            )
+            for start in range(0, n, bs)
+        ]
 
     def _record(self, epoch_loss: float, epoch_accuracy: float, diverged: bool) -> None:
         """Append the epoch to the History, validate, then apply the stopping rules."""

@@ -170,6 +170,8 @@ def test_the_fused_path_needs_each_bias_right_after_its_weight():
     assert fused_mlp(model, SGD(params[::-1], lr=0.1)) is None
     assert fused_mlp(model, SGD([params[0], params[2], params[1], params[3]], lr=0.1)) is None
     assert isinstance(fused_mlp(model, SGD(params, lr=0.1)), FusedMLP)
+    extra = Linear(3, 3, rng=0).W  # a parameter the fused backward would never write
+    assert fused_mlp(model, SGD([*params, extra], lr=0.1)) is None
 
 
 # ---- training through either path gives the same run ----
