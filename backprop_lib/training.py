@@ -15,10 +15,10 @@ the dashboards drive ``Trainer.run_epoch`` to animate training one epoch at a ti
 
 Speed: a plain MLP (Linear layers with Tanh, Sigmoid, ReLU or Identity between them) trained
 with one of our optimizers runs its forward and backward passes through ``fastpath.FusedMLP``,
-the same equations in fewer numpy calls; ``fastpath.LayerHealth`` records the per-layer
-statistics. Any other model trains through its layers' own ``forward`` and ``backward``. Both
-paths give the same numbers (``tests/test_fastpath.py``); ``Trainer._epoch`` reads the same
-either way.
+the same equations in fewer numpy calls (its backward writes every gradient, so that path
+skips ``zero_grad``); ``fastpath.LayerHealth`` records the per-layer statistics. Any other
+model trains through its layers' own ``forward`` and ``backward``. Both paths give the same
+numbers to rounding (``tests/test_fastpath.py``); ``Trainer._epoch`` reads the same either way.
 """
 
 from __future__ import annotations
