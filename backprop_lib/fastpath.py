@@ -190,7 +190,7 @@ class FusedMLP:
     def backward(self, grad_out: np.ndarray) -> None:
         """Write dL/dW and dL/db of every Linear from dL/d(output) (batch, out).
 
-        ``grad_out`` is used as scratch space (it is the loss's fresh gradient array).
+        ``grad_out`` is only read (the trainer passes the loss's own gradient, uncopied).
         """
         if self.optimizer.grad is not self._flat[1]:  # laid out again since the forward
             self._bind()
@@ -199,16 +199,16 @@ class FusedMLP:
         for (_, act), (_, w, dw), (h, a, tmp, dh) in zip(
             reversed(self.blocks), reversed(self._weights), reversed(views), strict=True
         ):
-            if act == "tanh":  # dz = d * (1 - a^2)
+            if act == "tanh":  # dz = d * (1 - a^2), into tmp
                 np.multiply(a, a, out=tmp)
                 np.subtract(self._one, tmp, out=tmp)
-                d *= tmp
+                d = np.multiply(tmp, d, out=tmp)
             elif act == "sigmoid":  # dz = d * a * (1 - a)
-                d *= a
                 np.subtract(self._one, a, out=tmp)
-                d *= tmp
+                tmp *= a
+                d = np.multiply(tmp, d, out=tmp)
             elif act == "relu":  # dz = d * (a > 0)
-                d *= a > 0
+                d = np.multiply(d, a > 0, out=tmp)
             np.dot(h, d.T, out=dw)  # [dW; db] = [h, 1].T @ dz, (in + 1, out)
             if dh is not None:  # dh^T = W dz^T, (in, batch)
                 np.dot(w, d, out=dh)

@@ -265,13 +265,14 @@ class Trainer:
         self._health = None  # record_health=False: only check the parameters stay finite
         if record_health:
             self._health = LayerHealth(self._weights, model, optimizer, self.history)
-        self._loss_forward = loss.forward
+        self._loss_forward, self._builtin_loss = loss.forward, False
         # the built-in losses (exact types, as learners' subclasses may change forward) skip
         # re-checking the targets validated above
         if type(loss) in (MSELoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss) and not (
             {"forward", "_forward"} & vars(loss).keys()
         ):
             self._loss_forward = functools.partial(loss._forward, checked=True)
+            self._builtin_loss = True
         self._classify = isinstance(loss, (CrossEntropyLoss, BCEWithLogitsLoss, BCELoss))
         self._threshold = 0.0 if isinstance(loss, BCEWithLogitsLoss) else 0.5
         # binary losses score every output (one per row, or several for multi-label targets)
@@ -333,6 +334,9 @@ class Trainer:
         model, loss, opt = self.model, self.loss, self.optimizer
         forward, backward, fused = self._passes()
         loss_forward, health = self._loss_forward, self._health
+        # the fused backward only reads dL/d(output): it may take a built-in loss's own array
+        # (loss.backward() returns a copy of it, for backward passes that write into theirs)
+        uncopied = fused is not None and self._builtin_loss
         if not model.training:
             model.train()
         self.history.lr.append(float(opt.lr))
@@ -342,7 +346,8 @@ class Trainer:
             batch_loss = loss_forward(out, yb)  # one number (loss.forward, targets checked)
             if fused is None:  # (the fused backward writes every gradient: nothing to clear)
                 opt.zero_grad()
-            backward(loss.backward())  # backward pass: dL/dW into every W.grad
+            grad = loss._grad_cache if uncopied else loss.backward()  # dL/d(output)
+            backward(grad)  # backward pass: dL/dW into every W.grad
             if self.penalty is not None:
                 batch_loss += self._add_penalty()
             total, seen = total + batch_loss * len(xb), seen + len(xb)

@@ -64,7 +64,9 @@ def _assert_same_pass(model, x, upstream, dtype=np.float64):
     np.testing.assert_allclose(fused.forward(x), want_out, rtol=rtol, atol=0)
     for p in model.parameters():
         p.grad[...] = np.nan  # the fused backward must write every gradient entry
-    fused.backward(upstream.copy())
+    given = upstream.copy()
+    fused.backward(given)
+    np.testing.assert_array_equal(given, upstream)  # only read: the trainer passes the loss's
     for (name, p), g in zip(model.named_parameters(), want_grads, strict=True):
         scale = float(np.max(np.abs(g))) or 1.0  # db may add in another order
         np.testing.assert_allclose(p.grad, g, rtol=rtol, atol=rtol * scale, err_msg=name)
