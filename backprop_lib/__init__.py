@@ -77,8 +77,9 @@ from .training import EarlyStopping, History, Trainer, accuracy, fit, predict, p
 # -- data.py (used as a namespace: backprop_lib.data.make_moons(...)) --
 from . import data
 
-# -- autograd.py --
-from .autograd import Value, ValueMLP, value_mlp_from_layers
+# -- autograd.py, value_mlp.py --
+from .autograd import Value
+from .value_mlp import ValueMLP, value_mlp_from_layers
 
 # -- models.py --
 from . import models

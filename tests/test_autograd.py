@@ -1,5 +1,5 @@
 """Tests for backprop_lib.autograd: Value's gradients against central differences, the
-accumulation rules, errors, trace() and the bridge to Linear/activation layers."""
+accumulation rules and the errors."""
 
 from __future__ import annotations
 
@@ -11,10 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backprop_lib import MSELoss, Sequential, Value, ValueMLP, value_mlp_from_layers
-from backprop_lib.activations import Identity, ReLU, Sigmoid, Softmax, Tanh
-from backprop_lib.autograd import paused_gc, topological_order, trace
-from backprop_lib.layers import Linear
+from backprop_lib import Value
+from backprop_lib.autograd import paused_gc, topological_order
 
 H = 1e-6
 
@@ -289,143 +287,3 @@ def test_other_domain_errors():
         Value(0.0) ** 0.5
     with pytest.raises(TypeError, match="positive"):
         (-2) ** Value(1.0)
-
-
-# ---- trace() ------------------------------------------------------------------------------
-
-
-def tanh_neuron():
-    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
-    w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
-    b = Value(6.8813735870195432, "b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o, (x1, x2, w1, w2, b)
-
-
-def test_trace_visits_every_node_once_forward_then_once_backward_in_valid_orders():
-    a = Value(1.5, "a")
-    root = (a * a + a).tanh() * Value(2.0, "c") + a.sigmoid()
-    t = trace(root)
-    nodes = topological_order(root)
-    assert [s.node for s in t.forward] == nodes
-    assert len(set(t.nodes)) == len(t.nodes) == len(nodes)
-    assert [s.node for s in t.backward] == list(reversed(nodes))
-    assert [s.phase for s in t.steps] == ["forward"] * len(nodes) + ["backward"] * len(nodes)
-    position = {node: i for i, node in enumerate(t.nodes)}
-    for node in t.nodes:  # forward: every child before its parent
-        assert all(position[c] < position[node] for c in node.children)
-    assert t.backward[0].node is root
-
-
-def test_trace_gradients_equal_backward_and_leave_grads_untouched():
-    o, leaves = tanh_neuron()
-    t = trace(o)
-    assert all(v.grad == 0.0 for v in t.nodes)
-    o.backward()
-    for node in t.nodes:
-        assert t.grads[node] == pytest.approx(node.grad, abs=1e-15)
-    for step in t.backward[1:]:
-        total = math.fsum(c.local * c.upstream for c in step.contributions)
-        assert t.grads[step.node] == pytest.approx(total)
-        for c in step.contributions:
-            assert c.upstream == t.grads[c.parent]
-
-
-def test_trace_texts_show_local_times_upstream():
-    o, (x1, x2, w1, w2, b) = tanh_neuron()
-    t = trace(o)
-    by_node = {s.node: s for s in t.backward}
-    assert "seed" in by_node[o].text
-    n = o.children[0]
-    local = 1 - math.tanh(n.data) ** 2
-    assert f"local 1 - tanh(n)^2 = {local:.3f} \u00d7 upstream 1.000 = {local:.3f}" in (
-        by_node[n].text
-    )
-    assert f"local w1 = {w1.data:.3f}" in by_node[x1].text
-    fwd = {s.node: s for s in t.forward}
-    assert fwd[o].text == f"o = tanh(n) = tanh({n.data:.3f}) = {o.data:.3f}"
-    assert fwd[x1].text.startswith("x1 = 2.000")
-
-
-def test_trace_of_a_node_used_twice_lists_both_uses_and_their_sum():
-    a = Value(3.0, "a")
-    c = a * a
-    c.label = "c"
-    step = trace(c).backward[-1]
-    assert step.node is a
-    assert len(step.contributions) == 2
-    first, *uses = step.text.splitlines()
-    assert first == "grad of a = sum over its 2 uses = 6.000"
-    assert len(uses) == 2
-    assert all("local a = 3.000 \u00d7 upstream 1.000 = 3.000" in line for line in uses)
-
-
-# ---- the Value MLP and the bridge to layers ------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "build",
-    [
-        lambda rng: Sequential(Linear(2, 3, rng=rng), Tanh(), Linear(3, 1, rng=rng)),
-        lambda rng: Sequential(Linear(2, 2, rng=rng), Tanh(), Linear(2, 1, rng=rng), Tanh()),
-        lambda rng: Sequential(Linear(3, 4, rng=rng), Sigmoid(), Linear(4, 2, rng=rng)),
-        lambda rng: Sequential(Linear(2, 3, rng=rng), ReLU(), Linear(3, 2, rng=rng), Identity()),
-    ],
-)
-@pytest.mark.parametrize("seed", [0, 1])
-def test_value_mlp_gives_the_same_gradients_as_the_layer_network(build, seed):
-    rng = np.random.default_rng(seed)
-    model = build(rng)
-    linears = [layer for layer in model if isinstance(layer, Linear)]
-    n_in, n_out = linears[0].in_features, linears[-1].out_features
-    x = rng.normal(size=(5, n_in))  # (batch, in)
-    y = rng.normal(size=(5, n_out))  # (batch, out)
-    mlp = value_mlp_from_layers(model)
-
-    loss_fn = MSELoss()
-    pred = model(x)
-    loss = loss_fn.forward(pred, y)
-    model.backward(loss_fn.backward())
-
-    preds = [mlp(row) for row in x.tolist()]
-    errors = [
-        p - t for ps, ts in zip(preds, y.tolist(), strict=True) for p, t in zip(ps, ts, strict=True)
-    ]
-    value_loss = sum(e**2 for e in errors) / y.size
-    value_loss.backward()
-
-    assert value_loss.data == pytest.approx(loss, rel=1e-12)
-    assert np.allclose([[p.data for p in ps] for ps in preds], pred, rtol=1e-12, atol=1e-14)
-    for (dW, db), lin in zip(mlp.grads(), linears, strict=True):
-        np.testing.assert_allclose(dW, lin.W.grad, rtol=1e-9, atol=1e-12)
-        np.testing.assert_allclose(db, lin.b.grad, rtol=1e-9, atol=1e-12)
-    for (W, b), lin in zip(mlp.weights(), linears, strict=True):
-        assert np.array_equal(W, lin.W.data) and np.array_equal(b, lin.b.data)
-
-
-def test_value_mlp_from_layers_refuses_what_it_cannot_copy():
-    with pytest.raises(ValueError, match="Softmax at index 1"):
-        value_mlp_from_layers(Sequential(Linear(2, 2, rng=0), Softmax()))
-    with pytest.raises(ValueError, match="Tanh at index 2"):
-        value_mlp_from_layers(Sequential(Linear(2, 2, rng=0), Tanh(), Tanh()))
-    with pytest.raises(ValueError, match="at least one Linear"):
-        value_mlp_from_layers(Sequential())
-
-
-def test_value_mlp_labels_parameters_and_zero_grad():
-    mlp = ValueMLP([2, 2, 1], rng=0)
-    assert len(mlp.parameters()) == 2 * 3 + 3
-    assert [p.label for p in mlp.layers[0][1].parameters()] == ["W0[0,1]", "W0[1,1]", "b0[1]"]
-    (out,) = mlp([0.5, -1.0])
-    assert out.label == "y[0]"
-    out.backward()
-    assert any(p.grad != 0.0 for p in mlp.parameters())
-    mlp.zero_grad()
-    assert all(p.grad == 0.0 for p in mlp.parameters())
-    with pytest.raises(ValueError, match="2 layers need 2 activations"):
-        ValueMLP([2, 2, 1], activations=["tanh"])
-    with pytest.raises(ValueError, match="3 inputs"):
-        ValueMLP([3, 1], rng=0)([1.0, 2.0])

@@ -15,7 +15,8 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from backprop_lib import Value, ValueMLP
-from backprop_lib.autograd import topological_order, trace
+from backprop_lib.autograd import topological_order
+from backprop_lib.tracing import trace
 from backprop_lib.viz.graph import (
     HIGHLIGHT,
     draw_graph,

@@ -223,7 +223,7 @@ def draw_graph(
     highlight_edges : collection of (child, parent) pairs
         Arrows drawn thick and vermillion (e.g. the uses a gradient flows back along).
     grads : mapping Value -> float, optional
-        Gradients to show instead of each ``.grad`` (e.g. ``autograd.trace(root).grads``).
+        Gradients to show instead of each ``.grad`` (e.g. ``tracing.trace(root).grads``).
     names : mapping Value -> str, optional
         Box titles instead of ``.label`` (unlabelled nodes otherwise have no title).
     compact : bool or None

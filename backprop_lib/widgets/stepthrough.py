@@ -4,7 +4,7 @@ The forward phase fills in the values node by node (gradients hidden); the backw
 then fills in the gradients node by node, each step showing the chain rule with its numbers
 ("grad of n via tanh → o: local 1 - tanh(n)^2 = 0.500 x upstream 1.000 = 0.500"). The
 current node is highlighted, with the arrows its value came along (forward) or its gradient
-came back along (backward). Numbers come from ``autograd.trace``, so stepping never changes
+came back along (backward). Numbers come from ``tracing.trace``, so stepping never changes
 any ``.grad``. Used by the chain-rule notebook.
 """
 
@@ -14,7 +14,8 @@ import html
 
 import ipywidgets as widgets
 
-from ..autograd import Step, Trace, Value, trace
+from ..autograd import Value
+from ..tracing import Step, Trace, trace
 from ..viz.graph import GRAD_COLOR, HIGHLIGHT, GraphDrawing, graph_figsize
 from .base import Dashboard
 
@@ -36,7 +37,7 @@ class StepThrough(Dashboard):
 
     Attributes
     ----------
-    trace : autograd.Trace, the 2 n steps (n nodes forward, then n backward)
+    trace : tracing.Trace, the 2 n steps (n nodes forward, then n backward)
     step : ipywidgets.IntSlider, the current step index 0 .. 2 n - 1 (set it to jump)
     play : ipywidgets.Play, linked to ``step``
     prev_button, next_button : ipywidgets.Button
@@ -103,7 +104,7 @@ class StepThrough(Dashboard):
     # -- what the current step shows --------------------------------------------------------
     @property
     def current_step(self) -> Step:
-        """The ``autograd.Step`` on screen (phase, node, text, contributions)."""
+        """The ``tracing.Step`` on screen (phase, node, text, contributions)."""
         return self.trace.steps[self.step.value]
 
     @property
