@@ -71,6 +71,7 @@ def test_step_reset_and_play_advance_epoch_by_epoch(explorer):
     assert len(explorer.history.loss) == 3
     assert explorer.run is run  # continued, not retrained from scratch
     assert explorer.epoch_label.value == f"epoch 3 / {SMALL['epochs']}"
+    assert explorer.data_panel.ax.get_title() == "after 3 epochs"
     explorer.play.value = 7  # what a Play tick does
     assert len(explorer.history.loss) == 7
     explorer.reset_button.click()

@@ -47,6 +47,7 @@ def test_regression_dataset_switches_the_panel_and_the_loss_label(dash):
     dash.dataset.value = "moons"
     assert type(dash.data_panel.view).__name__ == "DecisionBoundary"
     assert "cross-entropy" in dash.curves.ax.get_ylabel()
+    assert dash.data_panel.ax.get_title() == f"after {dash.run.epoch} epochs"
 
 
 def test_layers_and_width_set_the_network_shape(dash):

@@ -192,6 +192,16 @@ class LiveTraining(Dashboard):
         """The History of the first run."""
         return self.runs[0].history
 
+    def draw_loss_and_data(self) -> Run:
+        """Draw the first run into ``self.curves`` (a LossCurves) and ``self.data_panel``, and
+        title the data panel with the epoch; returns the run, for what a subclass adds."""
+        run = self.run
+        self.curves.update(run.history, epochs=run.config.epochs)
+        self.curves.ax.yaxis.label.set_text(loss_label(run))
+        self.data_panel.update(run)
+        self.data_panel.ax.title.set_text(f"after {run.epoch} epochs")
+        return run
+
     def show_progress(self, extra: str = "") -> None:
         """Update the epoch counter and the status line (divergence first, in vermillion)."""
         epoch = max(run.epoch for run in self.runs) if self.runs else 0

@@ -98,11 +98,7 @@ class LearningRateExplorer(LiveTraining):
         return [self.base.replace(lr=float(self.lr.value))]
 
     def draw(self) -> None:
-        run = self.run
-        self.curves.update(run.history, epochs=run.config.epochs)
-        self.curves.ax.yaxis.label.set_text(loss_label(self.run))
-        self.data_panel.update(run)
-        self.axes[1].title.set_text(f"after {run.epoch} epochs")
+        run = self.draw_loss_and_data()
         if self.slice is not None:
             self.slice.update(run.model, run.loss, run.X, run.targets, run.snapshots)
         lr = run.config.lr

@@ -17,7 +17,7 @@ from ..models import ACTIVATIONS
 from ..viz.curves import LossCurves
 from ..viz.network import NetworkDiagram
 from ..viz.style import style
-from .live import DataPanel, LiveTraining, loss_label
+from .live import DataPanel, LiveTraining
 from .runs import DATASETS, INITS, OPTIMIZERS, PENALTIES, RunConfig
 
 __all__ = ["TrainingDashboard"]
@@ -203,11 +203,7 @@ class TrainingDashboard(LiveTraining):
         ]
 
     def draw(self) -> None:
-        run = self.run
-        self.curves.update(run.history, epochs=run.config.epochs)
-        self.curves.ax.yaxis.label.set_text(loss_label(self.run))
-        self.data_panel.update(run)
-        self.axes[1].title.set_text(f"after {run.epoch} epochs")
+        run = self.draw_loss_and_data()
         sizes = (run.X.shape[1], *run.config.hidden, self.model[-1].out_features)
         if sizes != self._sizes:  # a new shape: a new diagram (same axes)
             self.axes[2].clear()
