@@ -6,21 +6,11 @@ from __future__ import annotations
 import math
 
 import pytest
+from value_graphs import tanh_neuron
 
 from backprop_lib import Value
 from backprop_lib.autograd import topological_order
 from backprop_lib.tracing import trace
-
-
-def tanh_neuron():
-    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
-    w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
-    b = Value(6.8813735870195432, "b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o, (x1, x2, w1, w2, b)
 
 
 def test_trace_visits_every_node_once_forward_then_once_backward_in_valid_orders():

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
+from value_graphs import tanh_neuron
 
 from backprop_lib import Value, ValueMLP
 from backprop_lib.autograd import topological_order
@@ -27,16 +28,9 @@ from backprop_lib.viz.graph import (
 from backprop_lib.viz.style import to_png
 
 
-def tanh_neuron():
-    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
-    w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
-    b = Value(6.8813735870195432, "b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    o.backward()
-    return o
+def neuron() -> Value:
+    """The tanh neuron, backpropagated (its drawing shows gradients)."""
+    return tanh_neuron(backward=True)[0]
 
 
 def network_221():
@@ -53,7 +47,7 @@ def texts(fig: Figure) -> list[str]:
     return [t.get_text() for t in fig.axes[0].texts]
 
 
-@pytest.mark.parametrize("build", [tanh_neuron, network_221], ids=["neuron", "2-2-1"])
+@pytest.mark.parametrize("build", [neuron, network_221], ids=["neuron", "2-2-1"])
 def test_drawing_has_one_box_per_node_and_fits_a_notebook_column(build):
     root = build()
     before = plt.get_fignums()
@@ -76,7 +70,7 @@ def test_drawing_has_one_box_per_node_and_fits_a_notebook_column(build):
 
 
 def test_neuron_boxes_show_label_data_and_grad():
-    o = tanh_neuron()
+    o = neuron()
     shown = texts(draw_graph(o))
     n = o.children[0]
     for label in ("x1", "w1", "x2", "w2", "b", "n", "o"):
@@ -98,13 +92,13 @@ def test_network_is_drawn_compact_with_a_key_and_the_full_form_can_be_forced():
 
 def test_figure_grows_with_the_graph():
     small = draw_graph(Value(1.0, "a") * Value(2.0, "b"))
-    big = draw_graph(tanh_neuron())
+    big = draw_graph(neuron())
     assert small.get_size_inches()[0] < big.get_size_inches()[0]
     assert small.get_size_inches()[1] < big.get_size_inches()[1]
 
 
 def test_highlight_and_hidden_values():
-    o = tanh_neuron()
+    o = neuron()
     n = o.children[0]
     fig = draw_graph(o, highlight=n, show_grad=False, show_data={n})
     by_edge = [b for b in boxes(fig) if b.get_edgecolor() == pytest.approx(to_rgba(HIGHLIGHT))]
@@ -116,7 +110,7 @@ def test_highlight_and_hidden_values():
 
 
 def test_highlighted_edges_are_drawn_in_the_highlight_colour():
-    o = tanh_neuron()
+    o = neuron()
     n = o.children[0]
     plain = draw_graph(o)
     hot = draw_graph(o, highlight_edges=[(n, o)])
@@ -141,9 +135,9 @@ def test_grads_and_names_from_a_trace():
 
 
 def test_drawing_into_a_given_axes_returns_its_figure():
-    fig = Figure(figsize=graph_figsize(tanh_neuron()))
+    fig = Figure(figsize=graph_figsize(neuron()))
     ax = fig.add_subplot()
-    assert draw_graph(tanh_neuron(), ax=ax) is fig
+    assert draw_graph(neuron(), ax=ax) is fig
     assert plot_graph is draw_graph
 
 

@@ -11,22 +11,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pytest
 from matplotlib.colors import to_rgba
+from value_graphs import tanh_neuron
 
 from backprop_lib import Value
 from backprop_lib.autograd import topological_order
 from backprop_lib.viz.graph import HIGHLIGHT
 from backprop_lib.widgets.stepthrough import StepThrough
-
-
-def tanh_neuron():
-    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
-    w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
-    b = Value(6.8813735870195432, "b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o
 
 
 def highlighted_boxes(st: StepThrough) -> int:
@@ -62,7 +52,7 @@ def test_walk_visits_every_node_once_forward_then_once_backward():
 
 def test_buttons_move_the_step_and_change_caption_and_picture():
     before = plt.get_fignums()
-    o = tanh_neuron()
+    o = tanh_neuron()[0]
     st = StepThrough(o)
     assert st.step.value == 0 and st.prev_button.disabled and not st.next_button.disabled
     caption0, png0 = st.caption.value, st.image.value
@@ -83,7 +73,7 @@ def test_buttons_move_the_step_and_change_caption_and_picture():
 
 
 def test_forward_steps_reveal_values_and_hide_gradients():
-    st = StepThrough(tanh_neuron())
+    st = StepThrough(tanh_neuron()[0])
     n = len(st.trace.nodes)
     for k in (0, 4, n - 1):
         st.step.value = k
@@ -95,7 +85,7 @@ def test_forward_steps_reveal_values_and_hide_gradients():
 
 
 def test_backward_steps_show_local_times_upstream_and_reveal_gradients():
-    o = tanh_neuron()
+    o = tanh_neuron()[0]
     st = StepThrough(o)
     n_nodes = len(st.trace.nodes)
     st.step.value = n_nodes  # the first backward step: the seed
@@ -126,7 +116,7 @@ def test_a_node_used_twice_lists_both_uses_in_the_caption():
 
 
 def test_play_is_linked_to_the_step_and_display_works():
-    st = StepThrough(tanh_neuron())
+    st = StepThrough(tanh_neuron()[0])
     st.play.value = 5
     assert st.step.value == 5
     assert st.play.max == st.step.max == 2 * len(st.trace.nodes) - 1
