@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+from learner_code import MySGD
 
 from backprop_lib import (
     BCELoss,
@@ -464,19 +465,6 @@ def test_accuracy_accepts_column_labels_and_checks_their_count():
 def test_a_hand_written_optimizer_trains_through_the_layers_with_the_same_history(moons):
     """An optimizer written by a learner (any object with step, zero_grad and lr) works too."""
     X, y = moons
-
-    class MySGD:
-        def __init__(self, params, lr):
-            self.params, self.lr = list(params), lr
-
-        def zero_grad(self):
-            for p in self.params:
-                p.grad[...] = 0.0
-
-        def step(self):
-            for p in self.params:
-                p.data -= self.lr * p.grad
-
     histories = []
     for make in (lambda ps: MySGD(ps, lr=0.3), lambda ps: SGD(ps, lr=0.3)):
         model = _net(seed=8)
