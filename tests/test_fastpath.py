@@ -94,6 +94,15 @@ def test_fused_passes_match_the_layers_for_any_shapes(sizes, batch, activation, 
     _assert_same_pass(model, x, rng.normal(size=(batch, sizes[-1])))
 
 
+@pytest.mark.parametrize("last", [Tanh, Sigmoid, ReLU])
+def test_an_activation_after_the_last_layer_leaves_the_upstream_gradient_unchanged(last):
+    """E.g. Sigmoid + BCELoss: the trainer hands the fused backward the loss's own array."""
+    rng = np.random.default_rng(3)
+    model = Sequential(Linear(3, 5, rng=rng), Tanh(), Linear(5, 2, rng=rng), last())
+    assert FusedMLP.supports(model)
+    _assert_same_pass(model, rng.normal(size=(6, 3)), rng.normal(size=(6, 2)))
+
+
 def test_fused_sigmoid_keeps_the_negative_tail():
     """sigma(-40) = 4.2e-18, as activations.sigmoid gives; 0.5 + 0.5 tanh(z / 2) gives 0."""
     model = Sequential(Linear(1, 3, rng=0), Sigmoid(), Linear(3, 1, rng=0))
