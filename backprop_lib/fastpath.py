@@ -2,11 +2,10 @@
 
 What it holds. ``FusedMLP`` runs the forward and backward passes of a plain MLP (a
 ``Sequential`` of ``Linear`` layers, each followed by at most one ``Tanh``, ``Sigmoid``,
-``ReLU`` or ``Identity``) as one loop over preallocated arrays. ``LayerHealth`` records what
-``History`` holds per layer (gradient norms, update ratios, saturation) with as few calls:
-from the optimizer's flat vectors in one ``np.add.reduceat``, and from the fused outputs.
-``training.Trainer`` uses both; nothing else needs to know they exist. Notebooks never call
-this module: they teach with the layers' ``forward``/``backward``, which is what this computes.
+``ReLU`` or ``Identity``) as one loop over preallocated arrays, and computes
+``BCEWithLogitsLoss`` and ``MSELoss`` of its output in the same way. ``training.Trainer``
+uses it; nothing else needs to know it exists. Notebooks never call this module: they teach
+with the layers' ``forward``/``backward`` and the loss classes, which is what this computes.
 
 Why it exists. The dashboards re-train a network on every slider move, so ``fit`` must be
 quick. A 2-16-16-1 network on 200 points does almost no arithmetic: each numpy call costs a
@@ -23,31 +22,34 @@ What it computes. The layers' own equations:
     Sigmoid  a = 1 / (1 + exp(-z))          dz = da * a * (1 - a)
              (as ``activations.sigmoid``: exp(min(z, 0)) / (1 + e), e = exp(-|z|))
     ReLU     a = max(z, 0)                  dz = da * (a > 0)
+    BCEWithLogitsLoss  L = mean(log(1 + e^z) - z y)       dL/dz = (sigmoid(z) - y) / size
+    MSELoss            L = mean((z - y)^2)                dL/dz = 2 (z - y) / size
 
 written into arrays allocated once per batch size (``np.dot(..., out=...)``, the quickest
 call for small matrices), without the input checks the layers make and without dL/dx for the
 network's input, which training never uses. The bias rides along in the matrix products
 (``FusedMLP`` explains the layout), so z adds b inside the product's sum and db sums dz's
 rows in another order than the layers do: results agree with the layer path to rounding
-(about 1e-15 relative in float64), not bit for bit.
-``tests/test_fastpath.py`` checks outputs, gradients (to 1e-12) and whole training runs
-against the layer path, and that anything else (other layers, a subclass such as a planted
-bug from ``bugs.py``, a hand-written optimizer, parameters in another order) trains through
-the layers' own methods.
+(about 1e-15 relative in float64), not bit for bit; so do the losses, which sum their items
+in another order too.
+``tests/test_fastpath.py`` checks outputs, gradients and losses (to 1e-12) and whole
+training runs against the layer path, and that anything else (other layers, a subclass such
+as a planted bug from ``bugs.py``, a hand-written optimizer, parameters in another order, a
+learner's own loss) trains through the layers' own methods and the loss object.
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
 
 import numpy as np
 
-from .activations import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
+from .activations import Identity, ReLU, Sigmoid, Tanh
 from .layers import Layer, Linear, Sequential
+from .losses import BCEWithLogitsLoss, Loss, MSELoss
 from .optimizers import Optimizer
-from .parameter import Parameter
 
-__all__ = ["FusedMLP", "LayerHealth", "fused_mlp"]
+__all__ = ["FusedMLP", "fused_mlp"]
 
 
 class FusedMLP:
@@ -145,9 +147,10 @@ class FusedMLP:
         self._flat = (opt.data, opt.grad)
 
     def _work(self, n: int) -> tuple:
-        """Per batch size: where x^T goes, and per block the views the passes use: its input
+        """Per batch size: where x^T goes; per block the views the passes use: its input
         [h, 1]^T (in + 1, n), its output a^T, a scratch array, and where dL/dh^T goes
-        (out, n) each (None for the first block: training never needs dL/dx)."""
+        (out, n) each (None for the first block: training never needs dL/dx); and two
+        (outputs, n) arrays and 1 / (outputs * n) for the fused losses."""
         if n not in self._arrays:
             dtype = self._one.dtype
             sizes = [self.blocks[0][0].in_features] + [lin.out_features for lin, _ in self.blocks]
@@ -157,7 +160,9 @@ class FusedMLP:
                 h = hs[k] if lin.b is not None else hs[k][:-1]  # no bias: no ones row
                 dh = None if k == 0 else np.empty((lin.in_features, n), dtype)
                 views.append((h, hs[k + 1][:-1], np.empty((lin.out_features, n), dtype), dh))
-            self._arrays[n] = (hs[0][:-1], views)
+            scale = np.asarray(1.0 / (sizes[-1] * n), dtype)  # 1 / size, as a 0-d array
+            loss = (np.empty((sizes[-1], n), dtype), np.empty((sizes[-1], n), dtype), scale)
+            self._arrays[n] = (hs[0][:-1], views, loss)
         return self._arrays[n]
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -166,7 +171,7 @@ class FusedMLP:
         opt._sync()  # a .data replaced since the last step is laid out again now
         if opt.data is not self._flat[0] or opt.grad is not self._flat[1]:
             self._bind()  # ... in new flat vectors: take new views
-        x_rows, views = self._work(len(x))
+        x_rows, views, _ = self._work(len(x))
         np.copyto(x_rows, x.T)  # [x, 1]^T, (in + 1, batch)
         for (_, act), (w_t, _, _), (h, a, e, _) in zip(
             self.blocks, self._weights, views, strict=True
@@ -194,7 +199,7 @@ class FusedMLP:
         """
         if self.optimizer.grad is not self._flat[1]:  # laid out again since the forward
             self._bind()
-        _, views = self._work(len(grad_out))
+        _, views, _ = self._work(len(grad_out))
         d = grad_out.T  # dL/d(output of the current block)^T, (out, batch)
         for (_, act), (_, w, dw), (h, a, tmp, dh) in zip(
             reversed(self.blocks), reversed(self._weights), reversed(views), strict=True
@@ -220,6 +225,49 @@ class FusedMLP:
             return None
         return self.outputs[self._block_of[id(layer)]][1].T
 
+    # ---- losses on the output, without a loss object ----
+
+    def loss_for(self, loss: Loss) -> Callable | None:
+        """``bce_with_logits`` or ``mse`` for a ``BCEWithLogitsLoss`` or ``MSELoss`` (exact
+        types), else None. Each takes (output, target) and returns (loss, dL/d(output))."""
+        return {BCEWithLogitsLoss: self.bce_with_logits, MSELoss: self.mse}.get(type(loss))
+
+    def bce_with_logits(self, out: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
+        """``BCEWithLogitsLoss`` of the last forward's output z against targets y in [0, 1].
+
+        L = mean(log(1 + e^z) - z y) and dL/dz = (sigmoid(z) - y) / size, as the loss class
+        computes them. Each item is logaddexp(-z y, z - z y) = log(e^(-z y) (1 + e^z)): numpy's
+        logaddexp(a, b) = max(a, b) + log1p(exp(-|a - b|)) never forms exp of a large number,
+        and for y = 1 or y = 0 one of a, b is exactly 0, so a confident right answer costs
+        e.g. 4.5e-5 (z = 10), not a rounding error of log(1 + e^10) - 10. The gradient is
+        overwritten by the next call. ``target`` is checked already (the trainer does that).
+        """
+        z, y = out.T, target.T  # (outputs, batch): the fused forward's own array
+        _, _, (t, g, scale) = self._arrays[z.shape[1]]
+        np.multiply(z, y, out=t)  # z y
+        np.subtract(z, t, out=g)  # z - z y
+        np.negative(t, out=t)  # -z y
+        np.logaddexp(t, g, out=t)  # log(1 + e^z) - z y, per item
+        value = float(np.add.reduce(t, axis=None)) / t.size  # (t.sum() is slower)
+        np.negative(z, out=g)
+        np.exp(g, out=g)  # e^-z (inf for z below about -88 in float32: sigmoid is then 0)
+        g += self._one
+        np.divide(self._one, g, out=g)  # sigmoid(z) = 1 / (1 + e^-z)
+        g -= y
+        g *= scale  # dL/dz = (sigmoid(z) - y) / size
+        return value, g.T
+
+    def mse(self, out: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
+        """``MSELoss`` of the last forward's output: mean((out - y)^2), dL/dout = 2 (out - y) /
+        size (overwritten by the next call)."""
+        z, y = out.T, target.T
+        _, _, (_, g, scale) = self._arrays[z.shape[1]]
+        np.subtract(z, y, out=g)  # out - y
+        value = float(np.vdot(g, g)) / g.size
+        g *= scale
+        g += g  # 2 (out - y) / size
+        return value, g.T
+
 
 def fused_mlp(model: Layer, optimizer) -> FusedMLP | None:
     """A ``FusedMLP`` for ``model`` if training may take the fast path, else None.
@@ -234,115 +282,3 @@ def fused_mlp(model: Layer, optimizer) -> FusedMLP | None:
     if not FusedMLP.lays_out_for(model, optimizer):
         return None
     return FusedMLP(model, optimizer)
-
-
-def _saturated_fraction(layer: Layer, output: np.ndarray | None) -> float:
-    """The saturated share of an activation layer's last output (defined in ``History``).
-
-    ``output`` is what the layer keeps from its last forward: its output (LeakyReLU: its
-    input, which has the same sign).
-    """
-    if output is None:
-        return math.nan
-    if isinstance(layer, Tanh):
-        return np.count_nonzero(np.abs(output) > 0.97) / output.size
-    if isinstance(layer, Sigmoid):
-        return np.count_nonzero(np.abs(output - 0.5) > 0.47) / output.size
-    alive = (output > 0).any(axis=0)  # ReLU family: a unit is dead if off for every example
-    return 1.0 - np.count_nonzero(alive) / alive.size
-
-
-class LayerHealth:
-    """Records what ``History`` holds per layer: gradient norms, update ratios, saturation.
-
-    Per weight, of the epoch's last optimizer step: ||dL/dW||_2 and ||W_after - W_before||_2 /
-    ||W_before||_2 (``keep()`` saves dL/dW and W just before the step, ``record()`` measures
-    just after). Per activation layer (Tanh, Sigmoid, ReLU, LeakyReLU), on the last batch: the
-    saturated fraction of its output, read from the layer's cache or from the ``FusedMLP``.
-    With one of our optimizers holding every weight, the three sums of squares of every
-    parameter come from its flat vectors in one ``np.add.reduceat``; with any other
-    optimizer, one weight at a time (the same numbers).
-
-    Parameters
-    ----------
-    weights : list of (name, Parameter)
-        The weights to measure, e.g. ``[("0.W", W0), ("2.W", W2)]``.
-    model : Layer
-        Where the activation layers are found (named like "1.Tanh").
-    optimizer : Optimizer or any object with ``step``
-    history : History
-        Gets an empty list for every weight and activation layer, appended to by ``record``.
-    """
-
-    KINDS = (Tanh, Sigmoid, ReLU, LeakyReLU)
-
-    def __init__(self, weights: list[tuple[str, Parameter]], model: Layer, optimizer, history):
-        self.weights, self.optimizer, self.history = weights, optimizer, history
-        self.names = [name for name, _ in weights]
-        self.probes = [
-            (f"{name}.{type(m).__name__}" if name else type(m).__name__, m)
-            for name, m in model.named_modules()
-            if isinstance(m, self.KINDS)
-        ]
-        for name, _ in weights:
-            history.grad_norms[name] = []
-            history.update_ratios[name] = []
-        for name, _ in self.probes:
-            history.saturation[name] = []
-        self._rows = None  # each weight's index among the optimizer's parameters
-        if isinstance(optimizer, Optimizer):
-            index = {id(p): i for i, p in enumerate(optimizer.params)}
-            if all(id(p) in index for _, p in weights):
-                self._rows = [index[id(p)] for _, p in weights]
-        self._buf = None  # flat: rows grad, delta, weights before; (3, P)
-        self._before: list[tuple[np.ndarray, np.ndarray]] = []
-
-    def keep(self) -> None:
-        """Save dL/dW and W as they are just before the epoch's last step."""
-        opt = self.optimizer
-        if self._rows is None:
-            self._before = [(p.grad.copy(), p.data.copy()) for _, p in self.weights]
-            return
-        if self._buf is None or self._buf.shape[1] != opt.data.size:
-            self._buf = np.empty((3, opt.data.size), dtype=opt.data.dtype)
-        np.copyto(self._buf[0], opt.grad)
-        np.copyto(self._buf[2], opt.data)
-
-    def record(self, stepped: bool, fused: FusedMLP | None) -> bool:
-        """Append the epoch's statistics; False if the step overflowed (NaN or inf).
-
-        ``stepped`` is False when the epoch stopped before its last step (a diverged loss):
-        the step statistics are then NaN. ``fused`` is the FusedMLP that ran the last
-        forward, or None if the layers did.
-        """
-        h = self.history
-        if stepped:
-            g2, d2, w2 = self._sums_of_squares()  # one number per weight
-            for name, g, d, w in zip(self.names, g2, d2, w2, strict=True):
-                h.grad_norms[name].append(math.sqrt(g))  # ||dL/dW||
-                h.update_ratios[name].append(math.sqrt(d / w) if w > 0 else math.inf)
-            finite = math.isfinite(sum(g2) + sum(d2))  # sums of squares: inf or NaN if any is
-        else:
-            finite = False
-            for name in self.names:
-                h.grad_norms[name].append(math.nan)
-                h.update_ratios[name].append(math.nan)
-        for name, layer in self.probes:
-            output = layer._cache if fused is None else fused.output_of(layer)
-            h.saturation[name].append(_saturated_fraction(layer, output))
-        return finite
-
-    def _sums_of_squares(self) -> tuple[list, list, list]:
-        """Per weight: sum(g^2), sum((W_after - W_before)^2) and sum(W_before^2)."""
-        if self._rows is None:
-            g2, d2, w2 = [], [], []
-            for (_, p), (g, w) in zip(self.weights, self._before, strict=True):
-                g2.append(float(np.vdot(g, g)))
-                d2.append(float(np.vdot(p.data - w, p.data - w)))
-                w2.append(float(np.vdot(w, w)))
-            return g2, d2, w2
-        opt, buf = self.optimizer, self._buf
-        np.subtract(opt.data, buf[2], out=buf[1])  # the step's change of every value
-        np.square(buf, out=buf)
-        sums = np.add.reduceat(buf, opt.offsets, axis=1).tolist()  # 3 lists, one per parameter
-        return [[row[i] for i in self._rows] for row in sums]

@@ -173,7 +173,7 @@ class Optimizer:
         for p, start, n, shape in zip(self.params, offsets.tolist(), sizes, shapes, strict=True):
             p.data = flat_data[start : start + n].reshape(shape)
             p.grad = flat_grad[start : start + n].reshape(shape)
-        self._views = [(p.data, p.grad) for p in self.params]
+        self._views = [(p, p.data, p.grad) for p in self.params]  # to notice replacements
         if shapes != self._layout:  # new (or first) layout: fresh state, as a new optimizer
             self._layout = shapes
             self.steps = 0
@@ -192,7 +192,7 @@ class Optimizer:
 
     def _sync(self) -> None:
         """Re-lay out the parameters if any ``.data`` or ``.grad`` was replaced by a new array."""
-        for p, (data, grad) in zip(self.params, self._views, strict=True):
+        for p, data, grad in self._views:
             if p.data is not data or p.grad is not grad:
                 self._flatten()
                 return

@@ -16,9 +16,10 @@ the dashboards drive ``Trainer.run_epoch`` to animate training one epoch at a ti
 Speed: a plain MLP (Linear layers with Tanh, Sigmoid, ReLU or Identity between them) trained
 with one of our optimizers runs its forward and backward passes through ``fastpath.FusedMLP``,
 the same equations in fewer numpy calls (its backward writes every gradient, so that path
-skips ``zero_grad``); ``fastpath.LayerHealth`` records the per-layer statistics. Any other
-model trains through its layers' own ``forward`` and ``backward``. Both paths give the same
-numbers to rounding (``tests/test_fastpath.py``); ``Trainer._epoch`` reads the same either way.
+skips ``zero_grad``), and so do the built-in ``BCEWithLogitsLoss`` and ``MSELoss`` there;
+``health.LayerHealth`` records the per-layer statistics. Any other model trains through its
+layers' own ``forward`` and ``backward``. Both paths give the same numbers to rounding
+(``tests/test_fastpath.py``); ``Trainer._epoch`` reads the same either way.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ import numpy as np
 
 from .activations import Sigmoid
 from .data import _check_features, _check_n, _check_targets
-from .fastpath import FusedMLP, LayerHealth, fused_mlp
+from .fastpath import FusedMLP, fused_mlp
+from .health import LayerHealth
 from .init import _rng
 from .layers import Layer
 from .losses import (
@@ -172,7 +174,9 @@ class Trainer:
         overflowed parameters), early stopping, the loss threshold and the callback.
 
     The targets are checked once, here; each step then calls the built-in losses without
-    re-checking their values (``Loss._forward(..., checked=True)``).
+    re-checking their values (``Loss._forward(..., checked=True)``), or, for a plain MLP with
+    ``BCEWithLogitsLoss`` or ``MSELoss``, computes the same loss and gradient in the fast path
+    (``FusedMLP.loss_for``) without calling the loss object.
 
     Attributes: ``history`` (the History), ``epoch`` (epochs completed), ``stopped``.
     """
@@ -274,7 +278,8 @@ class Trainer:
             self._loss_forward = functools.partial(loss._forward, checked=True)
             self._builtin_loss = True
         self._classify = isinstance(loss, (CrossEntropyLoss, BCEWithLogitsLoss, BCELoss))
-        self._threshold = 0.0 if isinstance(loss, BCEWithLogitsLoss) else 0.5
+        # a logit > 0 or a probability > 0.5 means 1 (a 0-d array: quicker than a float)
+        self._threshold = np.asarray(0.0 if isinstance(loss, BCEWithLogitsLoss) else 0.5, dtype)
         # binary losses score every output (one per row, or several for multi-label targets)
         self._binary = isinstance(loss, (BCEWithLogitsLoss, BCELoss))
         self._per_row = self.y.shape[1] if self._binary else 1
@@ -287,6 +292,9 @@ class Trainer:
         self._limit = math.inf  # the explosion limit, set after the first epoch
         self._best_loss, self._wait, self._best_state = math.inf, 0, None
         self._fast = fused_mlp(model, optimizer)  # None: train through the layers
+        self._fused_loss = None  # BCEWithLogitsLoss or MSELoss on the fused output
+        if self._fast is not None and self._builtin_loss:
+            self._fused_loss = self._fast.loss_for(loss)
 
     def _check_output_shape(self, model: Layer, loss: Loss) -> None:
         was_training = model.training
@@ -331,22 +339,18 @@ class Trainer:
         """
         if self.stopped:
             return
-        model, loss, opt = self.model, self.loss, self.optimizer
-        forward, backward, fused = self._passes()
-        loss_forward, health = self._loss_forward, self._health
-        # the fused backward only reads dL/d(output): it may take a built-in loss's own array
-        # (loss.backward() returns a copy of it, for backward passes that write into theirs)
-        uncopied = fused is not None and self._builtin_loss
+        model, opt = self.model, self.optimizer
+        forward, loss_and_grad, backward, fused = self._passes()
+        health = self._health
         if not model.training:
             model.train()
         self.history.lr.append(float(opt.lr))
         total, correct, seen, diverged = 0.0, 0, 0, False
         for xb, yb, labels, last in self._batches():
             out = forward(xb)  # forward pass, (batch, outputs)
-            batch_loss = loss_forward(out, yb)  # one number (loss.forward, targets checked)
+            batch_loss, grad = loss_and_grad(out, yb)  # one number, and dL/d(output)
             if fused is None:  # (the fused backward writes every gradient: nothing to clear)
                 opt.zero_grad()
-            grad = loss._grad_cache if uncopied else loss.backward()  # dL/d(output)
             backward(grad)  # backward pass: dL/dW into every W.grad
             if self.penalty is not None:
                 batch_loss += self._add_penalty()
@@ -363,15 +367,30 @@ class Trainer:
             opt.step()  # W <- W - lr * (some function of dL/dW)
         self._record(total / seen, correct / (seen * self._per_row), diverged)
 
-    def _passes(self) -> tuple[Callable, Callable, FusedMLP | None]:
-        """forward, backward and the FusedMLP: the fused passes for a plain MLP (``fastpath``),
-        else the model's own (and None)."""
-        fast = self._fast
+    def _passes(self) -> tuple[Callable, Callable, Callable, FusedMLP | None]:
+        """forward, loss-and-gradient and backward, and the FusedMLP (None: the layers').
+
+        A plain MLP runs the fused passes (``fastpath``) and, for ``BCEWithLogitsLoss`` and
+        ``MSELoss``, the fused loss; otherwise the model's own passes and the loss object.
+        """
+        fast, loss, loss_forward = self._fast, self.loss, self._loss_forward
         if fast is not None and fast.layers != self.model.layers:  # the model was changed
-            fast = self._fast = None
+            fast = self._fast = self._fused_loss = None
         if fast is None:
-            return self.model.forward, self.model.backward, None
-        return fast.forward, fast.backward, fast
+            return self.model.forward, self._loss_and_grad, self.model.backward, None
+        if self._fused_loss is not None:
+            return fast.forward, self._fused_loss, fast.backward, fast
+        if not self._builtin_loss:
+            return fast.forward, self._loss_and_grad, fast.backward, fast
+
+        def loss_and_grad(out, y):  # the fused backward only reads dL/d(output), so it may
+            return loss_forward(out, y), loss._grad_cache  # take the loss's own array
+
+        return fast.forward, loss_and_grad, fast.backward, fast
+
+    def _loss_and_grad(self, out: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+        """The loss object's ``forward`` and ``backward``: one number, and dL/d(output)."""
+        return self._loss_forward(out, y), self.loss.backward()
 
     def _batches(self) -> list[tuple]:
         """(x, y, labels, is_last) per minibatch; the rows are reshuffled every epoch."""
@@ -427,7 +446,7 @@ class Trainer:
 
     def _count_correct(self, out: np.ndarray, labels: np.ndarray) -> int:
         """How many predictions are right: bool (n, k) labels (binary) or int (n,) (classes)."""
-        if self._binary:  # a logit > 0 or a probability > 0.5 means 1
+        if self._binary:
             return int(np.count_nonzero((out > self._threshold) == labels))
         return int(np.count_nonzero(out.argmax(axis=1) == labels))
 

@@ -22,7 +22,8 @@ from backprop_lib import (
 )
 from backprop_lib.activations import sigmoid
 from backprop_lib.data import make_moons
-from backprop_lib.fastpath import FusedMLP, LayerHealth, fused_mlp
+from backprop_lib.fastpath import FusedMLP, fused_mlp
+from backprop_lib.health import LayerHealth
 from backprop_lib.optimizers import SGD, Adam
 from backprop_lib.training import History, Trainer, fit
 
@@ -127,6 +128,56 @@ def test_output_of_gives_each_activation_its_own_output():
         np.testing.assert_allclose(fused.output_of(model[index]), model[index]._cache, rtol=1e-12)
 
 
+# ---- the fused losses compute what the loss classes compute ----
+
+
+@pytest.mark.parametrize("loss", [BCEWithLogitsLoss(), MSELoss()], ids=["bce_logits", "mse"])
+@pytest.mark.parametrize("outputs", [1, 3])
+def test_fused_losses_match_the_loss_classes(loss, outputs):
+    rng = np.random.default_rng(4)
+    model = mlp([2, 5, outputs], rng=0)
+    fused = FusedMLP(model, SGD(model.parameters(), lr=0.1))
+    x = rng.normal(size=(9, 2))
+    out = fused.forward(x)
+    # logits from confident to undecided, and the extremes (e^-z overflows below z = -709)
+    out[:5, 0] = [40.0, -40.0, 0.0, 800.0, -800.0]
+    target = rng.integers(0, 2, size=out.shape).astype(float)
+    target[:, -1] = rng.random(9)  # soft targets in [0, 1] too
+    want = loss.forward(out, target)
+    want_grad = loss.backward()
+    with np.errstate(all="ignore"):
+        value, grad = fused.loss_for(loss)(out, target)
+    assert value == pytest.approx(want, rel=1e-12, abs=0)
+    assert grad.shape == out.shape
+    np.testing.assert_allclose(grad, want_grad, rtol=1e-12, atol=0)
+
+
+def test_fused_bce_keeps_the_loss_of_a_confident_right_answer():
+    """log(1 + e^-30) = 9.4e-14: log(1 + e^z) - z y at z = 30, y = 1 would round it away."""
+    model = mlp([1, 1], rng=0)
+    fused = FusedMLP(model, SGD(model.parameters(), lr=0.1))
+    out = fused.forward(np.zeros((2, 1)))
+    out[:, 0] = [30.0, -30.0]
+    value, _ = fused.bce_with_logits(out, np.array([[1.0], [0.0]]))
+    assert value == pytest.approx(math.log1p(math.exp(-30.0)), rel=1e-12, abs=0)
+
+
+def test_only_the_built_in_bce_and_mse_losses_are_fused(moons):
+    X, y = moons
+
+    class MyBCE(BCEWithLogitsLoss):
+        """A learner's subclass: it may change the maths, so the loss object runs it."""
+
+    model = mlp([2, 8, 1], rng=0)
+    for loss, fused in [(BCEWithLogitsLoss(), True), (MSELoss(), True), (MyBCE(), False)]:
+        trainer = Trainer(model, loss, SGD(model.parameters(), lr=0.1), X, y.reshape(-1, 1))
+        assert (trainer._fused_loss is not None) == fused
+    patched = BCEWithLogitsLoss()
+    patched.forward = lambda pred, target: 0.0  # an instance whose method was replaced
+    trainer = Trainer(model, patched, SGD(model.parameters(), lr=0.1), X, y)
+    assert trainer._fused_loss is None
+
+
 # ---- who takes the fused path ----
 
 
@@ -178,21 +229,22 @@ class PlainTanh(Tanh):
     """A subclass: the same maths, but it sends fit through the layers."""
 
 
+@pytest.mark.parametrize("loss", [BCEWithLogitsLoss(), MSELoss()], ids=["bce_logits", "mse"])
 @pytest.mark.parametrize("batch_size", [None, 64])
-def test_fused_and_layer_paths_train_alike(moons, batch_size):
+def test_fused_and_layer_paths_train_alike(moons, batch_size, loss):
     X, y = moons
+    y = y.reshape(-1, 1).astype(float)
     fast_model = mlp([2, 16, 16, 1], rng=6)
     slow_model = mlp([2, 16, 16, 1], rng=6)
     slow_model.layers[1] = PlainTanh()
     histories = []
     for model in (fast_model, slow_model):
         opt = Adam(model.parameters(), lr=0.01)
-        histories.append(
-            fit(model, BCEWithLogitsLoss(), opt, X, y, 20, batch_size=batch_size, rng=0)
-        )
+        histories.append(fit(model, loss, opt, X, y, 20, batch_size=batch_size, rng=0))
     fast, slow = histories
     np.testing.assert_allclose(fast.loss, slow.loss, rtol=1e-9)
     assert fast.accuracy == slow.accuracy
+    assert len(fast.accuracy) == (20 if isinstance(loss, BCEWithLogitsLoss) else 0)
     for name in fast.grad_norms:
         np.testing.assert_allclose(fast.grad_norms[name], slow.grad_norms[name], rtol=1e-8)
         np.testing.assert_allclose(fast.update_ratios[name], slow.update_ratios[name], rtol=1e-8)
@@ -248,7 +300,7 @@ def test_layer_health_measures_the_step_and_the_saturation(make_opt):
     opt = make_opt(model.parameters(), lr=0.5)
     history = History()
     health = LayerHealth(weights, model, opt, history)
-    assert (health._rows is None) == (make_opt is MySGD)
+    assert health._flat == (make_opt is SGD)
     loss = MSELoss()
     x = 4 * rng.normal(size=(10, 3))
     loss.forward(model.forward(x), rng.normal(size=(10, 2)))
@@ -267,6 +319,26 @@ def test_layer_health_measures_the_step_and_the_saturation(make_opt):
         want = np.mean(np.abs(model[index]._cache) > 0.97)
         assert history.saturation[f"{index}.Tanh"] == [pytest.approx(want)]
     assert 0 < history.saturation["1.Tanh"][0] < 1  # the check means something
+
+
+@pytest.mark.parametrize("make_opt", [SGD, MySGD], ids=["flat", "per-parameter"])
+def test_layer_health_without_biases_reads_each_weights_own_slice(make_opt):
+    """Weights back to back in the flat vector (no bias between): each sum is its own."""
+    rng = np.random.default_rng(5)
+    model = Sequential(Linear(3, 4, bias=False, rng=0), Tanh(), Linear(4, 2, bias=False, rng=1))
+    weights = model.named_parameters()
+    opt, history = make_opt(model.parameters(), lr=0.1), History()
+    health = LayerHealth(weights, model, opt, history)
+    for _, p in weights:
+        p.grad[...] = rng.normal(size=p.grad.shape)
+    grad_norms = [np.linalg.norm(p.grad) for _, p in weights]
+    ratios = [0.1 * np.linalg.norm(p.grad) / np.linalg.norm(p.data) for _, p in weights]
+    health.keep()
+    opt.step()  # plain SGD: W moves by -0.1 dL/dW
+    health.record(stepped=True, fused=None)
+    assert list(history.grad_norms) == ["0.W", "2.W"]
+    assert [v[0] for v in history.grad_norms.values()] == pytest.approx(grad_norms, rel=1e-12)
+    assert [v[0] for v in history.update_ratios.values()] == pytest.approx(ratios, rel=1e-10)
 
 
 def test_layer_health_records_nan_without_a_step_and_flags_overflow():

@@ -1,0 +1,166 @@
+"""Gradient health: the per-layer numbers ``History`` records every epoch.
+
+What a learner reads in them (the vanishing-gradients and initialization chapters plot them):
+
+- ``grad_norms``: ||dL/dW||_2 per weight at the epoch's last step. Shrinking layer by layer
+  towards the input means vanishing gradients; growing means exploding ones.
+- ``update_ratios``: ||W_after - W_before||_2 / ||W_before||_2 of that step, how much one step
+  changes a weight relative to its size (around 1e-3 is healthy; 1e-6 barely learns, 1e-1
+  thrashes).
+- ``saturation``: per activation layer, on the last batch, the share of saturated values
+  (|tanh| > 0.97; sigmoid outside [0.03, 0.97]: their derivative is nearly 0) or, for ReLU
+  and LeakyReLU, the share of units off for every example (dead for this batch).
+
+``LayerHealth`` measures them for ``training.Trainer`` in a handful of numpy calls, so that
+recording them every epoch costs little next to training: with one of our optimizers, every
+sum of squares comes from its flat vectors in one matrix product.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .activations import LeakyReLU, ReLU, Sigmoid, Tanh
+from .layers import Layer
+from .optimizers import Optimizer
+from .parameter import Parameter
+
+__all__ = ["LayerHealth"]
+
+
+class LayerHealth:
+    """Records gradient norms, update ratios and saturation into a ``History``.
+
+    ``keep()`` saves dL/dW and W just before the epoch's last optimizer step; ``record()``,
+    just after it, appends one number per weight to ``grad_norms`` and ``update_ratios`` and
+    one per activation layer (Tanh, Sigmoid, ReLU, LeakyReLU) to ``saturation``, read from
+    the layer's cache or from the ``FusedMLP`` that ran the forward pass.
+
+    With one of our optimizers holding every weight, ``keep`` copies its flat gradient and
+    data vectors and ``record`` gets the three sums of squares of every weight (gradient,
+    change, weight before) from one ``np.add.reduceat`` over the squares of all three; with
+    any other optimizer, one weight at a time (the same numbers).
+
+    Parameters
+    ----------
+    weights : list of (name, Parameter)
+        The weights to measure, e.g. ``[("0.W", W0), ("2.W", W2)]``.
+    model : Layer
+        Where the activation layers are found (named like "1.Tanh").
+    optimizer : Optimizer or any object with ``step``
+    history : History
+        Gets an empty list for every weight and activation layer, appended to by ``record``.
+    """
+
+    KINDS = (Tanh, Sigmoid, ReLU, LeakyReLU)
+
+    def __init__(self, weights: list[tuple[str, Parameter]], model: Layer, optimizer, history):
+        self.weights, self.optimizer, self.history = weights, optimizer, history
+        self.names = [name for name, _ in weights]
+        self.probes = [
+            (f"{name}.{type(m).__name__}" if name else type(m).__name__, m)
+            for name, m in model.named_modules()
+            if isinstance(m, self.KINDS)
+        ]
+        for name, _ in weights:
+            history.grad_norms[name] = []
+            history.update_ratios[name] = []
+        for name, _ in self.probes:
+            history.saturation[name] = []
+        self._flat = isinstance(optimizer, Optimizer) and {id(p) for _, p in weights} <= {
+            id(p) for p in optimizer.params
+        }
+        self._buf = None  # flat: rows grad, change, weight before; (3, P)
+        self._bounds = None  # flat: where each weight starts and ends in _buf, flattened
+        self._offsets = None  # the optimizer's offsets that _bounds was made for
+        self._before: list[tuple[np.ndarray, np.ndarray]] = []  # not flat: per weight
+        self._scratch: dict[int, np.ndarray] = {}  # per probe: |output| (Tanh, Sigmoid)
+
+    def keep(self) -> None:
+        """Save dL/dW and W as they are just before the epoch's last step."""
+        opt = self.optimizer
+        if not self._flat:
+            self._before = [(p.grad.copy(), p.data.copy()) for _, p in self.weights]
+            return
+        if self._offsets is not opt.offsets:  # first call, or the optimizer laid out anew
+            self._lay_out()
+        np.copyto(self._buf[0], opt.grad)
+        np.copyto(self._buf[2], opt.data)
+
+    def _lay_out(self) -> None:
+        opt = self.optimizer
+        size = opt.data.size
+        self._buf = np.empty((3, size), dtype=opt.data.dtype)
+        index = {id(p): i for i, p in enumerate(opt.params)}
+        bounds = []
+        for row in range(3):  # each weight's [start, end) in each row of the flattened buffer
+            for _, p in self.weights:
+                start = row * size + int(opt.offsets[index[id(p)]])
+                bounds += [start, start + p.data.size]
+        if bounds[-1] == 3 * size:  # reduceat's last slice runs to the end anyway
+            bounds.pop()
+        self._bounds = np.array(bounds)
+        self._offsets = opt.offsets
+
+    def record(self, stepped: bool, fused=None) -> bool:
+        """Append the epoch's statistics; False if the step overflowed (NaN or inf).
+
+        ``stepped`` is False when the epoch stopped before its last step (a diverged loss):
+        the step statistics are then NaN. ``fused`` is the ``fastpath.FusedMLP`` that ran
+        the last forward, or None if the layers did.
+        """
+        h = self.history
+        if stepped:
+            g2, d2, w2 = self._sums_of_squares()  # one number per weight
+            for name, g, d, w in zip(self.names, g2, d2, w2, strict=True):
+                h.grad_norms[name].append(math.sqrt(g))  # ||dL/dW||
+                h.update_ratios[name].append(math.sqrt(d / w) if w > 0 else math.inf)
+            finite = math.isfinite(sum(g2) + sum(d2))  # sums of squares: inf or NaN if any is
+        else:
+            finite = False
+            for name in self.names:
+                h.grad_norms[name].append(math.nan)
+                h.update_ratios[name].append(math.nan)
+        for k, (name, layer) in enumerate(self.probes):
+            output = layer._cache if fused is None else fused.output_of(layer)
+            h.saturation[name].append(self._saturation(k, layer, output))
+        return finite
+
+    def _sums_of_squares(self) -> tuple[list, list, list]:
+        """Per weight: sum(g^2), sum((W_after - W_before)^2) and sum(W_before^2)."""
+        if not self._flat:
+            g2, d2, w2 = [], [], []
+            for (_, p), (g, w) in zip(self.weights, self._before, strict=True):
+                g2.append(float(np.vdot(g, g)))
+                d2.append(float(np.vdot(p.data - w, p.data - w)))
+                w2.append(float(np.vdot(w, w)))
+            return g2, d2, w2
+        buf, n = self._buf, len(self.weights)
+        np.subtract(self.optimizer.data, buf[2], out=buf[1])  # the step's change of every value
+        np.square(buf, out=buf)
+        # the sum over each weight's slice, and over each gap between them (every other one)
+        sums = np.add.reduceat(buf.reshape(-1), self._bounds).tolist()
+        return sums[0 : 2 * n : 2], sums[2 * n : 4 * n : 2], sums[4 * n :: 2]
+
+    def _saturation(self, k: int, layer: Layer, output: np.ndarray | None) -> float:
+        """The saturated share of an activation layer's last output (see the module text).
+
+        ``output`` is what the layer keeps from its last forward: its output (LeakyReLU: its
+        input, which has the same sign).
+        """
+        if output is None:
+            return math.nan
+        if not isinstance(layer, (Tanh, Sigmoid)):  # ReLU family: dead if off for every example
+            alive = (output > 0).any(axis=0)
+            return 1.0 - np.count_nonzero(alive) / alive.size
+        s = self._scratch.get(k)
+        if s is None or s.shape != output.shape or s.dtype != output.dtype:
+            s = self._scratch[k] = np.empty_like(output)  # the output's memory order, too
+        if isinstance(layer, Tanh):  # |tanh| > 0.97
+            np.abs(output, out=s)
+            return np.count_nonzero(s > 0.97) / s.size
+        np.subtract(output, 0.5, out=s)  # sigmoid outside [0.03, 0.97]:
+        np.abs(s, out=s)  # |sigmoid - 0.5| > 0.47
+        return np.count_nonzero(s > 0.47) / s.size
