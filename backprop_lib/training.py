@@ -295,7 +295,7 @@ class Trainer:
         self._fast = fused_mlp(model, optimizer)  # None: train through the layers
         self._fused_loss = None  # BCEWithLogitsLoss or MSELoss on the fused output
         if self._fast is not None and self._builtin_loss:
-            self._fused_loss = self._fast.loss_for(loss)
+            self._fused_loss = self._fast.loss_for(loss, self.y)
 
     def _check_output_shape(self, model: Layer, loss: Loss) -> None:
         was_training = model.training

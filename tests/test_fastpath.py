@@ -133,7 +133,8 @@ def test_output_of_gives_each_activation_its_own_output():
 
 @pytest.mark.parametrize("loss", [BCEWithLogitsLoss(), MSELoss()], ids=["bce_logits", "mse"])
 @pytest.mark.parametrize("outputs", [1, 3])
-def test_fused_losses_match_the_loss_classes(loss, outputs):
+@pytest.mark.parametrize("soft", [False, True], ids=["labels", "soft targets"])
+def test_fused_losses_match_the_loss_classes(loss, outputs, soft):
     rng = np.random.default_rng(4)
     model = mlp([2, 5, outputs], rng=0)
     fused = FusedMLP(model, SGD(model.parameters(), lr=0.1))
@@ -142,24 +143,47 @@ def test_fused_losses_match_the_loss_classes(loss, outputs):
     # logits from confident to undecided, and the extremes (e^-z overflows below z = -709)
     out[:5, 0] = [40.0, -40.0, 0.0, 800.0, -800.0]
     target = rng.integers(0, 2, size=out.shape).astype(float)
-    target[:, -1] = rng.random(9)  # soft targets in [0, 1] too
+    if soft:
+        target[:, -1] = rng.random(9)  # probabilities in [0, 1] too
     want = loss.forward(out, target)
     want_grad = loss.backward()
-    with np.errstate(all="ignore"):
-        value, grad = fused.loss_for(loss)(out, target)
-    assert value == pytest.approx(want, rel=1e-12, abs=0)
-    assert grad.shape == out.shape
-    np.testing.assert_allclose(grad, want_grad, rtol=1e-12, atol=0)
+    fused_loss = fused.loss_for(loss, target)
+    if isinstance(loss, BCEWithLogitsLoss):
+        assert fused_loss == (fused.bce_with_logits if soft else fused.bce_with_labels)
+    for _ in range(2):  # the second call reuses what bce_with_labels keeps of the targets
+        with np.errstate(all="ignore"):
+            value, grad = fused_loss(out, target)
+        assert value == pytest.approx(want, rel=1e-12, abs=0)
+        assert grad.shape == out.shape
+        # (the loss class rounds sigmoid(40) - 1 = -4.2e-18 to 0; bce_with_labels keeps it)
+        scale = np.max(np.abs(want_grad))
+        np.testing.assert_allclose(grad, want_grad, rtol=1e-12, atol=1e-12 * scale)
+
+
+def test_bce_with_labels_follows_new_targets():
+    model = mlp([2, 3, 1], rng=0)
+    fused = FusedMLP(model, SGD(model.parameters(), lr=0.1))
+    out = fused.forward(np.ones((4, 2)))
+    loss = BCEWithLogitsLoss()
+    for target in (np.array([[0.0], [1.0], [1.0], [0.0]]), np.array([[1.0], [0.0], [0.0], [1.0]])):
+        value, grad = fused.bce_with_labels(out, target)
+        assert value == pytest.approx(loss.forward(out, target), rel=1e-12)
+        np.testing.assert_allclose(grad, loss.backward(), rtol=1e-12)
 
 
 def test_fused_bce_keeps_the_loss_of_a_confident_right_answer():
-    """log(1 + e^-30) = 9.4e-14: log(1 + e^z) - z y at z = 30, y = 1 would round it away."""
+    """log(1 + e^-30) = 9.4e-14: log(1 + e^z) - z y at z = 30, y = 1 would round it away;
+    bce_with_labels keeps its gradient as well."""
     model = mlp([1, 1], rng=0)
     fused = FusedMLP(model, SGD(model.parameters(), lr=0.1))
     out = fused.forward(np.zeros((2, 1)))
     out[:, 0] = [30.0, -30.0]
-    value, _ = fused.bce_with_logits(out, np.array([[1.0], [0.0]]))
-    assert value == pytest.approx(math.log1p(math.exp(-30.0)), rel=1e-12, abs=0)
+    for bce in (fused.bce_with_logits, fused.bce_with_labels):
+        value, grad = bce(out, np.array([[1.0], [0.0]]))
+        assert value == pytest.approx(math.log1p(math.exp(-30.0)), rel=1e-12, abs=0)
+    # its gradient too (sigmoid(30) - 1 = -9.4e-14: 1 / (1 + e^-30) - 1 keeps 3 digits of it)
+    want = sigmoid(np.array([-30.0, -30.0])) / 2  # |sigmoid(z) - y| / 2 = e^-30 / 2 (nearly)
+    np.testing.assert_allclose(np.abs(grad[:, 0]), want, rtol=1e-12)
 
 
 def test_only_the_built_in_bce_and_mse_losses_are_fused(moons):
