@@ -365,6 +365,17 @@ def test_layer_health_without_biases_reads_each_weights_own_slice(make_opt):
     assert [v[0] for v in history.update_ratios.values()] == pytest.approx(ratios, rel=1e-10)
 
 
+def test_a_model_without_weights_records_no_gradient_health():
+    """E.g. a lone BatchNorm1d: its gamma and beta are no weights, only its activations count."""
+    from backprop_lib import BatchNorm1d
+
+    model = Sequential(BatchNorm1d(1))
+    X = np.random.default_rng(0).normal(size=(20, 1))
+    history = fit(model, BCEWithLogitsLoss(), SGD(model.parameters(), lr=0.1), X, X > 0, 3)
+    assert history.grad_norms == {} and history.update_ratios == {}
+    assert len(history.loss) == 3 and not history.diverged
+
+
 def test_layer_health_records_nan_without_a_step_and_flags_overflow():
     model = mlp([2, 3, 1], rng=0)
     weights = [(n, p) for n, p in model.named_parameters() if n.endswith("W")]
