@@ -177,7 +177,8 @@ class Trainer:
     The targets are checked once, here; each step then calls the built-in losses without
     re-checking their values (``Loss._forward(..., checked=True)``), or, for a plain MLP with
     ``BCEWithLogitsLoss`` or ``MSELoss``, computes the same loss and gradient in the fast path
-    (``FusedMLP.loss_for``) without calling the loss object.
+    (``FusedMLP.loss_for``) without calling the loss object (which then keeps nothing from
+    training: its ``backward()`` has no batch to answer for).
 
     Attributes: ``history`` (the History), ``epoch`` (epochs completed), ``stopped``.
     """
