@@ -75,6 +75,7 @@ class LayerHealth:
         self._flat = bool(weights) and {id(p) for _, p in weights} <= held
         self._buf = None  # flat: rows grad, change, weight before; (3, P)
         self._bounds = None  # flat: where each weight starts and ends in _buf, flattened
+        self._rank: list[int] = []  # flat: each weight's place among the slices, by position
         self._offsets = None  # the optimizer's offsets that _bounds was made for
         self._before: list[tuple[np.ndarray, np.ndarray]] = []  # not flat: per weight
         self._scratch: dict[int, np.ndarray] = {}  # per probe: |output| (Tanh, Sigmoid)
@@ -95,14 +96,17 @@ class LayerHealth:
         size = opt.data.size
         self._buf = np.empty((3, size), dtype=opt.data.dtype)
         index = {id(p): i for i, p in enumerate(opt.params)}
-        bounds = []
-        for row in range(3):  # each weight's [start, end) in each row of the flattened buffer
-            for _, p in self.weights:
-                start = row * size + int(opt.offsets[index[id(p)]])
-                bounds += [start, start + p.data.size]
+        starts = [int(opt.offsets[index[id(p)]]) for _, p in self.weights]
+        order = sorted(range(len(starts)), key=starts.__getitem__)  # as laid out in the vector
+        bounds = []  # each weight's [start, end) in each row of the flattened buffer, in order
+        for row in range(3):
+            for i in order:
+                start = row * size + starts[i]
+                bounds += [start, start + self.weights[i][1].data.size]
         if bounds[-1] == 3 * size:  # reduceat's last slice runs to the end anyway
             bounds.pop()
         self._bounds = np.array(bounds)
+        self._rank = [order.index(i) for i in range(len(order))]  # weight i's place in order
         self._offsets = opt.offsets
 
     def record(self, stepped: bool, fused=None) -> bool:
@@ -143,7 +147,8 @@ class LayerHealth:
         np.square(buf, out=buf)
         # the sum over each weight's slice, and over each gap between them (every other one)
         sums = np.add.reduceat(buf.reshape(-1), self._bounds).tolist()
-        return sums[0 : 2 * n : 2], sums[2 * n : 4 * n : 2], sums[4 * n :: 2]
+        rows = sums[0 : 2 * n : 2], sums[2 * n : 4 * n : 2], sums[4 * n :: 2]
+        return tuple([row[k] for k in self._rank] for row in rows)
 
     def _saturation(self, k: int, layer: Layer, output: np.ndarray | None) -> float:
         """The saturated share of an activation layer's last output (see the module text).

@@ -346,23 +346,36 @@ def test_layer_health_measures_the_step_and_the_saturation(make_opt):
 
 
 @pytest.mark.parametrize("make_opt", [SGD, MySGD], ids=["flat", "per-parameter"])
-def test_layer_health_without_biases_reads_each_weights_own_slice(make_opt):
-    """Weights back to back in the flat vector (no bias between): each sum is its own."""
+@pytest.mark.parametrize("case", ["no biases", "parameters in reverse"])
+def test_layer_health_reads_each_weights_own_slice(make_opt, case):
+    """Weights back to back in the flat vector (no bias between), or laid out last to first
+    (an optimizer given the parameters in reverse): each weight's numbers are its own."""
     rng = np.random.default_rng(5)
-    model = Sequential(Linear(3, 4, bias=False, rng=0), Tanh(), Linear(4, 2, bias=False, rng=1))
-    weights = model.named_parameters()
-    opt, history = make_opt(model.parameters(), lr=0.1), History()
+    bias = case != "no biases"
+    model = Sequential(Linear(3, 4, bias=bias, rng=0), Tanh(), Linear(4, 2, bias=bias, rng=1))
+    params = model.parameters()
+    weights = [(n, p) for n, p in model.named_parameters() if n.endswith("W")]
+    opt = make_opt(params if case == "no biases" else params[::-1], lr=0.1)
+    history = History()
     health = LayerHealth(weights, model, opt, history)
-    for _, p in weights:
+    for p in params:
         p.grad[...] = rng.normal(size=p.grad.shape)
     grad_norms = [np.linalg.norm(p.grad) for _, p in weights]
     ratios = [0.1 * np.linalg.norm(p.grad) / np.linalg.norm(p.data) for _, p in weights]
     health.keep()
     opt.step()  # plain SGD: W moves by -0.1 dL/dW
-    health.record(stepped=True, fused=None)
+    assert health.record(stepped=True, fused=None) is True
     assert list(history.grad_norms) == ["0.W", "2.W"]
     assert [v[0] for v in history.grad_norms.values()] == pytest.approx(grad_norms, rel=1e-12)
     assert [v[0] for v in history.update_ratios.values()] == pytest.approx(ratios, rel=1e-10)
+
+
+def test_fit_with_the_parameters_in_reverse_records_health(moons):
+    X, y = moons
+    model = mlp([2, 3, 1], rng=0)
+    opt = SGD(model.parameters()[::-1], lr=0.1)  # trains through the layers, W0 laid out last
+    history = fit(model, BCEWithLogitsLoss(), opt, X, y, 2)
+    assert all(len(v) == 2 and v[0] > 0 for v in history.grad_norms.values())
 
 
 def test_a_model_without_weights_records_no_gradient_health():
