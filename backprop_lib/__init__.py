@@ -1,23 +1,52 @@
 """backprop_lib: a small numpy library for learning backpropagation by doing.
 
-The core (this package's top level) imports numpy only. Plots live in
-``backprop_lib.viz`` (matplotlib), dashboards in ``backprop_lib.widgets`` (ipywidgets),
-exercise checkers in ``backprop_lib.exercises``; import those explicitly.
+The package is laid out like PyTorch, so the layout transfers too:
+
+- ``backprop_lib.nn``: parameters, layers, activations, losses, initialisers (``torch.nn``);
+- ``backprop_lib.optim``: optimizers and learning-rate schedules (``torch.optim``);
+- ``backprop_lib.autograd``: ``Value``, scalar reverse-mode autodiff, and its tracing;
+- ``backprop_lib.instruments``: what the notebooks measure with (gradient checks, gradient
+  health, curvature, the learning-rate finder, planted bugs);
+- ``backprop_lib.data`` (toy and bundled datasets) and ``backprop_lib.training`` (``fit``).
+
+All of the above import numpy only. The most used names are re-exported here
+(``bl.Linear``, ``bl.SGD``, ``bl.fit``). Plots live in ``backprop_lib.viz`` (matplotlib),
+dashboards in ``backprop_lib.widgets`` (ipywidgets) and exercise checkers in
+``backprop_lib.exercises``; import those explicitly.
 """
 
-# Each section re-exports one module's public names; keep one section per module.
-
-# -- parameter.py --
-from .parameter import Parameter
-
-# -- layers.py --
-from .layers import BatchNorm1d, Dropout, Layer, Linear, Residual, Sequential
-
-# -- activations.py --
-from .activations import (
+from . import autograd, data, instruments, nn, optim, training
+from .autograd import Value, ValueMLP, value_mlp_from_layers
+from .instruments import (
+    LRFinderResult,
+    LRSweepResult,
+    gradcheck_layer,
+    gradcheck_loss,
+    gradcheck_model,
+    lr_range_test,
+    lr_sweep,
+    numerical_gradient,
+    rel_error,
+    sharpness,
+    stability_limit,
+)
+from .instruments.gradcheck import gradcheck
+from .nn import (
+    BatchNorm1d,
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    Dropout,
     Identity,
+    Layer,
     LeakyReLU,
+    Linear,
+    Loss,
+    MSELoss,
+    Parameter,
     ReLU,
+    Residual,
+    Sequential,
     Sigmoid,
     Softmax,
     Tanh,
@@ -27,69 +56,108 @@ from .activations import (
     d_sigmoid,
     d_tanh,
     identity,
+    l1_penalty,
+    l2_penalty,
     leaky_relu,
+    load,
+    mlp,
     relu,
+    save,
     sigmoid,
     softmax,
     tanh,
 )
-
-# -- losses.py --
-from .losses import (
-    BCELoss,
-    BCEWithLogitsLoss,
-    CrossEntropyLoss,
-    Loss,
-    MSELoss,
-    l1_penalty,
-    l2_penalty,
+from .optim import (
+    SGD,
+    Adagrad,
+    Adam,
+    AdamW,
+    CosineAnnealingLR,
+    ExponentialLR,
+    RMSprop,
+    StepLR,
+    clip_grad_norm,
 )
-
-# -- init.py (used as a namespace: backprop_lib.init.xavier_uniform(...)) --
-from . import init
-
-# -- gradcheck.py --
-from .gradcheck import (
-    gradcheck,
-    gradcheck_layer,
-    gradcheck_loss,
-    gradcheck_model,
-    numerical_gradient,
-    rel_error,
-)
-
-# -- checkpoint.py (also a namespace: backprop_lib.checkpoint.state_dict(model)) --
-from . import checkpoint
-from .checkpoint import load, save
-
-# -- optimizers.py (also a namespace: backprop_lib.optimizers.Optimizer) --
-from . import optimizers
-from .optimizers import SGD, Adagrad, Adam, AdamW, RMSprop, clip_grad_norm
-
-# -- schedules.py --
-from . import schedules
-from .schedules import CosineAnnealingLR, ExponentialLR, StepLR
-
-# -- training.py --
-from . import training
 from .training import EarlyStopping, History, Trainer, accuracy, fit, predict, predict_classes
 
-# -- data.py (used as a namespace: backprop_lib.data.make_moons(...)) --
-from . import data
-
-# -- autograd.py, value_mlp.py --
-from .autograd import Value
-from .value_mlp import ValueMLP, value_mlp_from_layers
-
-# -- models.py --
-from . import models
-from .models import mlp
-
-# -- curvature.py (also a namespace: backprop_lib.curvature.hvp(...)) --
-from . import curvature
-from .curvature import sharpness, stability_limit
-
-# -- lr_finder.py --
-from .lr_finder import LRFinderResult, LRSweepResult, lr_range_test, lr_sweep
+__all__ = [
+    # sub-packages and modules
+    "autograd",
+    "data",
+    "instruments",
+    "nn",
+    "optim",
+    "training",
+    # nn
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "BatchNorm1d",
+    "CrossEntropyLoss",
+    "Dropout",
+    "Identity",
+    "Layer",
+    "LeakyReLU",
+    "Linear",
+    "Loss",
+    "MSELoss",
+    "Parameter",
+    "ReLU",
+    "Residual",
+    "Sequential",
+    "Sigmoid",
+    "Softmax",
+    "Tanh",
+    "d_identity",
+    "d_leaky_relu",
+    "d_relu",
+    "d_sigmoid",
+    "d_tanh",
+    "identity",
+    "l1_penalty",
+    "l2_penalty",
+    "leaky_relu",
+    "load",
+    "mlp",
+    "relu",
+    "save",
+    "sigmoid",
+    "softmax",
+    "tanh",
+    # optim
+    "SGD",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "CosineAnnealingLR",
+    "ExponentialLR",
+    "RMSprop",
+    "StepLR",
+    "clip_grad_norm",
+    # training
+    "EarlyStopping",
+    "History",
+    "Trainer",
+    "accuracy",
+    "fit",
+    "predict",
+    "predict_classes",
+    # autograd
+    "Value",
+    "ValueMLP",
+    "value_mlp_from_layers",
+    # instruments
+    "LRFinderResult",
+    "LRSweepResult",
+    "gradcheck",
+    "gradcheck_layer",
+    "gradcheck_loss",
+    "gradcheck_model",
+    "lr_range_test",
+    "lr_sweep",
+    "numerical_gradient",
+    "rel_error",
+    "sharpness",
+    "stability_limit",
+]
 
 __version__ = "0.1.0"

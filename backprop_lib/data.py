@@ -19,10 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .init import _rng
-from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Loss
+from .checks import as_rng, check_count
+from .nn.losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Loss
 
 __all__ = [
+    "check_features",
+    "check_targets",
     "load_digits",
     "make_blobs",
     "make_circles",
@@ -37,14 +39,6 @@ __all__ = [
 ]
 
 _DIGITS = Path(__file__).resolve().parent / "datasets" / "digits.csv.gz"
-
-
-def _check_n(n, what: str, minimum: int = 1) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise TypeError(f"{what} must be an int, got {n!r} ({type(n).__name__})")
-    if n < minimum:
-        raise ValueError(f"{what} must be an int >= {minimum}, got {n}")
-    return int(n)
 
 
 def _check_noise(noise, what: str) -> float:
@@ -74,9 +68,9 @@ def make_moons(n: int = 200, noise: float = 0.1, rng=None) -> tuple[np.ndarray, 
     Returns X (n, 2) float64 and y (n,) int64 in {0, 1}, rows shuffled; class sizes differ
     by at most 1.
     """
-    n = _check_n(n, "make_moons n", 2)
+    n = check_count(n, "make_moons n", 2)
     noise = _check_noise(noise, "make_moons")
-    gen = _rng(rng)
+    gen = as_rng(rng)
     n0, n1 = _split_counts(n, 2)
     t0, t1 = np.linspace(0, np.pi, n0), np.linspace(0, np.pi, n1)
     X = np.concatenate([np.c_[np.cos(t0), np.sin(t0)], np.c_[1 - np.cos(t1), 0.5 - np.sin(t1)]])
@@ -94,11 +88,11 @@ def make_circles(
 
     Returns X (n, 2) float64 and y (n,) int64 in {0, 1}, rows shuffled.
     """
-    n = _check_n(n, "make_circles n", 2)
+    n = check_count(n, "make_circles n", 2)
     noise = _check_noise(noise, "make_circles")
     if not 0 < factor < 1:
         raise ValueError(f"make_circles factor must be in (0, 1), got {factor}; e.g. 0.5")
-    gen = _rng(rng)
+    gen = as_rng(rng)
     n0, n1 = _split_counts(n, 2)
     t0 = np.linspace(0, 2 * np.pi, n0, endpoint=False)
     t1 = np.linspace(0, 2 * np.pi, n1, endpoint=False)
@@ -117,9 +111,9 @@ def make_xor(n: int = 200, noise: float = 0.3, rng=None) -> tuple[np.ndarray, np
     Returns X (n, 2) float64 and y (n,) int64 in {0, 1}, rows shuffled; corner sizes differ
     by at most 1.
     """
-    n = _check_n(n, "make_xor n", 4)
+    n = check_count(n, "make_xor n", 4)
     noise = _check_noise(noise, "make_xor")
-    gen = _rng(rng)
+    gen = as_rng(rng)
     corners = np.array([[1.0, 1.0], [-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0]])
     counts = _split_counts(n, 4)
     X = np.repeat(corners, counts, axis=0) + noise * gen.standard_normal((n, 2))
@@ -138,13 +132,13 @@ def make_spirals(
     Returns X (n, 2) float64 and y (n,) int64 in {0, ..., k-1}, rows shuffled; class sizes
     differ by at most 1.
     """
-    n = _check_n(n, "make_spirals n", 2)
+    n = check_count(n, "make_spirals n", 2)
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 2 <= k <= n:
         raise ValueError(
             f"make_spirals k (the number of classes) must be an int in [2, n], got {k}"
         )
     noise = _check_noise(noise, "make_spirals")
-    gen = _rng(rng)
+    gen = as_rng(rng)
     counts = _split_counts(n, int(k))
     r = np.concatenate([np.linspace(0.0, 1.0, m) for m in counts])  # (n,)
     y = np.repeat(np.arange(k, dtype=np.int64), counts)
@@ -164,7 +158,7 @@ def make_blobs(
     Returns X (n, 2) float64 and y (n,) int64 in {0, ..., k-1}, rows shuffled; class sizes
     differ by at most 1.
     """
-    n = _check_n(n, "make_blobs n", 1)
+    n = check_count(n, "make_blobs n", 1)
     noise = _check_noise(noise, "make_blobs")
     if isinstance(centers, (int, np.integer)) and not isinstance(centers, bool):
         if not 1 <= centers <= n:
@@ -177,7 +171,7 @@ def make_blobs(
             f"make_blobs centers must be an int or an array of shape (k, 2) with k <= n, got "
             f"shape {centers.shape}"
         )
-    gen = _rng(rng)
+    gen = as_rng(rng)
     counts = _split_counts(n, len(centers))
     y = np.repeat(np.arange(len(centers), dtype=np.int64), counts)
     X = centers[y] + noise * gen.standard_normal((n, 2))
@@ -190,9 +184,9 @@ def make_sine(n: int = 100, noise: float = 0.1, rng=None) -> tuple[np.ndarray, n
     Returns X (n, 1) float64 and y (n, 1) float64 (2-D, as ``MSELoss`` against a (n, 1)
     prediction needs).
     """
-    n = _check_n(n, "make_sine n", 1)
+    n = check_count(n, "make_sine n", 1)
     noise = _check_noise(noise, "make_sine")
-    gen = _rng(rng)
+    gen = as_rng(rng)
     X = gen.uniform(-np.pi, np.pi, size=(n, 1))
     return X, np.sin(X) + noise * gen.standard_normal((n, 1))
 
@@ -238,7 +232,7 @@ def _check_xy(X, y, what: str) -> tuple[np.ndarray, np.ndarray]:
 # ---- what training is given: checked once, before any parameter changes ----
 
 
-def _check_features(X, what: str, dtype) -> np.ndarray:
+def check_features(X, what: str, dtype) -> np.ndarray:
     """X as a finite 2-D array of the model's dtype (a copy the caller cannot change)."""
     X = np.asarray(X)
     if X.dtype.kind not in "fiub":
@@ -251,7 +245,7 @@ def _check_features(X, what: str, dtype) -> np.ndarray:
     return np.array(X, dtype=dtype)
 
 
-def _check_targets(y, n: int, what: str, loss: Loss, dtype) -> np.ndarray:
+def check_targets(y, n: int, what: str, loss: Loss, dtype) -> np.ndarray:
     """y as targets for ``loss``: one per row of X, checked, of the model's dtype (a copy).
 
     Int labels (n,) for CrossEntropyLoss; 0/1 labels (n,) or (n, k) for the binary losses,
@@ -317,7 +311,7 @@ def train_test_split(X, y, test_size: float = 0.25, rng=None):
             f"test_size={test_size!r} leaves {n_test} test rows out of {n}; both parts need at "
             "least one row"
         )
-    order = _rng(rng).permutation(n)
+    order = as_rng(rng).permutation(n)
     test, train = order[:n_test], order[n_test:]
     return X[train], X[test], y[train], y[test]
 
@@ -369,7 +363,7 @@ def one_hot(y, num_classes: int | None = None) -> np.ndarray:
     if num_classes is None:
         c = int(y.max()) + 1 if len(y) else 0
     else:
-        c = _check_n(num_classes, "one_hot num_classes")
+        c = check_count(num_classes, "one_hot num_classes")
     if len(y) and (y.min() < 0 or y.max() >= c):
         raise ValueError(
             f"one_hot labels must be in [0, {c - 1}], got [{y.min()}, {y.max()}]; check num_classes"
@@ -394,5 +388,5 @@ def minibatches(
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     if shuffle:
-        X, y = _shuffled(_rng(rng), X, y)
+        X, y = _shuffled(as_rng(rng), X, y)
     return ((X[i : i + batch_size], y[i : i + batch_size]) for i in range(0, len(X), batch_size))

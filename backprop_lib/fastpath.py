@@ -44,10 +44,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .activations import Identity, ReLU, Sigmoid, Tanh
-from .layers import Layer, Linear, Sequential
-from .losses import BCEWithLogitsLoss, Loss, MSELoss
-from .optimizers import Optimizer
+from .nn.activations import Identity, ReLU, Sigmoid, Tanh
+from .nn.layers import Layer, Linear, Sequential
+from .nn.losses import BCEWithLogitsLoss, Loss, MSELoss
+from .optim.optimizers import Optimizer
 
 __all__ = ["FusedMLP", "fused_mlp"]
 

@@ -31,13 +31,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .activations import Sigmoid
-from .data import _check_features, _check_n, _check_targets
+from .checks import as_rng, check_count
+from .data import check_features, check_targets
 from .fastpath import FusedMLP, fused_mlp
-from .health import LayerHealth
-from .init import _rng
-from .layers import Layer
-from .losses import (
+from .instruments.health import LayerHealth
+from .nn.activations import Sigmoid
+from .nn.layers import Layer
+from .nn.losses import (
     BCELoss,
     BCEWithLogitsLoss,
     CrossEntropyLoss,
@@ -46,8 +46,8 @@ from .losses import (
     l1_penalty,
     l2_penalty,
 )
-from .optimizers import Optimizer
-from .optimizers import clip_grad_norm as _clip
+from .optim.optimizers import Optimizer
+from .optim.optimizers import clip_grad_norm as _clip
 
 __all__ = ["EarlyStopping", "History", "Trainer", "accuracy", "fit", "predict", "predict_classes"]
 
@@ -62,7 +62,13 @@ class History:
     Attributes
     ----------
     loss : list of float
-        Mean training objective over the epoch's batches (data loss + penalty, if any).
+        Mean training objective over the epoch's batches: the data loss plus the weight
+        penalty, if any (what the optimizer minimises).
+    data_loss : list of float
+        The data loss alone (the loss function's mean over the epoch's batches): equal to
+        ``loss`` without a penalty; comparable with ``val_loss``, which has no penalty.
+    penalty : list of float
+        The weight penalty's mean over the epoch's batches; empty when there is no penalty.
     val_loss, accuracy, val_accuracy : list of float
         Validation loss, training and validation accuracy; empty when they do not apply
         (no validation data; a regression loss). Training accuracy is counted on the batches
@@ -92,6 +98,8 @@ class History:
     """
 
     loss: list[float] = field(default_factory=list)
+    data_loss: list[float] = field(default_factory=list)
+    penalty: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
     val_accuracy: list[float] = field(default_factory=list)
@@ -120,7 +128,7 @@ class EarlyStopping:
     restore_best: bool = True
 
     def __post_init__(self):
-        self.patience = _check_n(self.patience, "EarlyStopping patience", 1)
+        self.patience = check_count(self.patience, "EarlyStopping patience", 1)
         self.min_delta = _number_at_least(self.min_delta, "EarlyStopping min_delta", 0.0, "e.g. 0")
 
 
@@ -220,19 +228,19 @@ class Trainer:
                     "after the optimizer?); create it with e.g. SGD(model.parameters(), lr=0.1)"
                 )
         dtype = params[0].data.dtype if params else np.float64
-        self.X = _check_features(X, "X", dtype)
-        self.y = _check_targets(y, len(self.X), "y", loss, dtype)
+        self.X = check_features(X, "X", dtype)
+        self.y = check_targets(y, len(self.X), "y", loss, dtype)
         self.validation = None
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
                 raise ValueError("validation_data must be a pair (X_val, y_val)")
-            X_val = _check_features(validation_data[0], "validation X", dtype)
-            y_val = _check_targets(validation_data[1], len(X_val), "validation y", loss, dtype)
+            X_val = check_features(validation_data[0], "validation X", dtype)
+            y_val = check_targets(validation_data[1], len(X_val), "validation y", loss, dtype)
             self.validation = (X_val, y_val)
         self.batch_size = len(self.X)
         if batch_size is not None:
-            self.batch_size = min(_check_n(batch_size, "batch_size", 1), len(self.X))
-        self.rng = _rng(rng)
+            self.batch_size = min(check_count(batch_size, "batch_size", 1), len(self.X))
+        self.rng = as_rng(rng)
         if penalty not in (None, "l1", "l2"):
             raise ValueError(f"penalty must be None, 'l1' or 'l2', got {penalty!r}")
         self.penalty_strength = _number_at_least(
@@ -347,16 +355,18 @@ class Trainer:
         if not model.training:
             model.train()
         self.history.lr.append(float(opt.lr))
-        total, correct, seen, diverged = 0.0, 0, 0, False
+        total, penalties, correct, seen, diverged = 0.0, 0.0, 0, 0, False
         for xb, yb, labels, last in self._batches():
             out = forward(xb)  # forward pass, (batch, outputs)
             batch_loss, grad = loss_and_grad(out, yb)  # one number, and dL/d(output)
             if fused is None:  # (the fused backward writes every gradient: nothing to clear)
                 opt.zero_grad()
             backward(grad)  # backward pass: dL/dW into every W.grad
-            if self.penalty is not None:
-                batch_loss += self._add_penalty()
             total, seen = total + batch_loss * len(xb), seen + len(xb)
+            if self.penalty is not None:
+                penalty = self._add_penalty()
+                penalties += penalty * len(xb)
+                batch_loss += penalty  # the objective: data loss + penalty
             if self._classify:
                 correct += self._count_correct(out, labels)
             if not batch_loss < self._limit:  # NaN, inf or exploded: no step from it
@@ -367,7 +377,7 @@ class Trainer:
             if self.clip is not None:
                 _clip(self._clip_target, self.clip)
             opt.step()  # W <- W - lr * (some function of dL/dW)
-        self._record(total / seen, correct / (seen * self._per_row), diverged)
+        self._record(total / seen, penalties / seen, correct / (seen * self._per_row), diverged)
 
     def _passes(self) -> tuple[Callable, Callable, Callable, FusedMLP | None]:
         """forward, loss-and-gradient and backward, and the FusedMLP (None: the layers').
@@ -412,7 +422,9 @@ class Trainer:
             for start in range(0, n, bs)
         ]
 
-    def _record(self, epoch_loss: float, epoch_accuracy: float, diverged: bool) -> None:
+    def _record(
+        self, data_loss: float, penalty: float, epoch_accuracy: float, diverged: bool
+    ) -> None:
         """Append the epoch to the History, validate, then apply the stopping rules."""
         h = self.history
         if self._health is not None:
@@ -421,7 +433,11 @@ class Trainer:
             finite = True if diverged else self._parameters_finite()
         diverged = diverged or not finite  # the loss or the parameters overflowed
         self.epoch += 1
+        epoch_loss = data_loss + penalty
         h.loss.append(epoch_loss)
+        h.data_loss.append(data_loss)
+        if self.penalty is not None:
+            h.penalty.append(penalty)
         if self._classify:
             h.accuracy.append(epoch_accuracy)
         if self.validation is not None:
@@ -505,7 +521,7 @@ class Trainer:
 
     def run(self, epochs: int) -> History:
         """Run up to ``epochs`` more epochs (fewer if training stops) and return the History."""
-        epochs = _check_n(epochs, "epochs", 0)
+        epochs = check_count(epochs, "epochs", 0)
         with np.errstate(all="ignore"):  # entered once for the whole run
             for _ in range(epochs):
                 if self.stopped:
@@ -542,7 +558,7 @@ def fit(
 
     Example: ``fit(mlp([2, 16, 16, 1]), BCEWithLogitsLoss(), Adam(params, lr=0.01), X, y, 300)``.
     """
-    epochs = _check_n(epochs, "epochs", 0)
+    epochs = check_count(epochs, "epochs", 0)
     trainer = Trainer(
         model, loss, optimizer, X, y, batch_size=batch_size, rng=rng,
         validation_data=validation_data, penalty=penalty, penalty_strength=penalty_strength,

@@ -1,4 +1,4 @@
-"""Tests for backprop_lib.activations: plain functions, derivatives and activation layers."""
+"""Tests for backprop_lib.nn.activations: plain functions, derivatives and activation layers."""
 
 import math
 

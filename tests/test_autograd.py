@@ -1,4 +1,4 @@
-"""Tests for backprop_lib.autograd: Value's gradients against central differences, the
+"""Tests for backprop_lib.autograd.value: Value's gradients against central differences, the
 accumulation rules and the errors."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backprop_lib import Value
-from backprop_lib.autograd import paused_gc, topological_order
+from backprop_lib.autograd.value import paused_gc, topological_order
 
 H = 1e-6
 

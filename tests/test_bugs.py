@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backprop_lib import Linear, MSELoss, Sequential, Tanh, bugs, gradcheck_model
+from backprop_lib import Linear, MSELoss, Sequential, Tanh, gradcheck_model
+from backprop_lib.instruments import bugs
 
 LAYER_BUGS = {
     "missing_transpose": bugs.MissingTransposeLinear,

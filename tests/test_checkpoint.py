@@ -1,9 +1,10 @@
-"""Tests for backprop_lib.checkpoint: round trips, and mismatches that change nothing."""
+"""Tests for backprop_lib.nn.checkpoint: round trips, and mismatches that change nothing."""
 
 import numpy as np
 import pytest
 
-from backprop_lib import BatchNorm1d, Linear, Sequential, Tanh, checkpoint, load, mlp, save
+from backprop_lib import BatchNorm1d, Linear, Sequential, Tanh, load, mlp, save
+from backprop_lib.nn import checkpoint
 
 
 def trained_like(seed):

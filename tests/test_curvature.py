@@ -1,4 +1,5 @@
-"""Tests for backprop_lib.curvature: Hessian-vector products, sharpness, quadratic closed forms."""
+"""Tests for backprop_lib.instruments.curvature: Hessian-vector products, sharpness, and the
+quadratic closed forms."""
 
 import math
 
@@ -8,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import backprop_lib as bl
-from backprop_lib import curvature as cv
+from backprop_lib.instruments import curvature as cv
 
 
 def linear_regression(seed: int, n: int = 12, d_in: int = 3, d_out: int = 2):

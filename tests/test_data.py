@@ -223,25 +223,25 @@ def test_digits_file_is_small_and_documented():
 
 def test_checked_features_are_a_private_copy_in_the_models_dtype():
     X = np.arange(6).reshape(3, 2)  # ints are fine
-    checked = data._check_features(X, "X", np.float32)
+    checked = data.check_features(X, "X", np.float32)
     assert checked.dtype == np.float32 and checked.shape == (3, 2)
     X[0, 0] = 99  # the caller changing its array afterwards changes nothing
     assert checked[0, 0] == 0
     with pytest.raises(ValueError, match=r"X.reshape\(-1, 1\)"):
-        data._check_features(np.ones(3), "X", np.float64)
+        data.check_features(np.ones(3), "X", np.float64)
 
 
 def test_checked_targets_take_the_shape_each_loss_needs():
     from backprop_lib import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 
     labels = np.array([0, 1, 1])
-    binary = data._check_targets(labels, 3, "y", BCEWithLogitsLoss(), np.float32)
+    binary = data.check_targets(labels, 3, "y", BCEWithLogitsLoss(), np.float32)
     assert binary.shape == (3, 1) and binary.dtype == np.float32  # like the model's output
-    classes = data._check_targets(labels.astype(np.int32), 3, "y", CrossEntropyLoss(), float)
+    classes = data.check_targets(labels.astype(np.int32), 3, "y", CrossEntropyLoss(), float)
     assert classes.shape == (3,) and classes.dtype == np.int64
-    values = data._check_targets(labels.reshape(3, 1), 3, "y", MSELoss(), np.float64)
+    values = data.check_targets(labels.reshape(3, 1), 3, "y", MSELoss(), np.float64)
     assert values.shape == (3, 1) and values.dtype == np.float64
     with pytest.raises(ValueError, match="2 entries but X has 3 rows"):
-        data._check_targets(labels[:2], 3, "y", MSELoss(), np.float64)
+        data.check_targets(labels[:2], 3, "y", MSELoss(), np.float64)
     with pytest.raises(ValueError, match="int class labels"):
-        data._check_targets(labels.astype(float), 3, "y", CrossEntropyLoss(), np.float64)
+        data.check_targets(labels.astype(float), 3, "y", CrossEntropyLoss(), np.float64)

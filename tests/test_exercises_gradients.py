@@ -48,9 +48,9 @@ def test_sigmoid_derivative_never_exceeds_a_quarter():
 
 
 def test_xavier_variance_matches_samples_of_the_initialiser():
-    w = bl.init.xavier_normal((200, 300), rng=0)
+    w = bl.nn.init.xavier_normal((200, 300), rng=0)
     assert w.var() == pytest.approx(xavier_variance(200, 300), rel=0.02)
-    w = bl.init.xavier_uniform((200, 300), rng=1)
+    w = bl.nn.init.xavier_uniform((200, 300), rng=1)
     assert w.var() == pytest.approx(xavier_variance(200, 300), rel=0.02)
 
 
@@ -72,7 +72,7 @@ def test_dead_fraction_matches_the_training_history():
     X, y = rng.normal(size=(32, 2)), rng.normal(size=(32, 1))
     h = model[1](model[0](X))
     assert dead_fraction(h) == pytest.approx(0.5)
-    opt = bl.optimizers.SGD(model.parameters(), lr=1e-9)
+    opt = bl.SGD(model.parameters(), lr=1e-9)
     history = fit(model, bl.MSELoss(), opt, X, y, epochs=1)
     assert list(history.saturation.values())[0][-1] == pytest.approx(dead_fraction(h))
 
@@ -92,7 +92,7 @@ def test_library_clipping_is_accepted():
         params = [bl.Parameter(g) for g in grads]
         for p, g in zip(params, grads, strict=True):
             p.grad[...] = g
-        bl.optimizers.clip_grad_norm(params, max_norm)
+        bl.clip_grad_norm(params, max_norm)
         return [p.grad for p in params]
 
     assert ex.check_clip_gradients(with_library).correct

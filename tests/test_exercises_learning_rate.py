@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import backprop_lib as bl
-from backprop_lib import curvature as cv
 from backprop_lib.exercises import learning_rate as ex
+from backprop_lib.instruments import curvature as cv
 
 # ---- the solutions, as written in the notebook's <details> blocks ----
 
@@ -40,7 +40,7 @@ def test_gd_step_answer_matches_one_sgd_step():
     g = ex.GD_STEP
     w = bl.Parameter(np.array([g["w0"]]))
     w.grad[...] = 2 * g["a"] * (w.data - g["c"])  # L'(w) for L = a (w - c)^2
-    bl.optimizers.SGD([w], lr=g["lr"]).step()
+    bl.SGD([w], lr=g["lr"]).step()
     assert w.data[0] == pytest.approx(W1)
 
 

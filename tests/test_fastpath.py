@@ -20,11 +20,11 @@ from backprop_lib import (
     Tanh,
     mlp,
 )
-from backprop_lib.activations import sigmoid
 from backprop_lib.data import make_moons
 from backprop_lib.fastpath import FusedMLP, fused_mlp
-from backprop_lib.health import LayerHealth
-from backprop_lib.optimizers import SGD, Adam
+from backprop_lib.instruments.health import LayerHealth
+from backprop_lib.nn.activations import sigmoid
+from backprop_lib.optim.optimizers import SGD, Adam
 from backprop_lib.training import History, Trainer, fit
 
 ACTIVATIONS = ["tanh", "sigmoid", "relu", "identity"]
@@ -206,7 +206,7 @@ def test_only_the_built_in_bce_and_mse_losses_are_fused(moons):
 
 
 def test_only_plain_mlps_with_our_optimizer_take_the_fused_path(moons):
-    from backprop_lib.bugs import WrongSignLinear
+    from backprop_lib.instruments.bugs import WrongSignLinear
 
     X, y = moons
     plain = mlp([2, 16, 16, 1], rng=0)

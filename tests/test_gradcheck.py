@@ -1,4 +1,4 @@
-"""Tests for backprop_lib.gradcheck, including that it catches planted bugs.
+"""Tests for backprop_lib.instruments.gradcheck, including that it catches planted bugs.
 
 If the gradient checks could not fail, every "gradcheck < 1e-7" assertion in the other test
 modules would be vacuous; the planted bugs below show each check failing loudly.

@@ -1,11 +1,12 @@
-"""Tests for backprop_lib.init: the statistics each initialiser promises, determinism, gains."""
+"""Tests for backprop_lib.nn.init: the statistics each initialiser promises, determinism, gains."""
 
 import math
 
 import numpy as np
 import pytest
 
-from backprop_lib import Linear, init
+from backprop_lib import Linear
+from backprop_lib.nn import init
 
 FAN_IN, FAN_OUT = 400, 300  # 120,000 draws: a sample std is within ~0.5% of the true one
 SHAPE = (FAN_IN, FAN_OUT)

@@ -1,4 +1,4 @@
-"""Tests for backprop_lib.layers: Linear, Sequential, Dropout, BatchNorm1d, Residual.
+"""Tests for backprop_lib.nn.layers: Linear, Sequential, Dropout, BatchNorm1d, Residual.
 
 Every backward is checked against central differences (gradcheck_layer) on random shapes and
 seeds, with random biases/gamma/beta so that a forgotten term cannot hide behind a zero.

@@ -1,4 +1,4 @@
-"""Tests for backprop_lib.losses: values, gradients, stability, bad-input errors, penalties."""
+"""Tests for backprop_lib.nn.losses: values, gradients, stability, bad-input errors, penalties."""
 
 import numpy as np
 import pytest

@@ -1,11 +1,11 @@
-"""Tests for backprop_lib.lr_finder: the learning-rate range test and the sweep."""
+"""Tests for backprop_lib.instruments.lr_finder: the learning-rate range test and the sweep."""
 
 import numpy as np
 import pytest
 
 import backprop_lib as bl
-from backprop_lib import curvature as cv
-from backprop_lib import lr_finder as lf
+from backprop_lib.instruments import curvature as cv
+from backprop_lib.instruments import lr_finder as lf
 
 
 def regression(seed: int = 0, n: int = 40):
@@ -123,7 +123,7 @@ def test_the_optimizer_factory_is_used():
 
     def factory(params, lr):
         made.append(lr)
-        return bl.optimizers.SGD(params, lr=lr, momentum=0.9)
+        return bl.SGD(params, lr=lr, momentum=0.9)
 
     with_momentum = lf.lr_sweep(model, loss, X, y, [0.01], epochs=5, optimizer=factory)
     plain = lf.lr_sweep(model, loss, X, y, [0.01], epochs=5)

@@ -1,4 +1,4 @@
-"""Tests for backprop_lib.models.mlp: structure, initialisation, options, gradients, errors."""
+"""Tests for backprop_lib.nn.models.mlp: structure, initialisation, options, gradients, errors."""
 
 import math
 

@@ -1,4 +1,5 @@
-"""Tests for backprop_lib.optimizers: each rule step by step, defaults, state, errors, clipping.
+"""Tests for backprop_lib.optim.optimizers: each rule step by step, defaults, state, errors,
+clipping.
 
 The expected values come from each documented equation, written out here per parameter and
 per element with Python floats (independently of the library's flat-vector code), on two
@@ -13,7 +14,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backprop_lib import Parameter
-from backprop_lib.optimizers import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop, clip_grad_norm
+from backprop_lib.optim.optimizers import (
+    SGD,
+    Adagrad,
+    Adam,
+    AdamW,
+    Optimizer,
+    RMSprop,
+    clip_grad_norm,
+)
 
 SHAPES = [(2, 3), (4,)]
 
@@ -389,7 +398,7 @@ def test_two_optimizers_alternating_each_keep_their_own_state():
 def test_a_second_optimizer_after_resetting_the_model_trains_like_a_fresh_one():
     """A notebook trains with Adam, resets the weights, then compares SGD on the same model."""
     from backprop_lib import BCEWithLogitsLoss, fit
-    from backprop_lib.checkpoint import load_state_dict, state_dict
+    from backprop_lib.nn.checkpoint import load_state_dict, state_dict
 
     model, X, y = _mlp_and_data()
     start = state_dict(model)
@@ -404,7 +413,7 @@ def test_a_second_optimizer_after_resetting_the_model_trains_like_a_fresh_one():
 
 
 def test_checkpoint_load_into_a_model_being_optimized_is_seen_by_step(tmp_path):
-    from backprop_lib.checkpoint import load, save
+    from backprop_lib.nn.checkpoint import load, save
 
     model, X, _ = _mlp_and_data()
     opt = SGD(model.parameters(), lr=0.1)
@@ -424,8 +433,8 @@ def test_checkpoint_load_into_a_model_being_optimized_is_seen_by_step(tmp_path):
 def test_lr_finder_and_curvature_leave_the_optimizer_and_its_state_working():
     """Both restore the model in place; training then goes on as if they had not run."""
     from backprop_lib import BCEWithLogitsLoss, fit
-    from backprop_lib.curvature import flat_gradient, sharpness
-    from backprop_lib.lr_finder import lr_range_test, lr_sweep
+    from backprop_lib.instruments.curvature import flat_gradient, sharpness
+    from backprop_lib.instruments.lr_finder import lr_range_test, lr_sweep
 
     histories = []
     for probe in (False, True):
@@ -575,7 +584,7 @@ TORCH_CASES = [
 @pytest.mark.parametrize("name, hyper", TORCH_CASES)
 def test_matches_torch_optim(name, hyper):
     torch = pytest.importorskip("torch")
-    import backprop_lib.optimizers as ours
+    import backprop_lib.optim.optimizers as ours
 
     data, grads = _start(seed=3, scale=1e-3)
     got = _run(lambda p: getattr(ours, name)(p, **hyper), data, grads)[-1]

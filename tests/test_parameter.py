@@ -1,4 +1,4 @@
-"""Tests for backprop_lib.parameter: data, grad, name, dtype, zero_grad."""
+"""Tests for backprop_lib.nn.parameter: data, grad, name, dtype, zero_grad."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Tests for backprop_lib.schedules: the documented learning rates, epoch by epoch."""
+"""Tests for backprop_lib.optim.lr_scheduler: the documented learning rates, epoch by epoch."""
 
 import math
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from backprop_lib import Parameter
-from backprop_lib.optimizers import SGD
-from backprop_lib.schedules import CosineAnnealingLR, ExponentialLR, StepLR
+from backprop_lib.optim.lr_scheduler import CosineAnnealingLR, ExponentialLR, StepLR
+from backprop_lib.optim.optimizers import SGD
 
 
 def _opt(lr=0.1):

@@ -1,4 +1,4 @@
-"""Tests for backprop_lib.tracing: trace() replays forward and backward one node at a time,
+"""Tests for backprop_lib.autograd.tracing: trace() replays forward and backward one node at a time,
 with the numbers backward() computes."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import pytest
 from value_graphs import tanh_neuron
 
 from backprop_lib import Value
-from backprop_lib.autograd import topological_order
-from backprop_lib.tracing import trace
+from backprop_lib.autograd.tracing import trace
+from backprop_lib.autograd.value import topological_order
 
 
 def test_trace_visits_every_node_once_forward_then_once_backward_in_valid_orders():

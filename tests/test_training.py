@@ -20,8 +20,8 @@ from backprop_lib import (
     mlp,
 )
 from backprop_lib.data import make_blobs, make_moons, make_sine
-from backprop_lib.optimizers import SGD, Adam
-from backprop_lib.schedules import StepLR
+from backprop_lib.optim.lr_scheduler import StepLR
+from backprop_lib.optim.optimizers import SGD, Adam
 from backprop_lib.training import (
     EarlyStopping,
     History,
@@ -559,3 +559,28 @@ def test_the_trainer_skips_rechecking_targets_only_for_the_built_in_losses(moons
         model = _net()
         fit(model, loss, SGD(model.parameters(), lr=0.1), X, y, 3)
         assert len(calls) == expected
+
+
+def test_history_keeps_the_penalty_apart_from_the_data_loss():
+    X, y = make_moons(60, noise=0.2, rng=0)
+    model = mlp([2, 8, 1], rng=1)
+    weights = [p for name, p in model.named_parameters() if name.endswith("W")]
+    start_penalty = 0.05 * sum(float(np.sum(w.data**2)) for w in weights)  # lambda/2 sum W^2
+    start_data_loss = BCEWithLogitsLoss().forward(model.forward(X), y.reshape(-1, 1))
+    opt = SGD(model.parameters(), lr=0.1)
+    h = fit(model, BCEWithLogitsLoss(), opt, X, y, 4, penalty="l2", penalty_strength=0.1)
+    # full batch: epoch 1's numbers are those of the initial weights
+    assert h.penalty[0] == pytest.approx(start_penalty, rel=1e-12)
+    assert h.data_loss[0] == pytest.approx(start_data_loss, rel=1e-12)
+    assert len(h.penalty) == len(h.data_loss) == len(h.loss) == 4
+    for total, data_loss, penalty in zip(h.loss, h.data_loss, h.penalty, strict=True):
+        assert penalty > 0
+        assert total == pytest.approx(data_loss + penalty, rel=1e-12)
+
+
+def test_without_a_penalty_the_data_loss_is_the_loss():
+    X, y = make_moons(40, noise=0.2, rng=0)
+    model = mlp([2, 8, 1], rng=1)
+    h = fit(model, BCEWithLogitsLoss(), SGD(model.parameters(), lr=0.1), X, y, 3)
+    assert h.penalty == []
+    assert h.data_loss == h.loss

@@ -1,5 +1,5 @@
-"""Tests for backprop_lib.value_mlp: the MLP of Values gives the layer network's outputs and
-gradients, and refuses what it cannot copy."""
+"""Tests for backprop_lib.autograd.value_mlp: the MLP of Values gives the layer network's
+outputs and gradients, and refuses what it cannot copy."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from backprop_lib import MSELoss, Sequential, ValueMLP, value_mlp_from_layers
-from backprop_lib.activations import Identity, ReLU, Sigmoid, Softmax, Tanh
-from backprop_lib.layers import Linear
+from backprop_lib.nn.activations import Identity, ReLU, Sigmoid, Softmax, Tanh
+from backprop_lib.nn.layers import Linear
 
 
 @pytest.mark.parametrize(

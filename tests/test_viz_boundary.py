@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backprop_lib import Linear, Sequential, Sigmoid
-from backprop_lib.models import mlp
+from backprop_lib.nn.models import mlp
 from backprop_lib.viz import (
     DecisionBoundary,
     RegressionFit,

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from matplotlib import _pylab_helpers
 
 from backprop_lib import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, fit, mlp
-from backprop_lib.optimizers import SGD
+from backprop_lib.optim.optimizers import SGD
 from backprop_lib.training import History
 from backprop_lib.viz import (
     LossCurves,

@@ -16,8 +16,8 @@ from matplotlib.figure import Figure
 from value_graphs import tanh_neuron
 
 from backprop_lib import Value, ValueMLP
-from backprop_lib.autograd import topological_order
-from backprop_lib.tracing import trace
+from backprop_lib.autograd.tracing import trace
+from backprop_lib.autograd.value import topological_order
 from backprop_lib.viz.graph import (
     HIGHLIGHT,
     draw_graph,

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from backprop_lib.losses import BCEWithLogitsLoss
-from backprop_lib.models import mlp
-from backprop_lib.optimizers import SGD
+from backprop_lib.nn.losses import BCEWithLogitsLoss
+from backprop_lib.nn.models import mlp
+from backprop_lib.optim.optimizers import SGD
 from backprop_lib.training import History, Trainer
 from backprop_lib.viz import (
     GradientHealth,

@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backprop_lib.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
-from backprop_lib.models import mlp
-from backprop_lib.optimizers import SGD, Adam
+from backprop_lib.nn.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
+from backprop_lib.nn.models import mlp
+from backprop_lib.optim.optimizers import SGD, Adam
 from backprop_lib.viz import (
     TOY_FUNCTIONS,
     SliceView,

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from matplotlib.colors import to_rgba
 
-from backprop_lib.models import mlp
+from backprop_lib.nn.models import mlp
 from backprop_lib.viz import NetworkDiagram, plot_network
 from backprop_lib.viz.network import linear_layers
 from backprop_lib.viz.style import NEGATIVE, POSITIVE, new_figure, to_png

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from backprop_lib import bugs
+from backprop_lib.instruments import bugs
 from backprop_lib.widgets.base import DOM_CLASSES
 from backprop_lib.widgets.bughunt import BugHunt
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from backprop_lib.layers import BatchNorm1d, Linear, Residual
+from backprop_lib.nn.layers import BatchNorm1d, Linear, Residual
 from backprop_lib.widgets import GradientFlowExplorer
 
 SMALL = {"n": 60, "epochs": 8}

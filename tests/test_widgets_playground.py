@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from matplotlib import _pylab_helpers
 
-from backprop_lib.layers import Linear
+from backprop_lib.nn.layers import Linear
 from backprop_lib.widgets import TrainingDashboard
 
 SMALL = {"n": 60, "epochs": 10, "hidden": (4, 4)}

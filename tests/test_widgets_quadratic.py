@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from matplotlib import _pylab_helpers
 from matplotlib.colors import same_color
 
-from backprop_lib import curvature
+from backprop_lib.instruments import curvature
 from backprop_lib.viz.landscape import TOY_FUNCTIONS
 from backprop_lib.viz.style import DIVERGED, to_png
 from backprop_lib.widgets import DOM_CLASSES, QuadraticExplorer

@@ -14,7 +14,7 @@ from matplotlib.colors import to_rgba
 from value_graphs import tanh_neuron
 
 from backprop_lib import Value
-from backprop_lib.autograd import topological_order
+from backprop_lib.autograd.value import topological_order
 from backprop_lib.viz.graph import HIGHLIGHT
 from backprop_lib.widgets.stepthrough import StepThrough
 

@@ -15,9 +15,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..activations import Tanh
-from ..gradcheck import rel_error
-from ..layers import Layer, Linear, Sequential
+from ..instruments.gradcheck import rel_error
+from ..nn.activations import Tanh
+from ..nn.layers import Layer, Linear, Sequential
 from ._check import (
     CheckResult,
     compare_arrays,

@@ -13,8 +13,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..activations import Sigmoid, Tanh, sigmoid
-from ..layers import Linear, Sequential
+from ..nn.activations import Sigmoid, Tanh, sigmoid
+from ..nn.layers import Linear, Sequential
 from ._check import (
     CheckResult,
     compare_arrays,

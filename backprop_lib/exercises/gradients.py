@@ -15,8 +15,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..optimizers import clip_grad_norm
-from ..parameter import Parameter
+from ..nn.parameter import Parameter
+from ..optim.optimizers import clip_grad_norm
 from ._check import CheckResult, compare_arrays, correct, incorrect, run_answer
 
 __all__ = [

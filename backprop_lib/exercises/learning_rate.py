@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..schedules import CosineAnnealingLR
+from ..optim.lr_scheduler import CosineAnnealingLR
 from ._check import CheckResult, correct, incorrect, not_attempted, run_answer
 
 __all__ = [

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from matplotlib.axes import Axes
 
-from ..losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
+from ..nn.losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from .style import DIVERGED, SERIES, PlotFigure, log_axis, new_figure, style
 
 __all__ = [

@@ -26,7 +26,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from matplotlib.text import Text
 from matplotlib.textpath import TextToPath
 
-from ..autograd import Value, topological_order
+from ..autograd.value import Value, topological_order
 from .style import OKABE_ITO, PlotFigure, blend, style
 
 __all__ = [

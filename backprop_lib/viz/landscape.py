@@ -2,7 +2,7 @@
 
 ``TOY_FUNCTIONS`` holds a few classic surfaces (a round bowl, an ill-conditioned ravine,
 Rosenbrock's banana, Himmelblau's four minima), each with its gradient and a default view.
-``optimizer_path`` runs one of ``backprop_lib.optimizers`` on a 2-vector Parameter; and
+``optimizer_path`` runs one of ``backprop_lib.optim.optimizers`` on a 2-vector Parameter; and
 ``plot_landscape`` draws filled contours with the paths on top. The 2-D slice through a real
 network's parameters lives in ``param_slice.py``. Used by the gradient-descent, learning-rate
 and optimizer notebooks.
@@ -17,7 +17,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
 
-from ..parameter import Parameter
+from ..nn.parameter import Parameter
 from .style import SERIES, PlotFigure, new_figure, style
 
 __all__ = [
@@ -103,7 +103,7 @@ def optimizer_path(
     Parameters
     ----------
     fn : ToyFunction
-    optimizer : an optimizer class such as ``backprop_lib.optimizers.SGD``
+    optimizer : an optimizer class such as ``backprop_lib.optim.optimizers.SGD``
     start : (2,) starting point; default ``fn.start``
     hyper : its hyperparameters, e.g. ``lr=0.1, momentum=0.9``
 

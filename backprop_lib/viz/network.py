@@ -14,7 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgba
 
-from ..layers import Linear
+from ..nn.layers import Linear
 from .style import NEGATIVE, POSITIVE, PlotFigure, new_figure, style
 
 __all__ = ["linear_layers", "NetworkDiagram", "plot_network"]

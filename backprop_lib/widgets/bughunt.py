@@ -5,7 +5,7 @@ the figure shows one bar per parameter: the max relative error between the backw
 central differences, on a log scale with the 1e-7 ("agree") and 1e-2 ("wrong") thresholds
 marked; a table below gives the numbers and how many times the numerical gradient the
 analytic one is. Then guess which bug it is. The network, the bugs and the check live in
-``backprop_lib.bugs``. Used by notebooks/03_backward_pass.ipynb.
+``backprop_lib.instruments.bugs``. Used by notebooks/03_backward_pass.ipynb.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.ticker import NullLocator
 
-from .. import bugs
+from ..instruments import bugs
 from ..viz.style import OKABE_ITO, style
 from .base import Dashboard
 

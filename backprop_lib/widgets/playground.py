@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
-from ..models import ACTIVATIONS
+from ..nn.models import ACTIVATIONS
 from ..viz.curves import LossCurves
 from ..viz.network import NetworkDiagram
 from ..viz.style import style

@@ -1,11 +1,12 @@
 """QuadraticExplorer: gradient descent on a parabola or a 2-D ravine under a learning-rate slider.
 
 On a quadratic L(w) = 1/2 w^T A w every step multiplies the error along eigen-direction i by
-(1 - lr * lambda_i), so everything is known in closed form (``backprop_lib.curvature``): the
-stability limit 2 / lambda_max, the best constant rate 2 / (lambda_min + lambda_max), the
-worst per-step factor rho = max_i |1 - lr lambda_i|. The dashboard shows the path on the
-curve or the contours, the distance to the minimum per step (with the bound rho^t |e_0|), and
-the per-step factor of each direction against the rate, with the regimes shaded. Used by the
+(1 - lr * lambda_i), so everything is known in closed form
+(``backprop_lib.instruments.curvature``): the stability limit 2 / lambda_max, the best
+constant rate 2 / (lambda_min + lambda_max), the worst per-step factor
+rho = max_i |1 - lr lambda_i|. The dashboard shows the path on the curve or the contours, the
+distance to the minimum per step (with the bound rho^t |e_0|), and the per-step factor of each
+direction against the rate, with the regimes shaded. Used by the
 learning-rate notebook (04).
 """
 
@@ -17,7 +18,7 @@ from itertools import pairwise
 import ipywidgets as widgets
 import numpy as np
 
-from .. import curvature
+from ..instruments import curvature
 from ..viz.landscape import TOY_FUNCTIONS, TrajectoryPlot
 from ..viz.style import DIVERGED, SERIES, log_axis, style
 from .base import Dashboard

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import data, optimizers
-from .. import init as _init
-from ..losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
-from ..models import mlp
+from .. import data
+from ..nn import init as _init
+from ..nn.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
+from ..nn.models import mlp
+from ..optim import optimizers
 from ..training import Trainer
 from ..viz.param_slice import flatten_parameters
 
@@ -72,7 +73,7 @@ class RunConfig:
     the bytes), which keeps a dashboard responsive, and the pictures cannot tell the
     difference. The library's float64 default exists for gradient checks and Hessian
     estimates by finite differences, which no dashboard does; use "float64" to match a
-    float64 ``fit`` or to measure a run's model with ``backprop_lib.curvature``.
+    float64 ``fit`` or to measure a run's model with ``backprop_lib.instruments.curvature``.
     """
 
     dataset: str = "moons"

@@ -14,8 +14,8 @@ import html
 
 import ipywidgets as widgets
 
-from ..autograd import Value
-from ..tracing import Step, Trace, trace
+from ..autograd.tracing import Step, Trace, trace
+from ..autograd.value import Value
 from ..viz.graph import GRAD_COLOR, HIGHLIGHT, GraphDrawing, graph_figsize
 from .base import Dashboard
 

@@ -12,8 +12,8 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..data import make_xor
-from ..losses import BCEWithLogitsLoss
-from ..models import ACTIVATIONS, mlp
+from ..nn.losses import BCEWithLogitsLoss
+from ..nn.models import ACTIVATIONS, mlp
 from ..viz.boundary import DecisionBoundary
 from ..viz.network import NetworkDiagram
 from ..viz.style import style

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from .autograd import Value
+from .value import Value
 
 __all__ = ["Neuron", "ValueMLP", "value_mlp_from_layers"]
 
@@ -142,8 +142,8 @@ def value_mlp_from_layers(model: Iterable) -> ValueMLP:
     computes the same function; after the same loss, its ``grads()`` equal each
     ``Linear``'s ``(W.grad, b.grad)``. Weights are copied, not shared.
     """
-    from .activations import Identity, ReLU, Sigmoid, Tanh
-    from .layers import Linear
+    from ..nn.activations import Identity, ReLU, Sigmoid, Tanh
+    from ..nn.layers import Linear
 
     acts = {Tanh: "tanh", Sigmoid: "sigmoid", ReLU: "relu", Identity: "linear"}
     linears: list = []

@@ -20,73 +20,11 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from ..checks import as_batch, as_rng, check_grad, check_number, check_size
 from . import init as _init
 from .parameter import Parameter
 
 __all__ = ["BatchNorm1d", "Dropout", "Layer", "Linear", "Residual", "Sequential"]
-
-
-def _check_size(value, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{what} must be a positive int, got {value!r} ({type(value).__name__})")
-    if value <= 0:
-        raise ValueError(f"{what} must be a positive int (a number of features), got {value}")
-    return int(value)
-
-
-def _check_number(value, what: str, default: float) -> float:
-    """A real number (not a bool, not a string), as a float; the range is checked by the caller."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(
-            f"{what} must be a number, got {value!r} ({type(value).__name__}); "
-            f"the default is {default}"
-        )
-    return float(value)
-
-
-def _as_batch(x, layer: str, features: int | None = None, dtype=np.float64) -> np.ndarray:
-    """Check that ``x`` is a 2-D numeric batch ``(batch, features)``; return it as ``dtype``.
-
-    ``dtype`` is the layer's own (its parameters'), so a float32 layer computes in float32
-    even when it is given the float64 arrays the datasets hold (and vice versa).
-    """
-    fix_type = "convert it with np.asarray(x, dtype=np.float64)"
-    if not isinstance(x, np.ndarray):
-        try:
-            x = np.asarray(x, dtype=np.float64)
-        except (TypeError, ValueError) as err:  # strings, ragged nested lists, ...
-            raise TypeError(
-                f"{layer} could not read x as numbers ({err}); pass a 2-D array of numbers, "
-                f"shape (batch, features): {fix_type}"
-            ) from None
-    if x.ndim != 2:
-        if x.ndim == 1:
-            fix = "use x.reshape(1, -1) for one example, or x.reshape(-1, 1) for N numbers"
-        elif x.ndim > 2:
-            fix = "use x.reshape(x.shape[0], -1) to flatten each example into a row"
-        else:
-            fix = "pass an array of shape (batch, features)"
-        raise ValueError(
-            f"{layer} expects a 2-D batch (batch, features), got x with shape {x.shape}; {fix}"
-        )
-    if features is not None and x.shape[1] != features:
-        raise ValueError(
-            f"{layer} got x with {x.shape[1]} features (shape {x.shape}); "
-            f"expected (batch, {features})"
-        )
-    if x.dtype.kind not in "fiub":
-        raise TypeError(f"{layer} expects a float array, got dtype {x.dtype}; {fix_type}")
-    return x.astype(dtype, copy=False)  # no copy when x already has the layer's dtype
-
-
-def _check_grad(grad_y, expected: tuple[int, ...], layer: str) -> np.ndarray:
-    grad_y = np.asarray(grad_y)
-    if grad_y.shape != expected:
-        raise ValueError(
-            f"{layer}.backward got grad_y with shape {grad_y.shape}; it must match the output of "
-            f"the last forward, {expected}"
-        )
-    return grad_y
 
 
 class Layer:
@@ -192,7 +130,7 @@ class Linear(Layer):
     in_features, out_features : int
         Sizes of each input and output row.
     init : str or callable
-        How to draw ``W``: a name from ``backprop_lib.init.INITIALIZERS`` (default ``"he"``,
+        How to draw ``W``: a name from ``backprop_lib.nn.init.INITIALIZERS`` (default ``"he"``,
         He normal, std = sqrt(2 / in_features)) or a function ``(shape, rng=..., dtype=...)``.
     bias : bool
         Whether to add ``b`` (initialised to zeros).
@@ -221,8 +159,8 @@ class Linear(Layer):
         rng=None,
         dtype=np.float64,
     ):
-        self.in_features = _check_size(in_features, "Linear in_features")
-        self.out_features = _check_size(out_features, "Linear out_features")
+        self.in_features = check_size(in_features, "Linear in_features")
+        self.out_features = check_size(out_features, "Linear out_features")
         if isinstance(init, str):
             if init not in _init.INITIALIZERS:
                 names = ", ".join(sorted(_init.INITIALIZERS))
@@ -235,7 +173,7 @@ class Linear(Layer):
         if not np.issubdtype(np.dtype(dtype), np.floating):
             raise TypeError(f"dtype must be np.float64 or np.float32, got {np.dtype(dtype)}")
         shape = (self.in_features, self.out_features)
-        w = np.asarray(init_fn(shape, rng=_init._rng(rng), dtype=dtype))
+        w = np.asarray(init_fn(shape, rng=as_rng(rng), dtype=dtype))
         if w.shape != shape:
             raise ValueError(f"init returned an array of shape {w.shape}; expected {shape}")
         self.W = Parameter(w, name="W", dtype=dtype)
@@ -247,7 +185,7 @@ class Linear(Layer):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         name = f"Linear({self.in_features} -> {self.out_features})"
-        x = _as_batch(x, name, self.in_features, self.W.data.dtype)
+        x = as_batch(x, name, self.in_features, self.W.data.dtype)
         self._x = x  # (batch, in)
         y = x @ self.W.data  # (batch, out)
         if self.b is not None:
@@ -257,7 +195,7 @@ class Linear(Layer):
     def backward(self, grad_y: np.ndarray) -> np.ndarray:
         x = self._x
         self._need_forward(x)
-        grad_y = _check_grad(grad_y, (x.shape[0], self.out_features), "Linear")
+        grad_y = check_grad(grad_y, (x.shape[0], self.out_features), "Linear")
         self.W.grad += x.T @ grad_y  # (in, out)
         if self.b is not None:
             self.b.grad += grad_y.sum(axis=0)  # (out,)
@@ -359,7 +297,7 @@ class Dropout(Layer):
                 "(p = 1 would drop everything), e.g. Dropout(0.5)"
             )
         self.p = float(p)
-        self.rng = _init._rng(rng)
+        self.rng = as_rng(rng)
         self._cache = None  # (output shape, scaled mask or None in eval mode)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -381,7 +319,7 @@ class Dropout(Layer):
     def backward(self, grad_y: np.ndarray) -> np.ndarray:
         self._need_forward(self._cache)
         shape, mask = self._cache
-        grad_y = _check_grad(grad_y, shape, "Dropout")
+        grad_y = check_grad(grad_y, shape, "Dropout")
         return grad_y if mask is None else grad_y * mask
 
     def __repr__(self) -> str:
@@ -419,12 +357,12 @@ class BatchNorm1d(Layer):
     def __init__(
         self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, dtype=np.float64
     ):
-        self.num_features = _check_size(num_features, "BatchNorm1d num_features")
+        self.num_features = check_size(num_features, "BatchNorm1d num_features")
         # torch also accepts momentum=None (a cumulative average); we keep to its default rule
         if momentum is None:
             raise ValueError("BatchNorm1d momentum must be in [0, 1], got None; the default is 0.1")
-        eps = _check_number(eps, "BatchNorm1d eps", 1e-5)
-        momentum = _check_number(momentum, "BatchNorm1d momentum", 0.1)
+        eps = check_number(eps, "BatchNorm1d eps", 1e-5)
+        momentum = check_number(momentum, "BatchNorm1d momentum", 0.1)
         if not eps > 0:
             raise ValueError(f"BatchNorm1d eps must be > 0, got {eps}; the default is 1e-5")
         if not 0.0 <= momentum <= 1.0:
@@ -448,7 +386,7 @@ class BatchNorm1d(Layer):
         return [("running_mean", self.running_mean), ("running_var", self.running_var)]
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = _as_batch(
+        x = as_batch(
             x, f"BatchNorm1d({self.num_features})", self.num_features, self.gamma.data.dtype
         )
         n = x.shape[0]
@@ -477,7 +415,7 @@ class BatchNorm1d(Layer):
     def backward(self, grad_y: np.ndarray) -> np.ndarray:
         self._need_forward(self._cache)
         xhat, inv_std, batch_stats = self._cache
-        grad_y = _check_grad(grad_y, xhat.shape, "BatchNorm1d")
+        grad_y = check_grad(grad_y, xhat.shape, "BatchNorm1d")
         self.gamma.grad += (grad_y * xhat).sum(axis=0)  # (D,)
         self.beta.grad += grad_y.sum(axis=0)  # (D,)
         dxhat = grad_y * self.gamma.data  # (N, D)
@@ -546,7 +484,7 @@ class Residual(Layer):
 
     def backward(self, grad_y: np.ndarray) -> np.ndarray:
         self._need_forward(self._shape)
-        grad_y = _check_grad(grad_y, self._shape, "Residual")
+        grad_y = check_grad(grad_y, self._shape, "Residual")
         return grad_y + self.block.backward(grad_y)  # the skip path plus the block's path
 
     def __repr__(self) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..checks import as_float_array, same_shape
 from .parameter import Parameter
 
 __all__ = [
@@ -30,32 +31,6 @@ __all__ = [
     "l1_penalty",
     "l2_penalty",
 ]
-
-
-def _as_float_array(a, what: str, loss: str) -> np.ndarray:
-    arr = np.asarray(a)
-    if arr.dtype.kind not in "fiub":
-        raise TypeError(f"{loss} {what} must be numeric, got dtype {arr.dtype}")
-    return arr if arr.dtype.kind == "f" else arr.astype(np.float64)
-
-
-def _same_shape(pred, target, loss: str, checked: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    pred = _as_float_array(pred, "pred", loss)
-    target = _as_float_array(target, "target", loss)
-    if pred.shape != target.shape:
-        fix = ""
-        if target.ndim == 1 and pred.shape == (target.shape[0], 1):
-            fix = "; reshape it with target.reshape(-1, 1)"
-        raise ValueError(
-            f"{loss} got pred with shape {pred.shape} and target with shape {target.shape}; "
-            f"they must have the same shape{fix}"
-        )
-    if pred.size == 0:
-        raise ValueError(f"{loss} got an empty batch (pred shape {pred.shape})")
-    target = target.astype(pred.dtype, copy=False)  # float32 predictions: a float32 gradient
-    if not checked and not np.isfinite(target).all():
-        raise ValueError(f"{loss} target contains NaN or inf; clean the labels before training")
-    return pred, target
 
 
 def _check_binary_targets(y: np.ndarray, loss: str) -> None:
@@ -112,7 +87,7 @@ class MSELoss(Loss):
         return self._forward(pred, target)
 
     def _forward(self, pred, target, checked: bool = False) -> float:
-        pred, target = _same_shape(pred, target, "MSELoss", checked)
+        pred, target = same_shape(pred, target, "MSELoss", checked)
         diff = pred - target
         self._grad_cache = diff * (2.0 / diff.size)
         return float((diff * diff).sum()) / diff.size  # the mean (np.mean is slower)
@@ -130,7 +105,7 @@ class BCELoss(Loss):
         return self._forward(pred, target)
 
     def _forward(self, pred, target, checked: bool = False) -> float:
-        p, y = _same_shape(pred, target, "BCELoss", checked)
+        p, y = same_shape(pred, target, "BCELoss", checked)
         # NaN predictions (a diverged model) give a NaN loss, not an error: fit() reports them
         if (p < 0).any() or (p > 1).any():
             raise ValueError(
@@ -160,7 +135,7 @@ class BCEWithLogitsLoss(Loss):
         return self._forward(pred, target)
 
     def _forward(self, pred, target, checked: bool = False) -> float:
-        z, y = _same_shape(pred, target, "BCEWithLogitsLoss", checked)
+        z, y = same_shape(pred, target, "BCEWithLogitsLoss", checked)
         if not checked:  # torch does not check; -1/+1 labels would slip by
             _check_binary_targets(y, "BCEWithLogitsLoss")
         e = np.exp(-np.abs(z))  # exp(-|z|), in (0, 1]: shared by sigmoid(z) and the loss
@@ -182,7 +157,7 @@ class CrossEntropyLoss(Loss):
         return self._forward(pred, target)
 
     def _forward(self, pred, target, checked: bool = False) -> float:
-        z = _as_float_array(pred, "pred (logits)", "CrossEntropyLoss")
+        z = as_float_array(pred, "pred (logits)", "CrossEntropyLoss")
         y = np.asarray(target)
         if z.ndim != 2:
             raise ValueError(

@@ -36,7 +36,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from .parameter import Parameter
+from ..nn.parameter import Parameter
 
 __all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "clip_grad_norm"]
 

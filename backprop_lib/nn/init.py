@@ -17,6 +17,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ..checks import as_rng
+
 __all__ = [
     "INITIALIZERS",
     "calculate_gain",
@@ -32,18 +34,6 @@ __all__ = [
     "xavier_uniform",
     "zeros",
 ]
-
-
-def _rng(rng) -> np.random.Generator:
-    """Accept a Generator, an int seed or None (fresh entropy)."""
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
-        return np.random.default_rng(rng)
-    raise TypeError(
-        f"rng must be a numpy Generator, an int seed or None, got {type(rng).__name__}; "
-        "pass rng=np.random.default_rng(0)"
-    )
 
 
 def _fans(shape) -> tuple[int, int]:
@@ -99,14 +89,14 @@ def normal(shape, mean: float = 0.0, std: float = 1.0, rng=None, dtype=np.float6
     """Gaussian: w ~ N(mean, std^2). torch's defaults (mean 0, std 1)."""
     if std < 0:
         raise ValueError(f"std must be >= 0, got {std}")
-    return _rng(rng).normal(mean, std, size=shape).astype(dtype, copy=False)
+    return as_rng(rng).normal(mean, std, size=shape).astype(dtype, copy=False)
 
 
 def uniform(shape, a: float = 0.0, b: float = 1.0, rng=None, dtype=np.float64) -> np.ndarray:
     """Uniform: w ~ U(a, b). torch's defaults (a=0, b=1)."""
     if b < a:
         raise ValueError(f"uniform needs a <= b, got a={a}, b={b}")
-    return _rng(rng).uniform(a, b, size=shape).astype(dtype, copy=False)
+    return as_rng(rng).uniform(a, b, size=shape).astype(dtype, copy=False)
 
 
 def xavier_uniform(shape, gain: float = 1.0, rng=None, dtype=np.float64) -> np.ndarray:

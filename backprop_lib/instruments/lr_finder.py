@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import init as _init
-from .layers import Layer
-from .losses import Loss
-from .optimizers import SGD, Optimizer
+from ..checks import as_rng
+from ..nn.layers import Layer
+from ..nn.losses import Loss
+from ..optim.optimizers import SGD, Optimizer
 
 __all__ = ["LRFinderResult", "LRSweepResult", "lr_range_test", "lr_sweep"]
 
@@ -215,7 +215,7 @@ def lr_range_test(
     schedule = lr_min * (lr_max / lr_min) ** (np.arange(steps) / (steps - 1))  # (steps,)
     losses, smoothed = [], []
     avg, best, diverged = 0.0, math.inf, False
-    batches = _batches(X, y, batch_size, _init._rng(rng))
+    batches = _batches(X, y, batch_size, as_rng(rng))
     with _Restore(model), np.errstate(over="ignore", invalid="ignore"):
         model.train()
         opt = make_opt(model.parameters(), float(schedule[0]))
@@ -282,7 +282,7 @@ def lr_sweep(
         raise ValueError(f"lrs must be a non-empty list of positive rates, got {lrs.tolist()}")
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be an int >= 1, got {epochs!r}")
-    seed = rng if isinstance(rng, (int, np.integer)) else int(_init._rng(rng).integers(2**31))
+    seed = rng if isinstance(rng, (int, np.integer)) else int(as_rng(rng).integers(2**31))
     make_opt = optimizer or _sgd
     per_epoch = max(1, len(X) // batch_size)
     result = LRSweepResult(lrs=lrs)

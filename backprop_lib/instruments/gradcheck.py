@@ -21,10 +21,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import init as _init
-from .layers import Layer
-from .losses import Loss
-from .parameter import Parameter
+from ..checks import as_rng
+from ..nn.layers import Layer
+from ..nn.losses import Loss
+from ..nn.parameter import Parameter
 
 __all__ = [
     "gradcheck",
@@ -182,7 +182,7 @@ def gradcheck_layer(layer: Layer, x, rng=0, h: float = 1e-5) -> dict[str, float]
     snap = _snapshot(layer)
     try:
         y = np.array(layer.forward(x.copy()), dtype=np.float64)
-        dout = _init._rng(rng).standard_normal(y.shape)  # (same shape as y)
+        dout = as_rng(rng).standard_normal(y.shape)  # (same shape as y)
 
         # analytic: one forward and backward from the saved state, with zeroed gradients
         _restore(snap)

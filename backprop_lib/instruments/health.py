@@ -24,10 +24,10 @@ import math
 
 import numpy as np
 
-from .activations import LeakyReLU, ReLU, Sigmoid, Tanh
-from .layers import Layer
-from .optimizers import Optimizer
-from .parameter import Parameter
+from ..nn.activations import LeakyReLU, ReLU, Sigmoid, Tanh
+from ..nn.layers import Layer
+from ..nn.parameter import Parameter
+from ..optim.optimizers import Optimizer
 
 __all__ = ["LayerHealth"]
 

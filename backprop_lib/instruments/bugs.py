@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import init as _init
-from .activations import Tanh
+from ..checks import as_rng, check_grad, same_shape
+from ..nn.activations import Tanh
+from ..nn.layers import Layer, Linear, Sequential
+from ..nn.losses import Loss, MSELoss
+from ..nn.parameter import Parameter
 from .gradcheck import numerical_gradient, rel_error
-from .layers import Layer, Linear, Sequential, _check_grad
-from .losses import Loss, MSELoss, _same_shape
-from .parameter import Parameter
 
 __all__ = [
     "BUGS",
@@ -66,7 +66,7 @@ class _BuggyLinear(Linear):
     def _upstream(self, grad_y) -> tuple[np.ndarray, np.ndarray]:
         x = self._x
         self._need_forward(x)
-        return x, _check_grad(grad_y, (x.shape[0], self.out_features), type(self).__name__)
+        return x, check_grad(grad_y, (x.shape[0], self.out_features), type(self).__name__)
 
 
 class MissingTransposeLinear(_BuggyLinear):
@@ -134,7 +134,7 @@ class SumMSELoss(MSELoss):
     """
 
     def forward(self, pred, target) -> float:
-        pred, target = _same_shape(pred, target, "SumMSELoss")
+        pred, target = same_shape(pred, target, "SumMSELoss")
         diff = pred - target
         self._grad_cache = 2.0 * diff  # BUG: should be 2.0 * diff / diff.size
         return float(np.mean(diff * diff))
@@ -252,7 +252,7 @@ def make_patient(bug: str | None = None, rng=0) -> tuple[Sequential, Loss]:
     "4.W" (4, 1), "4.b" (1,).
     """
     bug = _check_bug(bug)
-    rng = _init._rng(rng)
+    rng = as_rng(rng)
     n0, n1, n2, n3 = PATIENT_SIZES
     middle = _LAYER_FOR_BUG.get(bug, Linear)
     model = Sequential(
@@ -270,7 +270,7 @@ def make_patient(bug: str | None = None, rng=0) -> tuple[Sequential, Loss]:
 
 def patient_data(n: int = 8, rng=0) -> tuple[np.ndarray, np.ndarray]:
     """A batch for the patient: x (n, 3) standard normal, y (n, 1) = sin of a sum, plus noise."""
-    rng = _init._rng(rng)
+    rng = as_rng(rng)
     x = rng.standard_normal((n, PATIENT_SIZES[0]))  # (n, 3)
     y = np.sin(x.sum(axis=1, keepdims=True)) + 0.1 * rng.standard_normal((n, 1))  # (n, 1)
     return x, y

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .autograd import Value, topological_order
+from .value import Value, topological_order
 
 __all__ = ["Contribution", "Step", "Trace", "trace"]
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from . import init as _init
+from ..checks import as_rng
 from .activations import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
 from .layers import BatchNorm1d, Dropout, Layer, Linear, Residual, Sequential
 
@@ -100,7 +100,7 @@ def mlp(
         )
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"mlp dropout must be in [0, 1), got {dropout!r}; 0 means no dropout")
-    gen = _init._rng(rng)
+    gen = as_rng(rng)
     if init is None:
         init = _DEFAULT_INIT[activation]
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .layers import Layer, _check_grad
+from ..checks import check_grad
+from .layers import Layer
 
 __all__ = [
     "Identity",
@@ -138,7 +139,7 @@ class _Elementwise(Layer):
 
     def _grad(self, grad_y):
         self._need_forward(self._cache)
-        return _check_grad(grad_y, self._cache.shape, type(self).__name__)
+        return check_grad(grad_y, self._cache.shape, type(self).__name__)
 
 
 class Sigmoid(_Elementwise):

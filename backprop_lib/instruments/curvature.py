@@ -22,9 +22,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import init as _init
-from .layers import Layer
-from .losses import Loss
+from ..checks import as_rng
+from ..nn.layers import Layer
+from ..nn.losses import Loss
 
 __all__ = [
     "best_constant_lr",
@@ -234,7 +234,7 @@ def power_iteration(
     """
     if isinstance(iters, bool) or not isinstance(iters, int) or iters < 1:
         raise ValueError(f"iters must be a positive int, got {iters!r}")
-    v = _init._rng(rng).standard_normal(dim)
+    v = as_rng(rng).standard_normal(dim)
     v /= np.linalg.norm(v)
     lam = 0.0
     for i in range(iters):
