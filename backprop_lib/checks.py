@@ -122,7 +122,7 @@ def as_float_array(a, what: str, loss: str) -> np.ndarray:
     return arr if arr.dtype.kind == "f" else arr.astype(np.float64)
 
 
-def same_shape(pred, target, loss: str, checked: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def same_shape(pred, target, loss: str) -> tuple[np.ndarray, np.ndarray]:
     """``(pred, target)`` as floating arrays of one shape, target in pred's dtype and finite."""
     pred = as_float_array(pred, "pred", loss)
     target = as_float_array(target, "target", loss)
@@ -137,6 +137,6 @@ def same_shape(pred, target, loss: str, checked: bool = False) -> tuple[np.ndarr
     if pred.size == 0:
         raise ValueError(f"{loss} got an empty batch (pred shape {pred.shape})")
     target = target.astype(pred.dtype, copy=False)  # float32 predictions: a float32 gradient
-    if not checked and not np.isfinite(target).all():
+    if not np.isfinite(target).all():
         raise ValueError(f"{loss} target contains NaN or inf; clean the labels before training")
     return pred, target

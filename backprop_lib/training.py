@@ -13,18 +13,15 @@ a learning-rate schedule, early stopping and divergence detection, and records e
 ``predict_classes`` and ``accuracy`` evaluate a trained model. Used by every training notebook;
 the dashboards drive ``Trainer.run_epoch`` to animate training one epoch at a time.
 
-Speed: a plain MLP (Linear layers with Tanh, Sigmoid, ReLU or Identity between them) trained
-with one of our optimizers runs its forward and backward passes through ``fastpath.FusedMLP``,
-the same equations in fewer numpy calls (its backward writes every gradient, so that path
-skips ``zero_grad``), and so do the built-in ``BCEWithLogitsLoss`` and ``MSELoss`` there;
-``health.LayerHealth`` records the per-layer statistics. Any other model trains through its
-layers' own ``forward`` and ``backward``. Both paths give the same numbers to rounding
-(``tests/test_fastpath.py``); ``Trainer._epoch`` reads the same either way.
+There is one implementation of the math: ``Trainer`` calls the model's own ``forward`` and
+``backward``, the loss object and the optimizer's ``step()``, so what a learner reads in
+``nn/layers.py``, or changes there, is what trains. Speed comes from keeping that one path
+lean: the data are checked once, when training starts, and the BLAS thread pool is limited
+to one thread (``threads.py``).
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,7 +30,6 @@ import numpy as np
 
 from .checks import as_rng, check_count
 from .data import check_features, check_targets
-from .fastpath import FusedMLP, fused_mlp
 from .instruments.health import LayerHealth
 from .nn.activations import Sigmoid
 from .nn.layers import Layer
@@ -42,12 +38,11 @@ from .nn.losses import (
     BCEWithLogitsLoss,
     CrossEntropyLoss,
     Loss,
-    MSELoss,
     l1_penalty,
     l2_penalty,
 )
-from .optim.optimizers import Optimizer
-from .optim.optimizers import clip_grad_norm as _clip
+from .optim.optimizers import Optimizer, clip_grad_norm
+from .threads import check_blas_threads, limit_blas_threads
 
 __all__ = ["EarlyStopping", "History", "Trainer", "accuracy", "fit", "predict", "predict_classes"]
 
@@ -140,20 +135,42 @@ def _number_at_least(value, what: str, low: float, fix: str) -> float:
     return float(value)
 
 
+def _check_parts(model, loss, optimizer) -> None:
+    """The model, the loss and the optimizer are of the right kinds, and belong together."""
+    if not isinstance(model, Layer):
+        raise TypeError(f"model must be a Layer (e.g. mlp([2, 16, 1])), got {type(model)}")
+    if not isinstance(loss, Loss):
+        raise TypeError(f"loss must be a Loss object such as MSELoss(), got {loss!r}")
+    if not all(hasattr(optimizer, a) for a in ("step", "zero_grad", "lr")):
+        raise TypeError(
+            f"optimizer must have step(), zero_grad() and lr, got {type(optimizer).__name__}; "
+            "e.g. SGD(model.parameters(), lr=0.1)"
+        )
+    if isinstance(optimizer, Optimizer):
+        held = {id(p) for p in optimizer.params}
+        if not any(id(p) in held for p in model.parameters()):
+            raise ValueError(
+                "the optimizer holds none of this model's parameters (was the model rebuilt "
+                "after the optimizer?); create it with e.g. SGD(model.parameters(), lr=0.1)"
+            )
+
+
 class Trainer:
     """Train ``model`` one epoch at a time; ``fit`` is a loop over ``run_epoch``.
 
     Everything is checked in the constructor, before any parameter changes: a bad argument
-    raises a ValueError or TypeError saying what to fix.
+    raises a ValueError or TypeError saying what to fix. The data are checked there once
+    (finite, the right shapes, labels in range), so each step can call the model, the loss
+    and the optimizer as they are.
 
     Parameters
     ----------
     model : Layer
         E.g. ``mlp([2, 16, 16, 1])``.
     loss : Loss
-        ``MSELoss``, ``BCELoss``, ``BCEWithLogitsLoss`` or ``CrossEntropyLoss``.
+        ``MSELoss``, ``BCELoss``, ``BCEWithLogitsLoss``, ``CrossEntropyLoss``, or your own.
     optimizer : Optimizer
-        Built on ``model.parameters()``.
+        Built on ``model.parameters()`` (or any object with ``step()``, ``zero_grad()``, ``lr``).
     X : (n, features) array
     y : targets: (n,) int labels for ``CrossEntropyLoss``; (n,) or (n, 1) 0/1 labels for the
         binary losses; (n, outputs) for ``MSELoss``.
@@ -166,6 +183,7 @@ class Trainer:
         Evaluated (in eval mode) after every epoch.
     penalty, penalty_strength : "l1", "l2" or None, and lambda >= 0
         Adds lambda * sum|W| or lambda / 2 * sum W^2 over the weights (names ending in "W").
+        ``History.loss`` is then data loss + penalty; ``data_loss`` and ``penalty`` hold each.
     early_stopping : EarlyStopping, int (the patience) or None
     loss_threshold : float or None
         Stop once the epoch's training loss is <= this.
@@ -176,17 +194,13 @@ class Trainer:
         Called after every epoch; returning True stops training.
     record_health : bool
         True (the default): record ``grad_norms``, ``update_ratios`` and ``saturation`` every
-        epoch. False: leave those three dicts of the History empty, what a dashboard without
-        a gradient-health panel wants: on a network as small as the dashboards' (2-16-16-1),
-        where every numpy call counts, training runs about 1.4x faster. Everything else is the
-        same: the losses, accuracies and learning rates (bit for bit), divergence detection
-        (including overflowed parameters), early stopping, the loss threshold and the callback.
-
-    The targets are checked once, here; each step then calls the built-in losses without
-    re-checking their values (``Loss._forward(..., checked=True)``), or, for a plain MLP with
-    ``BCEWithLogitsLoss`` or ``MSELoss``, computes the same loss and gradient in the fast path
-    (``FusedMLP.loss_for``) without calling the loss object (which then keeps nothing from
-    training: its ``backward()`` has no batch to answer for).
+        epoch (a few numpy calls per weight). False: leave those three dicts of the History
+        empty; everything else is the same, bit for bit (losses, accuracies, rates,
+        divergence detection, early stopping, the loss threshold, the callback).
+    blas_threads : int or None
+        Threads numpy's BLAS may use while training: 1 (the default; on this series' small
+        matrices threads cost more than they give, see ``threads.py``), or None to leave the
+        thread pool as it is.
 
     Attributes: ``history`` (the History), ``epoch`` (epochs completed), ``stopped``.
     """
@@ -209,25 +223,32 @@ class Trainer:
         clip_grad_norm: float | None = None,
         callback: Callable | None = None,
         record_health: bool = True,
+        blas_threads: int | None = 1,
     ):
-        if not isinstance(model, Layer):
-            raise TypeError(f"model must be a Layer (e.g. mlp([2, 16, 1])), got {type(model)}")
-        if not isinstance(loss, Loss):
-            raise TypeError(f"loss must be a Loss object such as MSELoss(), got {loss!r}")
-        if not all(hasattr(optimizer, a) for a in ("step", "zero_grad", "lr")):
-            raise TypeError(
-                f"optimizer must have step(), zero_grad() and lr, got {type(optimizer).__name__}; "
-                "e.g. SGD(model.parameters(), lr=0.1)"
-            )
+        _check_parts(model, loss, optimizer)
         params = model.parameters()
-        if isinstance(optimizer, Optimizer):
-            held = {id(p) for p in optimizer.params}
-            if not any(id(p) in held for p in params):
-                raise ValueError(
-                    "the optimizer holds none of this model's parameters (was the model rebuilt "
-                    "after the optimizer?); create it with e.g. SGD(model.parameters(), lr=0.1)"
-                )
         dtype = params[0].data.dtype if params else np.float64
+        self._check_data(X, y, validation_data, loss, dtype)
+        self._check_output_shape(model, loss)  # a dry run in eval mode: no state changes
+        self._set_rules(
+            batch_size, rng, penalty, penalty_strength, early_stopping, loss_threshold,
+            scheduler, clip_grad_norm, callback, record_health, blas_threads,
+        )  # fmt: skip
+        self.model, self.loss, self.optimizer = model, loss, optimizer
+        self.history = History()
+        self.epoch = 0
+        self.stopped = False
+        self._params = params
+        self._weights = [(name, p) for name, p in model.named_parameters() if name.endswith("W")]
+        self._health = LayerHealth(self._weights, model, self.history) if record_health else None
+        self._set_metrics(loss, dtype)
+        self._limit = math.inf  # the explosion limit, set after the first epoch
+        self._best_loss, self._wait, self._best_state = math.inf, 0, None
+
+    # ---- the constructor's parts ----
+
+    def _check_data(self, X, y, validation_data, loss: Loss, dtype) -> None:
+        """X, y and the validation pair, checked once and copied in the model's dtype."""
         self.X = check_features(X, "X", dtype)
         self.y = check_targets(y, len(self.X), "y", loss, dtype)
         self.validation = None
@@ -237,74 +258,6 @@ class Trainer:
             X_val = check_features(validation_data[0], "validation X", dtype)
             y_val = check_targets(validation_data[1], len(X_val), "validation y", loss, dtype)
             self.validation = (X_val, y_val)
-        self.batch_size = len(self.X)
-        if batch_size is not None:
-            self.batch_size = min(check_count(batch_size, "batch_size", 1), len(self.X))
-        self.rng = as_rng(rng)
-        if penalty not in (None, "l1", "l2"):
-            raise ValueError(f"penalty must be None, 'l1' or 'l2', got {penalty!r}")
-        self.penalty_strength = _number_at_least(
-            penalty_strength, "penalty_strength", 0.0, "e.g. 1e-3"
-        )
-        if self.penalty_strength > 0 and penalty is None:
-            raise ValueError("penalty_strength > 0 needs penalty='l1' or penalty='l2'")
-        self.penalty = {"l1": l1_penalty, "l2": l2_penalty}.get(penalty)
-        if isinstance(early_stopping, (int, np.integer)) and not isinstance(early_stopping, bool):
-            early_stopping = EarlyStopping(patience=int(early_stopping))
-        if early_stopping is not None and not isinstance(early_stopping, EarlyStopping):
-            raise TypeError("early_stopping must be an EarlyStopping, an int patience or None")
-        self.early_stopping = early_stopping
-        self.loss_threshold = None
-        if loss_threshold is not None:
-            self.loss_threshold = _number_at_least(loss_threshold, "loss_threshold", 0.0, "")
-        if scheduler is not None and not callable(getattr(scheduler, "step", None)):
-            raise TypeError("scheduler must have a step() method, e.g. StepLR(optimizer, 10)")
-        self.clip = None
-        # our optimizers clip their flat gradient in one go; any other: the model's parameters
-        self._clip_target = optimizer if isinstance(optimizer, Optimizer) else params
-        if clip_grad_norm is not None:
-            self.clip = _number_at_least(clip_grad_norm, "clip_grad_norm", 1e-300, "e.g. 1.0")
-        if callback is not None and not callable(callback):
-            raise TypeError("callback must be a function callback(epoch, history) or None")
-        if not isinstance(record_health, (bool, np.bool_)):
-            raise TypeError(f"record_health must be True or False, got {record_health!r}")
-        self._check_output_shape(model, loss)  # a dry run in eval mode: no state changes
-
-        self.model, self.loss, self.optimizer = model, loss, optimizer
-        self.scheduler, self.callback = scheduler, callback
-        self.history = History()
-        self.epoch = 0
-        self.stopped = False
-        self._weights = [(name, p) for name, p in model.named_parameters() if name.endswith("W")]
-        self._health = None  # record_health=False: only check the parameters stay finite
-        if record_health:
-            self._health = LayerHealth(self._weights, model, optimizer, self.history)
-        self._loss_forward, self._builtin_loss = loss.forward, False
-        # the built-in losses (exact types, as learners' subclasses may change forward) skip
-        # re-checking the targets validated above
-        if type(loss) in (MSELoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss) and not (
-            {"forward", "_forward"} & vars(loss).keys()
-        ):
-            self._loss_forward = functools.partial(loss._forward, checked=True)
-            self._builtin_loss = True
-        self._classify = isinstance(loss, (CrossEntropyLoss, BCEWithLogitsLoss, BCELoss))
-        # a logit > 0 or a probability > 0.5 means 1 (a 0-d array: quicker than a float)
-        self._threshold = np.asarray(0.0 if isinstance(loss, BCEWithLogitsLoss) else 0.5, dtype)
-        # binary losses score every output (one per row, or several for multi-label targets)
-        self._binary = isinstance(loss, (BCEWithLogitsLoss, BCELoss))
-        self._per_row = self.y.shape[1] if self._binary else 1
-        # the labels accuracy compares with: bool (n, 1) for the binary losses, else ints
-        self._labels = self.y > 0.5 if self.y.ndim == 2 else self.y
-        self._val_labels = None
-        if self.validation is not None:
-            y_val = self.validation[1]
-            self._val_labels = y_val > 0.5 if y_val.ndim == 2 else y_val
-        self._limit = math.inf  # the explosion limit, set after the first epoch
-        self._best_loss, self._wait, self._best_state = math.inf, 0, None
-        self._fast = fused_mlp(model, optimizer)  # None: train through the layers
-        self._fused_loss = None  # BCEWithLogitsLoss or MSELoss on the fused output
-        if self._fast is not None and self._builtin_loss:
-            self._fused_loss = self._fast.loss_for(loss, self.y)
 
     def _check_output_shape(self, model: Layer, loss: Loss) -> None:
         was_training = model.training
@@ -331,6 +284,59 @@ class Trainer:
                     "or reshape y (e.g. y.reshape(-1, 1))"
                 )
 
+    def _set_rules(
+        self, batch_size, rng, penalty, penalty_strength, early_stopping, loss_threshold,
+        scheduler, clip_grad_norm, callback, record_health, blas_threads,
+    ) -> None:  # fmt: skip
+        """The options: batches, penalty, stopping rules, schedule, clipping, callback."""
+        self.batch_size = len(self.X)
+        if batch_size is not None:
+            self.batch_size = min(check_count(batch_size, "batch_size", 1), len(self.X))
+        self.rng = as_rng(rng)
+        if penalty not in (None, "l1", "l2"):
+            raise ValueError(f"penalty must be None, 'l1' or 'l2', got {penalty!r}")
+        self.penalty_strength = _number_at_least(
+            penalty_strength, "penalty_strength", 0.0, "e.g. 1e-3"
+        )
+        if self.penalty_strength > 0 and penalty is None:
+            raise ValueError("penalty_strength > 0 needs penalty='l1' or penalty='l2'")
+        self.penalty = {"l1": l1_penalty, "l2": l2_penalty}.get(penalty)
+        if isinstance(early_stopping, (int, np.integer)) and not isinstance(early_stopping, bool):
+            early_stopping = EarlyStopping(patience=int(early_stopping))
+        if early_stopping is not None and not isinstance(early_stopping, EarlyStopping):
+            raise TypeError("early_stopping must be an EarlyStopping, an int patience or None")
+        self.early_stopping = early_stopping
+        self.loss_threshold = None
+        if loss_threshold is not None:
+            self.loss_threshold = _number_at_least(loss_threshold, "loss_threshold", 0.0, "")
+        if scheduler is not None and not callable(getattr(scheduler, "step", None)):
+            raise TypeError("scheduler must have a step() method, e.g. StepLR(optimizer, 10)")
+        self.scheduler = scheduler
+        self.clip = None
+        if clip_grad_norm is not None:
+            self.clip = _number_at_least(clip_grad_norm, "clip_grad_norm", 1e-300, "e.g. 1.0")
+        if callback is not None and not callable(callback):
+            raise TypeError("callback must be a function callback(epoch, history) or None")
+        self.callback = callback
+        if not isinstance(record_health, (bool, np.bool_)):
+            raise TypeError(f"record_health must be True or False, got {record_health!r}")
+        self.blas_threads = check_blas_threads(blas_threads)
+
+    def _set_metrics(self, loss: Loss, dtype) -> None:
+        """What accuracy needs: which losses classify, the threshold, the labels."""
+        self._classify = isinstance(loss, (CrossEntropyLoss, BCEWithLogitsLoss, BCELoss))
+        # a logit > 0 or a probability > 0.5 means 1 (a 0-d array: quicker than a float)
+        self._threshold = np.asarray(0.0 if isinstance(loss, BCEWithLogitsLoss) else 0.5, dtype)
+        # binary losses score every output (one per row, or several for multi-label targets)
+        self._binary = isinstance(loss, (BCEWithLogitsLoss, BCELoss))
+        self._per_row = self.y.shape[1] if self._binary else 1
+        # the labels accuracy compares with: bool (n, 1) for the binary losses, else ints
+        self._labels = self.y > 0.5 if self.y.ndim == 2 else self.y
+        self._val_labels = None
+        if self.validation is not None:
+            y_val = self.validation[1]
+            self._val_labels = y_val > 0.5 if y_val.ndim == 2 else y_val
+
     # ---- one epoch ----
 
     def run_epoch(self) -> History:
@@ -338,7 +344,8 @@ class Trainer:
 
         Does nothing once training has stopped (see ``stopped``).
         """
-        with np.errstate(all="ignore"):  # overflow is detected and reported, not warned about
+        # overflow is detected and reported, not warned about
+        with np.errstate(all="ignore"), limit_blas_threads(self.blas_threads):
             self._epoch()
         return self.history
 
@@ -349,19 +356,16 @@ class Trainer:
         """
         if self.stopped:
             return
-        model, opt = self.model, self.optimizer
-        forward, loss_and_grad, backward, fused = self._passes()
-        health = self._health
+        model, loss, opt = self.model, self.loss, self.optimizer
         if not model.training:
             model.train()
         self.history.lr.append(float(opt.lr))
         total, penalties, correct, seen, diverged = 0.0, 0.0, 0, 0, False
         for xb, yb, labels, last in self._batches():
-            out = forward(xb)  # forward pass, (batch, outputs)
-            batch_loss, grad = loss_and_grad(out, yb)  # one number, and dL/d(output)
-            if fused is None:  # (the fused backward writes every gradient: nothing to clear)
-                opt.zero_grad()
-            backward(grad)  # backward pass: dL/dW into every W.grad
+            out = model.forward(xb)  # forward pass: (batch, outputs)
+            batch_loss = loss.forward(out, yb)  # one number
+            opt.zero_grad()
+            model.backward(loss.backward())  # backward pass: dL/dW into every W.grad
             total, seen = total + batch_loss * len(xb), seen + len(xb)
             if self.penalty is not None:
                 penalty = self._add_penalty()
@@ -372,37 +376,12 @@ class Trainer:
             if not batch_loss < self._limit:  # NaN, inf or exploded: no step from it
                 diverged = True
                 break
-            if last and health is not None:
-                health.keep()  # dL/dW and W before the step, for the History
+            if last and self._health is not None:
+                self._health.keep()  # dL/dW and W before the step, for the History
             if self.clip is not None:
-                _clip(self._clip_target, self.clip)
+                clip_grad_norm(self._params, self.clip)
             opt.step()  # W <- W - lr * (some function of dL/dW)
         self._record(total / seen, penalties / seen, correct / (seen * self._per_row), diverged)
-
-    def _passes(self) -> tuple[Callable, Callable, Callable, FusedMLP | None]:
-        """forward, loss-and-gradient and backward, and the FusedMLP (None: the layers').
-
-        A plain MLP runs the fused passes (``fastpath``) and, for ``BCEWithLogitsLoss`` and
-        ``MSELoss``, the fused loss; otherwise the model's own passes and the loss object.
-        """
-        fast, loss, loss_forward = self._fast, self.loss, self._loss_forward
-        if fast is not None and fast.layers != self.model.layers:  # the model was changed
-            fast = self._fast = self._fused_loss = None
-        if fast is None:
-            return self.model.forward, self._loss_and_grad, self.model.backward, None
-        if self._fused_loss is not None:
-            return fast.forward, self._fused_loss, fast.backward, fast
-        if not self._builtin_loss:
-            return fast.forward, self._loss_and_grad, fast.backward, fast
-
-        def loss_and_grad(out, y):  # the fused backward only reads dL/d(output), so it may
-            return loss_forward(out, y), loss._grad_cache  # take the loss's own array
-
-        return fast.forward, loss_and_grad, fast.backward, fast
-
-    def _loss_and_grad(self, out: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-        """The loss object's ``forward`` and ``backward``: one number, and dL/d(output)."""
-        return self._loss_forward(out, y), self.loss.backward()
 
     def _batches(self) -> list[tuple]:
         """(x, y, labels, is_last) per minibatch; the rows are reshuffled every epoch."""
@@ -428,7 +407,7 @@ class Trainer:
         """Append the epoch to the History, validate, then apply the stopping rules."""
         h = self.history
         if self._health is not None:
-            finite = self._health.record(stepped=not diverged, fused=self._fast)
+            finite = self._health.record(stepped=not diverged)
         else:
             finite = True if diverged else self._parameters_finite()
         diverged = diverged or not finite  # the loss or the parameters overflowed
@@ -449,10 +428,7 @@ class Trainer:
 
     def _parameters_finite(self) -> bool:
         """True unless a parameter overflowed: the sum of squares of every value is finite."""
-        opt = self.optimizer
-        if isinstance(opt, Optimizer):
-            return math.isfinite(np.dot(opt.data, opt.data))
-        return all(math.isfinite(np.vdot(p.data, p.data)) for p in self.model.parameters())
+        return all(math.isfinite(np.vdot(p.data, p.data)) for p in self._params)
 
     def _add_penalty(self) -> float:
         """Add the weight penalty's gradient into each W.grad and return the penalty."""
@@ -478,7 +454,7 @@ class Trainer:
         X_val, y_val = self.validation
         self.model.eval()
         out = self.model.forward(X_val)
-        h.val_loss.append(self._loss_forward(out, y_val))
+        h.val_loss.append(self.loss.forward(out, y_val))
         if self._classify:
             correct = self._count_correct(out, self._val_labels)
             h.val_accuracy.append(correct / (len(X_val) * self._per_row))
@@ -522,7 +498,8 @@ class Trainer:
     def run(self, epochs: int) -> History:
         """Run up to ``epochs`` more epochs (fewer if training stops) and return the History."""
         epochs = check_count(epochs, "epochs", 0)
-        with np.errstate(all="ignore"):  # entered once for the whole run
+        # entered once for the whole run; overflow is detected and reported, not warned about
+        with np.errstate(all="ignore"), limit_blas_threads(self.blas_threads):
             for _ in range(epochs):
                 if self.stopped:
                     break
@@ -548,6 +525,7 @@ def fit(
     clip_grad_norm: float | None = None,
     callback: Callable | None = None,
     record_health: bool = True,
+    blas_threads: int | None = 1,
 ) -> History:
     """Train ``model`` for ``epochs`` epochs (or until a stop rule fires); return the History.
 
@@ -564,6 +542,7 @@ def fit(
         validation_data=validation_data, penalty=penalty, penalty_strength=penalty_strength,
         early_stopping=early_stopping, loss_threshold=loss_threshold, scheduler=scheduler,
         clip_grad_norm=clip_grad_norm, callback=callback, record_health=record_health,
+        blas_threads=blas_threads,
     )  # fmt: skip
     return trainer.run(epochs)
 

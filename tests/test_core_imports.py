@@ -18,7 +18,8 @@ CORE_PACKAGES = ("nn", "optim", "autograd", "instruments")  # viz/, widgets/, ex
 CORE = sorted(PACKAGE.glob("*.py")) + sorted(
     path for name in CORE_PACKAGES for path in (PACKAGE / name).glob("*.py")
 )
-ALLOWED = {"numpy", "backprop_lib"}
+# threadpoolctl: pure Python, no dependencies; it limits numpy's own BLAS pool (threads.py)
+ALLOWED = {"numpy", "threadpoolctl", "backprop_lib"}
 
 
 def test_import_backprop_lib_loads_no_plotting_or_widget_library():

@@ -97,7 +97,7 @@ class WrongTanh(Tanh):
     """Bug: tanh' taken as 1 - y instead of 1 - y^2."""
 
     def backward(self, grad_y):
-        y = self._cache
+        y = self.output
         return grad_y * (1.0 - y)
 
 

@@ -308,7 +308,7 @@ def test_penalty_errors():
         l1_penalty([np.ones(2)], 0.1)
 
 
-# ---- the Trainer's path: targets checked once, not re-checked on every step ----
+# ---- bad targets are refused before the loss's state changes ----
 
 
 def _loss_cases(rng):
@@ -323,19 +323,11 @@ def _loss_cases(rng):
 
 
 @pytest.mark.parametrize("index", range(4))
-def test_checked_forward_gives_the_same_loss_and_gradient(index):
-    loss, pred, target, _ = _loss_cases(np.random.default_rng(index))[index]
-    value, grad = loss.forward(pred, target), loss.backward()
-    assert loss._forward(pred, target, checked=True) == value
-    np.testing.assert_array_equal(loss.backward(), grad)
-
-
-@pytest.mark.parametrize("index", range(4))
-def test_direct_calls_still_check_targets_before_any_state_changes(index):
+def test_every_call_checks_its_targets_before_any_state_changes(index):
     loss, pred, target, bad = _loss_cases(np.random.default_rng(index))[index]
     loss.forward(pred, target)
     grad = loss.backward()
-    for call in (loss.forward, loss, loss._forward):  # checked=False unless asked for
+    for call in (loss.forward, loss):
         with pytest.raises(ValueError):
             call(pred, bad)
         np.testing.assert_array_equal(loss.backward(), grad)  # the cache is untouched

@@ -22,8 +22,8 @@ from backprop_lib import (  # noqa: E402 (after the skip)
     Sigmoid,
     Softmax,
     Tanh,
-    init,
 )
+from backprop_lib.nn import init  # noqa: E402
 
 SEEDS = [0, 1, 2]
 

@@ -128,7 +128,7 @@ def test_grad_norms_update_ratios_and_saturation_of_a_full_batch_epoch(moons):
             assert h.grad_norms[name][0] == pytest.approx(g, rel=1e-9)
             assert h.update_ratios[name][0] == pytest.approx(lr * g / w, rel=1e-9)
     for index in (1, 3):
-        tanh_out = twin[index]._cache
+        tanh_out = twin[index].output
         want = np.mean(np.abs(tanh_out) > 0.97)
         assert h.saturation[f"{index}.Tanh"][0] == pytest.approx(want)
 
@@ -584,3 +584,118 @@ def test_without_a_penalty_the_data_loss_is_the_loss():
     h = fit(model, BCEWithLogitsLoss(), SGD(model.parameters(), lr=0.1), X, y, 3)
     assert h.penalty == []
     assert h.data_loss == h.loss
+
+
+# ---- fit trains through the layers themselves: one implementation of the math ----
+
+
+def _moons_run(model_seed=0, epochs=5, **kwargs):
+    X, y = make_moons(80, noise=0.2, rng=0)
+    model = mlp([2, 8, 8, 1], activation="tanh", rng=model_seed)
+    opt = Adam(model.parameters(), lr=0.05)
+    return fit(model, BCEWithLogitsLoss(), opt, X, y, epochs, **kwargs), model, X, y
+
+
+def test_fit_is_the_four_line_loop_a_learner_writes():
+    h, trained, X, y = _moons_run(batch_size=16, rng=3)
+    model = mlp([2, 8, 8, 1], activation="tanh", rng=0)
+    loss, opt = BCEWithLogitsLoss(), Adam(model.parameters(), lr=0.05)
+    order_rng = np.random.default_rng(3)
+    targets = y.reshape(-1, 1).astype(float)
+    for _ in range(5):
+        order = order_rng.permutation(len(X))
+        for start in range(0, len(X), 16):
+            rows = order[start : start + 16]
+            out = model.forward(X[rows])
+            loss.forward(out, targets[rows])
+            opt.zero_grad()
+            model.backward(loss.backward())
+            opt.step()
+    for ours, theirs in zip(trained.parameters(), model.parameters(), strict=True):
+        np.testing.assert_array_equal(ours.data, theirs.data)
+
+
+def test_a_monkeypatched_linear_backward_changes_what_fit_learns(monkeypatch):
+    h_right, _, _, _ = _moons_run()
+
+    def wrong_sign_backward(self, grad_y):  # a learner's bug: dW with the wrong sign
+        x = self._x
+        self.W.grad -= x.T @ grad_y
+        self.b.grad += grad_y.sum(axis=0)
+        return grad_y @ self.W.data.T
+
+    monkeypatch.setattr(Linear, "backward", wrong_sign_backward)
+    h_wrong, _, _, _ = _moons_run()
+    assert h_wrong.loss[0] == h_right.loss[0]  # the same start ...
+    assert h_wrong.loss[-1] > h_right.loss[-1]  # ... then the bug trains uphill
+    assert h_wrong.loss[-1] > h_wrong.loss[0]
+
+
+def test_a_subclassed_activation_is_what_fit_runs():
+    class LeakyTanh(Tanh):  # a learner's own layer: tanh forward, a different backward
+        def backward(self, grad_y):
+            return super().backward(grad_y) + 0.1 * grad_y
+
+    X, y = make_moons(80, noise=0.2, rng=0)
+    histories = []
+    for act in (Tanh, LeakyTanh):
+        model = Sequential(Linear(2, 8, rng=0), act(), Linear(8, 1, rng=1))
+        opt = SGD(model.parameters(), lr=0.5)
+        histories.append(fit(model, BCEWithLogitsLoss(), opt, X, y, 4, record_health=False))
+    assert histories[0].loss[0] == histories[1].loss[0]
+    assert histories[0].loss[1:] != histories[1].loss[1:]
+
+
+def test_health_numbers_are_those_of_the_last_step_computed_plainly():
+    X, y = make_moons(60, noise=0.2, rng=0)
+    model = mlp([2, 6, 1], activation="tanh", rng=2)
+    opt = SGD(model.parameters(), lr=0.3)
+    h = fit(model, BCEWithLogitsLoss(), opt, X, y, 2)
+    twin = mlp([2, 6, 1], activation="tanh", rng=2)  # the same run by hand
+    loss, opt2 = BCEWithLogitsLoss(), SGD(twin.parameters(), lr=0.3)
+    for _ in range(2):
+        out = twin.forward(X)
+        loss.forward(out, y.reshape(-1, 1).astype(float))
+        opt2.zero_grad()
+        twin.backward(loss.backward())
+        W, before = twin[0].W, twin[0].W.data.copy()
+        grad_norm = np.linalg.norm(W.grad)
+        opt2.step()
+    assert h.grad_norms["0.W"][-1] == pytest.approx(grad_norm, rel=1e-12)
+    ratio = np.linalg.norm(W.data - before) / np.linalg.norm(before)
+    assert h.update_ratios["0.W"][-1] == pytest.approx(ratio, rel=1e-12)
+    assert h.saturation["1.Tanh"][-1] == np.mean(np.abs(twin[1].output) > 0.97)
+
+
+def test_blas_threads_is_checked():
+    X, y = make_moons(20, noise=0.2, rng=0)
+    model = mlp([2, 4, 1], rng=0)
+    with pytest.raises(ValueError, match="BLAS threads must be a positive int or None"):
+        fit(model, BCEWithLogitsLoss(), SGD(model.parameters(), lr=0.1), X, y, 1, blas_threads=0)
+    h = fit(model, BCEWithLogitsLoss(), SGD(model.parameters(), lr=0.1), X, y, 2, blas_threads=None)
+    assert len(h.loss) == 2
+
+
+def test_training_runs_with_one_blas_thread_and_restores_the_pool():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+
+    def blas_threads():
+        return {
+            i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"
+        }
+
+    if not blas_threads():
+        pytest.skip("numpy reports no BLAS library to threadpoolctl here")
+    X, y = make_moons(20, noise=0.2, rng=0)
+    model = mlp([2, 4, 1], rng=0)
+    seen = []
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+        outside = blas_threads()
+
+        def callback(epoch, history):
+            seen.append(blas_threads())
+
+        opt = SGD(model.parameters(), lr=0.1)
+        fit(model, BCEWithLogitsLoss(), opt, X, y, 2, callback=callback)
+        assert blas_threads() == outside  # restored after training
+    assert seen == [{1}, {1}]

@@ -122,3 +122,18 @@ def test_no_pyplot_figures_are_created():
 def test_unequal_hidden_widths_are_rejected():
     with pytest.raises(ValueError, match="one width"):
         TrainingDashboard(config={"hidden": (4, 8)})
+
+
+def test_the_largest_network_the_controls_allow_trains_and_draws():
+    """Six hidden layers of width 64, the sliders' maxima, on the default data and epochs."""
+    d = TrainingDashboard(config={"epochs": 30})
+    try:
+        d.layers.value = d.layers.max
+        d.width.value = d.width.max
+        assert (d.layers.value, d.width.value) == (6, 64)
+        assert _sizes(d.model) == [2] + [64] * 6 + [1]
+        assert d.error is None and len(d.run.history.loss) == 30
+        assert all(np.isfinite(d.run.history.loss))
+        assert d.timings["total"] > 0  # a picture was rendered for this setting
+    finally:
+        d.close()

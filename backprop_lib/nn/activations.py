@@ -121,9 +121,13 @@ def softmax(x, axis: int = -1):
 
 
 class _Elementwise(Layer):
-    """Shared plumbing: remember the output shape, check the upstream gradient's shape."""
+    """Shared plumbing: keep the last output, check the upstream gradient's shape.
 
-    _cache = None
+    ``output`` is the last forward's output (None before the first): what backward reads, and
+    what ``instruments.health`` reads to count saturated or dead units.
+    """
+
+    output = None
 
     def _input(self, x) -> np.ndarray:
         """x as a float array: ints and bools become float64, non-numbers are a TypeError."""
@@ -138,20 +142,20 @@ class _Elementwise(Layer):
         return x
 
     def _grad(self, grad_y):
-        self._need_forward(self._cache)
-        return check_grad(grad_y, self._cache.shape, type(self).__name__)
+        self._need_forward(self.output)
+        return check_grad(grad_y, self.output.shape, type(self).__name__)
 
 
 class Sigmoid(_Elementwise):
     """y = sigma(x) = 1 / (1 + exp(-x)); backward: dx = dy * y * (1 - y). Any shape."""
 
     def forward(self, x):
-        self._cache = y = sigmoid(self._input(x))
+        self.output = y = sigmoid(self._input(x))
         return y
 
     def backward(self, grad_y):
         grad_y = self._grad(grad_y)
-        y = self._cache
+        y = self.output
         return grad_y * y * (1.0 - y)
 
 
@@ -159,12 +163,12 @@ class Tanh(_Elementwise):
     """y = tanh(x); backward: dx = dy * (1 - y^2). Any shape."""
 
     def forward(self, x):
-        self._cache = y = np.tanh(self._input(x))
+        self.output = y = np.tanh(self._input(x))
         return y
 
     def backward(self, grad_y):
         grad_y = self._grad(grad_y)
-        y = self._cache
+        y = self.output
         return grad_y * (1.0 - y * y)
 
 
@@ -172,13 +176,12 @@ class ReLU(_Elementwise):
     """y = max(x, 0); backward: dx = dy where x > 0, else 0. Any shape."""
 
     def forward(self, x):
-        y = np.maximum(self._input(x), 0.0)
-        self._cache = y
+        self.output = y = np.maximum(self._input(x), 0.0)
         return y
 
     def backward(self, grad_y):
         grad_y = self._grad(grad_y)
-        return grad_y * (self._cache > 0)
+        return grad_y * (self.output > 0)
 
 
 class LeakyReLU(_Elementwise):
@@ -199,12 +202,13 @@ class LeakyReLU(_Elementwise):
         self.negative_slope = float(negative_slope)
 
     def forward(self, x):
-        self._cache = x = self._input(x)
-        return np.where(x > 0, x, self.negative_slope * x)
+        x = self._input(x)
+        self.output = y = np.where(x > 0, x, self.negative_slope * x)
+        return y
 
     def backward(self, grad_y):
-        grad_y = self._grad(grad_y)
-        return np.where(self._cache > 0, grad_y, self.negative_slope * grad_y)
+        grad_y = self._grad(grad_y)  # y > 0 exactly where x > 0 (the slope is >= 0)
+        return np.where(self.output > 0, grad_y, self.negative_slope * grad_y)
 
     def __repr__(self) -> str:
         return f"LeakyReLU(negative_slope={self.negative_slope})"
@@ -214,7 +218,7 @@ class Identity(_Elementwise):
     """y = x; backward: dx = dy. A placeholder where a network has no activation. Any shape."""
 
     def forward(self, x):
-        self._cache = x = self._input(x)
+        self.output = x = self._input(x)
         return x
 
     def backward(self, grad_y):
@@ -232,10 +236,10 @@ class Softmax(_Elementwise):
     """
 
     def forward(self, x):
-        self._cache = y = softmax(self._input(x), axis=-1)
+        self.output = y = softmax(self._input(x), axis=-1)
         return y
 
     def backward(self, grad_y):
         grad_y = self._grad(grad_y)
-        y = self._cache
+        y = self.output
         return y * (grad_y - (grad_y * y).sum(axis=-1, keepdims=True))

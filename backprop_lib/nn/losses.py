@@ -9,10 +9,7 @@ The gradient has the prediction's dtype (targets are converted to it), so a floa
 stays float32. NaN or inf in a *target* is a ValueError (bad data); in a *prediction* it
 gives a NaN/inf loss, not an error, because that is how a diverging run shows itself.
 
-Every ``forward`` checks its target. ``training.Trainer`` checks its targets once, up front,
-and then calls the built-in losses' private ``_forward(pred, target, checked=True)``, which
-skips re-checking the target's values (finite; in [0, 1]; class labels in range) on every
-step. A direct call, ``loss(pred, target)`` or ``loss.forward(pred, target)``, always checks.
+Every ``forward`` checks its target (a few numpy calls, next to the loss's own).
 """
 
 from __future__ import annotations
@@ -54,14 +51,6 @@ class Loss:
         """The loss of a batch, a float (mean over the batch); caches dL/dpred for backward."""
         raise NotImplementedError
 
-    def _forward(self, pred, target, checked: bool = False) -> float:
-        """``forward``; ``checked=True`` (for ``Trainer`` only) trusts the target's values.
-
-        The caller must have validated ``target`` itself (as ``Trainer`` does once, up front):
-        its values are then not re-checked on every step. Shapes are still checked.
-        """
-        return self.forward(pred, target)
-
     def backward(self) -> np.ndarray:
         """dL/dpred for the last ``forward``, same shape as ``pred`` (a new array each call)."""
         if self._grad_cache is None:
@@ -84,10 +73,7 @@ class MSELoss(Loss):
     """
 
     def forward(self, pred, target) -> float:
-        return self._forward(pred, target)
-
-    def _forward(self, pred, target, checked: bool = False) -> float:
-        pred, target = same_shape(pred, target, "MSELoss", checked)
+        pred, target = same_shape(pred, target, "MSELoss")
         diff = pred - target
         self._grad_cache = diff * (2.0 / diff.size)
         return float((diff * diff).sum()) / diff.size  # the mean (np.mean is slower)
@@ -102,18 +88,14 @@ class BCELoss(Loss):
     """
 
     def forward(self, pred, target) -> float:
-        return self._forward(pred, target)
-
-    def _forward(self, pred, target, checked: bool = False) -> float:
-        p, y = same_shape(pred, target, "BCELoss", checked)
+        p, y = same_shape(pred, target, "BCELoss")
         # NaN predictions (a diverged model) give a NaN loss, not an error: fit() reports them
         if (p < 0).any() or (p > 1).any():
             raise ValueError(
                 f"BCELoss expects probabilities in [0, 1], got values in [{p.min():.3g}, "
                 f"{p.max():.3g}]; apply Sigmoid first, or use BCEWithLogitsLoss on raw scores"
             )
-        if not checked:
-            _check_binary_targets(y, "BCELoss")
+        _check_binary_targets(y, "BCELoss")
         with np.errstate(divide="ignore"):
             log_p = np.maximum(np.log(p), -100.0)
             log_1mp = np.maximum(np.log1p(-p), -100.0)
@@ -132,12 +114,8 @@ class BCEWithLogitsLoss(Loss):
     """
 
     def forward(self, pred, target) -> float:
-        return self._forward(pred, target)
-
-    def _forward(self, pred, target, checked: bool = False) -> float:
-        z, y = same_shape(pred, target, "BCEWithLogitsLoss", checked)
-        if not checked:  # torch does not check; -1/+1 labels would slip by
-            _check_binary_targets(y, "BCEWithLogitsLoss")
+        z, y = same_shape(pred, target, "BCEWithLogitsLoss")
+        _check_binary_targets(y, "BCEWithLogitsLoss")  # torch does not: -1/+1 labels slip by
         e = np.exp(-np.abs(z))  # exp(-|z|), in (0, 1]: shared by sigmoid(z) and the loss
         p = np.exp(np.minimum(z, 0.0)) / (1.0 + e)  # sigmoid(z), as activations.sigmoid
         self._grad_cache = (p - y) / z.size
@@ -154,9 +132,6 @@ class CrossEntropyLoss(Loss):
     """
 
     def forward(self, pred, target) -> float:
-        return self._forward(pred, target)
-
-    def _forward(self, pred, target, checked: bool = False) -> float:
         z = as_float_array(pred, "pred (logits)", "CrossEntropyLoss")
         y = np.asarray(target)
         if z.ndim != 2:
@@ -176,7 +151,7 @@ class CrossEntropyLoss(Loss):
         n, c = z.shape
         if n == 0:
             raise ValueError("CrossEntropyLoss got an empty batch")
-        if not checked and (y.min() < 0 or y.max() >= c):
+        if y.min() < 0 or y.max() >= c:
             raise ValueError(
                 f"CrossEntropyLoss labels must be in [0, {c - 1}] for {c} classes, got values "
                 f"in [{y.min()}, {y.max()}]; check the label encoding or the output size"

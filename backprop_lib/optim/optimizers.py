@@ -2,31 +2,16 @@
 
 ``SGD`` (with momentum, dampening, Nesterov and weight decay), ``Adagrad``, ``RMSprop``,
 ``Adam`` and ``AdamW`` follow ``torch.optim``: the same names, defaults and update rules,
-each written in its docstring as an equation that the code of ``step()`` mirrors line by line.
+each written in its docstring as equations that the lines of ``step()`` mirror one by one.
 ``clip_grad_norm`` rescales gradients whose total norm is too large. Used by the training and
 optimizers notebooks, by ``training.fit`` and by the dashboards (which change ``opt.lr``).
 
-One layout detail makes them fast without changing the maths: on construction the optimizer
-lays every parameter's ``.data`` (and ``.grad``) out in one flat vector, and each
-``Parameter.data`` becomes a *view* of its slice, with its usual shape. Every rule here is
-elementwise, so one numpy expression over the flat vector does exactly what a loop over the
-parameters would do, in a handful of numpy calls instead of a handful per parameter. The state
-is still per parameter: ``opt.state[i]`` is a dict of views (``"exp_avg"``, ...) shaped like
-``params[i]``, as ``torch.optim``'s ``opt.state[p]``.
-
-What a learner can rely on (each is tested in ``tests/test_optimizers.py``):
-- ``layer.W.data[...] = ...`` (or ``checkpoint.load``, ``curvature.set_flat_parameters``,
-  the restores of ``lr_finder`` and ``curvature``, all of which write in place) at any time:
-  the next ``step()`` starts from the new values.
-- ``layer.W.data = new_array`` (a replacement): the next ``zero_grad()`` or ``step()``
-  notices and lays the values out again, so the optimizer never updates a stale copy. If a
-  shape changed, the state starts afresh (``steps`` back to 0), as for a new optimizer.
-- A second optimizer on the same parameters (say, after resetting the model to compare two
-  optimizers): each lays the parameters out again when it finds them in the other's vector,
-  copying the current values, and keeps its own state; both work, in any order.
-- One difference from torch: read ``layer.W.data`` *after* building the optimizer. An array
-  fetched before is no longer the parameter (it keeps the values of that moment), and it is
-  made read-only so that writing into it raises instead of silently changing nothing.
+As in torch.optim, an optimizer holds the ``Parameter`` objects themselves and updates each
+``p.data`` in place (``p.data -= ...``): it never replaces, copies or freezes a parameter's
+array, so ``W = layer.W.data`` fetched at any time *is* the weight, before and after
+``SGD(model.parameters())``, and an edit ``W[0, 0] = 1.0`` is seen by the next step. The
+state is per parameter: ``opt.state[i]`` is a dict of arrays shaped like ``params[i]``
+(``"exp_avg"``, ``"momentum_buffer"``, ...), as torch's ``opt.state[p]``.
 """
 
 from __future__ import annotations
@@ -99,10 +84,10 @@ def _check_params(params) -> list[Parameter]:
 class Optimizer:
     """Base class: holds the parameters, the learning rate ``lr`` and per-parameter state.
 
-    Subclasses implement ``step()`` on ``self.data`` and ``self.grad``, the flat (P,) vectors
-    whose slices are the parameters' ``.data`` and ``.grad`` (P = total number of values).
-    Constructing one makes each ``p.data`` and ``p.grad`` a view into them (see the module
-    docstring): fetch ``layer.W.data`` after this, not before.
+    A subclass names the state arrays it keeps for each parameter (``_state_names``, each
+    starting as zeros shaped like the parameter) and implements ``step()``: one loop over
+    ``zip(self.params, self.state)`` whose body is the update rule, with every write into
+    ``p.data`` and the state made in place.
 
     Attributes
     ----------
@@ -111,21 +96,25 @@ class Optimizer:
     lr : float
         The learning rate; assign to it to change it between steps (schedules and widgets do).
     state : list of dict
-        One dict per parameter, aligned with ``params``: the named state arrays (views shaped
-        like the parameter), e.g. ``opt.state[0]["exp_avg"]`` for Adam's m of the first one.
+        One dict per parameter, aligned with ``params``: its named state arrays, e.g.
+        ``opt.state[0]["exp_avg"]`` for Adam's m of the first one.
     steps : int
-        t, the number of ``step()`` calls so far (what torch keeps as ``state[p]["step"]``).
+        t, the number of ``step()`` calls so far (torch keeps it as ``state[p]["step"]``).
     """
 
-    _state_names: tuple[str, ...] = ()  # the flat state vectors a subclass keeps
+    _state_names: tuple[str, ...] = ()  # the state arrays a subclass keeps per parameter
     _typical_lr = 0.1  # suggested in the error for a non-positive lr
 
     def __init__(self, params, lr: float):
         self.params = _check_params(params)
         self.lr = lr
         self.steps = 0  # t, the number of step() calls so far
-        self._layout = None  # the parameters' shapes when laid out
-        self._flatten()
+        self._shapes = [p.data.shape for p in self.params]  # to name a later change of shape
+        self.state = [self._initial_state(p) for p in self.params]
+
+    def _initial_state(self, p: Parameter) -> dict[str, np.ndarray]:
+        """The state of one parameter before its first step: zeros shaped like it."""
+        return {name: np.zeros_like(p.data) for name in self._state_names}
 
     @property
     def lr(self) -> float:
@@ -145,70 +134,29 @@ class Optimizer:
         else:  # a schedule may reach 0 (CosineAnnealingLR with eta_min=0)
             self._lr = _number(value, "lr", 0.0)
 
-    def _flatten(self) -> None:
-        """Copy every parameter into one flat vector and make each ``.data`` a view of it.
-
-        Also on a later call (``_sync``), when a ``.data`` or ``.grad`` was replaced: the
-        values are copied as they are now. A ``.grad`` whose shape no longer matches its
-        ``.data`` starts at zero. The arrays the parameters held until now are made read-only,
-        so writing into a stale reference fails loudly instead of changing nothing.
-        """
-        data = [np.asarray(p.data) for p in self.params]
-        shapes = [d.shape for d in data]
-        sizes = [d.size for d in data]
-        dtype = data[0].dtype  # the model's dtype; kept if a replacement is not floating
-        if len({d.dtype for d in data}) > 1 or dtype.kind != "f":
-            dtype = self.data.dtype if hasattr(self, "data") else np.dtype(np.float64)
-        flat_data = np.concatenate([d.ravel() for d in data]).astype(dtype, copy=False)  # (P,)
-        flat_grad = np.zeros_like(flat_data)  # (P,)
-        offsets = np.cumsum([0] + sizes[:-1])  # (n_params,) start of each slice
-        for p, start, n, shape in zip(self.params, offsets.tolist(), sizes, shapes, strict=True):
-            if np.shape(p.grad) == shape:
-                flat_grad[start : start + n] = np.ravel(p.grad)
-        for p in self.params:  # nothing can fail from here on
-            for old in (p.data, p.grad):
-                if isinstance(old, np.ndarray):
-                    old.flags.writeable = False
-        self.data, self.grad, self.offsets = flat_data, flat_grad, offsets
-        for p, start, n, shape in zip(self.params, offsets.tolist(), sizes, shapes, strict=True):
-            p.data = flat_data[start : start + n].reshape(shape)
-            p.grad = flat_grad[start : start + n].reshape(shape)
-        self._views = [(p, p.data, p.grad) for p in self.params]  # to notice replacements
-        if shapes != self._layout:  # new (or first) layout: fresh state, as a new optimizer
-            self._layout = shapes
-            self.steps = 0
-            self._flat_state = {name: np.zeros_like(self.data) for name in self._state_names}
-            self._init_state()
-            self.state = [
-                {
-                    name: flat[start : start + n].reshape(shape)
-                    for name, flat in self._flat_state.items()
-                }
-                for start, n, shape in zip(offsets.tolist(), sizes, shapes, strict=True)
-            ]
-
-    def _init_state(self) -> None:
-        """Set initial state values other than zero (Adagrad's initial accumulator)."""
-
-    def _sync(self) -> None:
-        """Re-lay out the parameters if any ``.data`` or ``.grad`` was replaced by a new array."""
-        for p, data, grad in self._views:
-            if p.data is not data or p.grad is not grad:
-                self._flatten()
-                return
-
     def zero_grad(self) -> None:
-        """Reset every parameter's gradient to zero (one fill of the flat gradient vector)."""
-        self._sync()
-        self.grad.fill(0.0)
+        """Reset every parameter's gradient to zero, in place."""
+        for p in self.params:
+            p.zero_grad()
 
     def step(self) -> None:
         """Update every parameter once from its current ``.grad``."""
         raise NotImplementedError
 
     def _begin_step(self) -> int:
-        """Bookkeeping shared by every ``step()``: returns t, the 1-based step number."""
-        self._sync()
+        """Bookkeeping shared by every ``step()``: returns t, the 1-based step number.
+
+        A parameter whose array was replaced by one of another shape (a rebuilt layer) has
+        state that no longer fits: that is an error that says so, before anything changes.
+        """
+        for i, (p, shape) in enumerate(zip(self.params, self._shapes, strict=True)):
+            if p.data.shape != shape or p.grad.shape != shape:
+                raise ValueError(
+                    f"optimizer parameter {i} ({p.name or 'unnamed'}) has shape {p.data.shape} "
+                    f"(grad {p.grad.shape}), but it was {shape} when the optimizer was built; "
+                    "build a new optimizer for the changed model, e.g. "
+                    f"{type(self).__name__}(model.parameters(), lr={self.lr:g})"
+                )
         self.steps += 1
         return self.steps
 
@@ -241,7 +189,7 @@ class SGD(Optimizer):
         Look-ahead momentum; needs momentum > 0 and dampening = 0 (as torch).
     """
 
-    _state_names = ("momentum_buffer",)
+    # momentum_buffer is made on the first step (b = g), as in torch; plain SGD keeps no state
 
     def __init__(
         self,
@@ -267,19 +215,20 @@ class SGD(Optimizer):
         super().__init__(params, lr)
 
     def step(self) -> None:
-        t = self._begin_step()
-        w, g = self.data, self.grad
-        if self.weight_decay:
-            g = g + self.weight_decay * w  # g = grad + weight_decay * w
-        if self.momentum:
-            b = self._flat_state["momentum_buffer"]
-            if t == 1:
-                b[:] = g  # b = g
-            else:
-                b *= self.momentum  # b = momentum * b + (1 - dampening) * g
-                b += (1.0 - self.dampening) * g if self.dampening else g
-            g = g + self.momentum * b if self.nesterov else b
-        w -= self.lr * g  # w = w - lr * g
+        self._begin_step()
+        for p, state in zip(self.params, self.state, strict=True):
+            g = p.grad
+            if self.weight_decay:
+                g = g + self.weight_decay * p.data  # g = grad + weight_decay * w
+            if self.momentum:
+                b = state.get("momentum_buffer")
+                if b is None:  # the first step: b = g
+                    b = state["momentum_buffer"] = g.copy()
+                else:  # b = momentum * b + (1 - dampening) * g
+                    b *= self.momentum
+                    b += (1.0 - self.dampening) * g
+                g = g + self.momentum * b if self.nesterov else b
+            p.data -= self.lr * g  # w = w - lr * g
 
 
 class Adagrad(Optimizer):
@@ -316,17 +265,18 @@ class Adagrad(Optimizer):
         self.eps = _number(eps, "Adagrad eps", 0.0, low_ok=False, fix="; the default is 1e-10")
         super().__init__(params, lr)
 
-    def _init_state(self) -> None:
-        self._flat_state["sum"].fill(self.initial_accumulator_value)
+    def _initial_state(self, p: Parameter) -> dict[str, np.ndarray]:
+        return {"sum": np.full_like(p.data, self.initial_accumulator_value)}
 
     def step(self) -> None:
         t = self._begin_step()
-        w, g, s = self.data, self.grad, self._flat_state["sum"]
         lr_t = self.lr / (1.0 + (t - 1) * self.lr_decay)
-        if self.weight_decay:
-            g = g + self.weight_decay * w  # g = grad + weight_decay * w
-        s += g * g  # s = s + g^2
-        w -= lr_t * g / (np.sqrt(s) + self.eps)  # w = w - lr_t * g / (sqrt(s) + eps)
+        for p, state in zip(self.params, self.state, strict=True):
+            g, s = p.grad, state["sum"]
+            if self.weight_decay:
+                g = g + self.weight_decay * p.data  # g = grad + weight_decay * w
+            s += g * g  # s = s + g^2
+            p.data -= lr_t * g / (np.sqrt(s) + self.eps)  # w = w - lr_t * g / (sqrt(s) + eps)
 
 
 class RMSprop(Optimizer):
@@ -366,26 +316,27 @@ class RMSprop(Optimizer):
 
     def step(self) -> None:
         self._begin_step()
-        w, g, st = self.data, self.grad, self._flat_state
-        alpha, v = self.alpha, st["square_avg"]
-        if self.weight_decay:
-            g = g + self.weight_decay * w  # g = grad + weight_decay * w
-        v *= alpha  # v = alpha * v + (1 - alpha) * g^2
-        v += (1.0 - alpha) * (g * g)
-        if self.centered:
-            a = st["grad_avg"]
-            a *= alpha  # a = alpha * a + (1 - alpha) * g
-            a += (1.0 - alpha) * g
-            denom = np.sqrt(v - a * a) + self.eps  # sqrt(v - a^2) + eps
-        else:
-            denom = np.sqrt(v) + self.eps  # sqrt(v) + eps
-        if self.momentum:
-            b = st["momentum_buffer"]
-            b *= self.momentum  # b = momentum * b + g / denom
-            b += g / denom
-            w -= self.lr * b  # w = w - lr * b
-        else:
-            w -= self.lr * g / denom  # w = w - lr * g / denom
+        alpha = self.alpha
+        for p, state in zip(self.params, self.state, strict=True):
+            g, v = p.grad, state["square_avg"]
+            if self.weight_decay:
+                g = g + self.weight_decay * p.data  # g = grad + weight_decay * w
+            v *= alpha  # v = alpha * v + (1 - alpha) * g^2
+            v += (1.0 - alpha) * g * g
+            if self.centered:
+                a = state["grad_avg"]
+                a *= alpha  # a = alpha * a + (1 - alpha) * g
+                a += (1.0 - alpha) * g
+                denom = np.sqrt(v - a * a) + self.eps  # sqrt(v - a^2) + eps
+            else:
+                denom = np.sqrt(v) + self.eps  # sqrt(v) + eps
+            if self.momentum:
+                b = state["momentum_buffer"]
+                b *= self.momentum  # b = momentum * b + g / denom
+                b += g / denom
+                p.data -= self.lr * b  # w = w - lr * b
+            else:
+                p.data -= self.lr * g / denom  # w = w - lr * g / denom
 
 
 class Adam(Optimizer):
@@ -430,24 +381,22 @@ class Adam(Optimizer):
 
     def step(self) -> None:
         t = self._begin_step()
-        w, g, st = self.data, self.grad, self._flat_state
         beta1, beta2 = self.betas
-        m, v = st["exp_avg"], st["exp_avg_sq"]
-        if self.weight_decay and self._decoupled:
-            w *= 1.0 - self.lr * self.weight_decay  # w = w - lr * weight_decay * w
-        elif self.weight_decay:
-            g = g + self.weight_decay * w  # g = grad + weight_decay * w
-        m *= beta1  # m = beta1 * m + (1 - beta1) * g
-        m += (1.0 - beta1) * g
-        v *= beta2  # v = beta2 * v + (1 - beta2) * g^2
-        v += (1.0 - beta2) * (g * g)
-        if self.amsgrad:
-            v = np.maximum(st["max_exp_avg_sq"], v, out=st["max_exp_avg_sq"])  # v_max
-        # w = w - lr * m_hat / (sqrt(v_hat) + eps), with m_hat = m / (1 - beta1^t), v_hat alike
-        denom = np.sqrt(v)
-        denom *= 1.0 / math.sqrt(1.0 - beta2**t)
-        denom += self.eps
-        w -= (self.lr / (1.0 - beta1**t)) * m / denom
+        for p, state in zip(self.params, self.state, strict=True):
+            g, m, v = p.grad, state["exp_avg"], state["exp_avg_sq"]
+            if self.weight_decay and self._decoupled:
+                p.data *= 1.0 - self.lr * self.weight_decay  # w = w - lr * weight_decay * w
+            elif self.weight_decay:
+                g = g + self.weight_decay * p.data  # g = grad + weight_decay * w
+            m *= beta1  # m = beta1 * m + (1 - beta1) * g
+            m += (1.0 - beta1) * g
+            v *= beta2  # v = beta2 * v + (1 - beta2) * g^2
+            v += (1.0 - beta2) * g * g
+            if self.amsgrad:  # v_max = max(v_max, v), used instead of v
+                v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+            m_hat = m / (1.0 - beta1**t)  # the bias corrections
+            v_hat = v / (1.0 - beta2**t)
+            p.data -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
 
 class AdamW(Adam):
@@ -481,7 +430,7 @@ def clip_grad_norm(params, max_norm: float) -> float:
 
     Parameters
     ----------
-    params : list of Parameter, or an Optimizer (then its flat gradient is used in one go)
+    params : list of Parameter, or an Optimizer (then its parameters)
     max_norm : float > 0
 
     Returns
@@ -491,11 +440,9 @@ def clip_grad_norm(params, max_norm: float) -> float:
     """
     max_norm = _number(max_norm, "clip_grad_norm max_norm", 0.0, low_ok=False)
     if isinstance(params, Optimizer):
-        params._sync()
-        grads = [params.grad]
-    else:
-        grads = [p.grad for p in _check_params(params)]
-    total = math.sqrt(sum(float(np.dot(g.ravel(), g.ravel())) for g in grads))
+        params = params.params
+    grads = [p.grad for p in _check_params(params)]
+    total = math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
     scale = max_norm / (total + 1e-6)
     if scale < 1.0:  # False for a NaN norm: NaN gradients are left as they are
         for g in grads:

@@ -28,6 +28,7 @@ from contextlib import contextmanager
 
 import ipywidgets as widgets
 
+from ..threads import limit_blas_threads
 from ..viz.style import new_figure, to_png
 
 __all__ = ["Dashboard", "in_kernel", "DOM_CLASSES"]
@@ -76,7 +77,12 @@ class Dashboard:
     root : the VBox to display (class ``bp-dashboard``)
     error : the exception of the last failed update, or None
     timings : seconds spent in the last update: {"compute", "draw", "render", "total"}
+    blas_threads : int or None
+        Threads numpy's BLAS may use during an update (class attribute, default 1; see
+        ``backprop_lib.threads``), so a slider move costs about the same on a busy machine.
     """
+
+    blas_threads: int | None = 1
 
     def __init__(self, width_px: int = 960, height_px: int = 380, dpi: int = 100, threaded=None):
         self.figure = new_figure(width_px, height_px, dpi)
@@ -175,7 +181,8 @@ class Dashboard:
         def stale() -> bool:
             return self._generation != gen or self._closed
 
-        with self._run_lock:
+        # one BLAS thread: on small matrices a thread pool costs more than it gives (threads.py)
+        with self._run_lock, limit_blas_threads(self.blas_threads):
             try:
                 if stale():
                     return
