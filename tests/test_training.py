@@ -459,7 +459,7 @@ def test_accuracy_accepts_column_labels_and_checks_their_count():
         accuracy(model, X, np.array([1, 0, 1]))
 
 
-# ---- any optimizer object works (the fused path and its tests: test_fastpath.py) ----
+# ---- any optimizer object works ----
 
 
 def test_a_hand_written_optimizer_trains_through_the_layers_with_the_same_history(moons):
