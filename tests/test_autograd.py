@@ -287,3 +287,14 @@ def test_other_domain_errors():
         Value(0.0) ** 0.5
     with pytest.raises(TypeError, match="positive"):
         (-2) ** Value(1.0)
+
+
+def test_children_and_local_grads_are_the_chain_rules_factors():
+    x, y = Value(3.0, label="x"), Value(-2.0, label="y")
+    z = x * y
+    assert z.children == (x, y)
+    assert z.local_grads == (-2.0, 3.0)  # dz/dx = y, dz/dy = x
+    t = z.tanh()
+    assert t.children == (z,)
+    assert t.local_grads == pytest.approx((1 - math.tanh(-6.0) ** 2,))
+    assert x.children == () and x.local_grads == ()

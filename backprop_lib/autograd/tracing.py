@@ -103,7 +103,7 @@ def trace(root: Value) -> Trace:
     for node in nodes:
         if node.label:
             names[node] = node.label
-        elif not node._prev:
+        elif not node.children:
             names[node] = f"{node.data:g}"
         else:
             k += 1
@@ -111,7 +111,7 @@ def trace(root: Value) -> Trace:
 
     users: dict[Value, list[tuple[Value, int]]] = {node: [] for node in nodes}
     for node in nodes:
-        for i, child in enumerate(node._prev):
+        for i, child in enumerate(node.children):
             users[child].append((node, i))
 
     steps = [Step("forward", node, _forward_text(node, names)) for node in nodes]
@@ -125,7 +125,7 @@ def trace(root: Value) -> Trace:
         contribs = []
         for parent, i in users[node]:
             rule = _rule(parent, i, names)
-            contribs.append(Contribution(parent, parent._local_grads[i], grads[parent], rule))
+            contribs.append(Contribution(parent, parent.local_grads[i], grads[parent], rule))
         grads[node] = math.fsum(c.value for c in contribs)
         terms = [
             f"via {c.parent.op} \u2192 {names[c.parent]}: local {_local_text(c)} "
@@ -151,7 +151,7 @@ def _local_text(c: Contribution) -> str:
 
 
 def _rule(parent: Value, i: int, names: dict[Value, str]) -> str:
-    child_names = [names[c] for c in parent._prev]
+    child_names = [names[c] for c in parent.children]
     if parent.op.startswith("**"):
         return f"{parent.op[2:]}\u00b7{child_names[0]}^({parent.op[2:]}-1)"
     if parent.op.endswith("**"):
@@ -161,11 +161,11 @@ def _rule(parent: Value, i: int, names: dict[Value, str]) -> str:
 
 def _forward_text(node: Value, names: dict[Value, str]) -> str:
     me = names[node]
-    if not node._prev:
+    if not node.children:
         kind = "a constant" if not node.label else "a leaf: an input or a parameter"
         return f"{me} = {_fmt(node.data)} ({kind})"
-    ins = [names[c] for c in node._prev]
-    nums = [_fmt(c.data) for c in node._prev]
+    ins = [names[c] for c in node.children]
+    nums = [_fmt(c.data) for c in node.children]
     op = node.op
     if len(ins) == 2:
         formula, numbers_ = f"{ins[0]} {op} {ins[1]}", f"{nums[0]} {op} {nums[1]}"

@@ -92,6 +92,14 @@ class Value:
         """The inputs of the operation that made this node (empty for a leaf)."""
         return self._prev
 
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """d(this node) / d(each child), in the order of ``children`` (empty for a leaf).
+
+        These are the local derivatives that the chain rule multiplies by the upstream gradient.
+        """
+        return self._local_grads
+
     # ---- building blocks --------------------------------------------------------------
 
     def _make(self, data: float, op: str, children: tuple[Value, ...], local_grads) -> Value:
