@@ -57,7 +57,7 @@ def flat_parameters(model: Layer) -> np.ndarray:
 
 
 def set_flat_parameters(model: Layer, theta: np.ndarray) -> None:
-    """Write theta (P,) back into ``model``'s parameters, in place (optimizer views stay valid)."""
+    """Write theta (P,) back into ``model``'s parameters, in place (every array stays the same)."""
     theta = np.asarray(theta, dtype=np.float64)
     params = model.parameters()
     total = sum(p.data.size for p in params)
