@@ -12,7 +12,7 @@ INSTALL = if [ -x $(BIN)/uv ]; then $(BIN)/uv pip install --quiet --python $(BIN
           else $(BIN)/python -m pip install --quiet $(1); fi
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test lint e2e screenshots bench notebooks clean
+.PHONY: lab test lint bridge e2e screenshots bench notebooks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,21 @@ lint: $(VENV)/.installed-test
 
 test: lint
 	$(BIN)/python -m pytest
+
+# The bridge to PyTorch (notebook 12, tests/test_bridge.py): the optional `bridge` extra.
+# PyTorch's CPU build comes from pip (uv would pick a CUDA build of several GB); then every
+# test that needs torch runs with it, and a torch that fails to import fails the target.
+TORCH ?= torch==2.13.0
+$(VENV)/.installed-bridge: pyproject.toml $(VENV)/.installed-test
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "$(TORCH)"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[bridge]"
+	touch $@
+
+bridge: $(VENV)/.installed-bridge
+	$(BIN)/python -c "import torch; print('torch', torch.__version__)"
+	$(BIN)/python -m pytest tests/test_bridge.py tests/test_torch_compat.py \
+	    tests/test_capstone_claims.py tests/test_exercises_capstone.py \
+	    tests/test_optimizers.py tests/test_schedules.py notebooks/12_capstone.ipynb
 
 # Browser tests: JupyterLab + headless Chromium run every dashboard notebook and move its
 # slider (tests/e2e). They need a Chromium (Debian/Ubuntu: apt-get install chromium) and

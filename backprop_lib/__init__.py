@@ -78,7 +78,16 @@ from .optim import (
     StepLR,
     clip_grad_norm,
 )
-from .training import EarlyStopping, History, Trainer, accuracy, fit, predict, predict_classes
+from .training import (
+    EarlyStopping,
+    History,
+    Trainer,
+    accuracy,
+    confusion_matrix,
+    fit,
+    predict,
+    predict_classes,
+)
 
 __all__ = [
     # sub-packages and modules
@@ -138,6 +147,7 @@ __all__ = [
     "History",
     "Trainer",
     "accuracy",
+    "confusion_matrix",
     "fit",
     "predict",
     "predict_classes",

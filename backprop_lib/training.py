@@ -44,7 +44,16 @@ from .nn.losses import (
 from .optim.optimizers import Optimizer, clip_grad_norm
 from .threads import check_blas_threads, limit_blas_threads
 
-__all__ = ["EarlyStopping", "History", "Trainer", "accuracy", "fit", "predict", "predict_classes"]
+__all__ = [
+    "EarlyStopping",
+    "History",
+    "Trainer",
+    "accuracy",
+    "confusion_matrix",
+    "fit",
+    "predict",
+    "predict_classes",
+]
 
 #: A run has exploded when its loss exceeds this many times the first epoch's loss.
 EXPLODE_FACTOR = 1e6
@@ -589,3 +598,40 @@ def accuracy(model: Layer, X, y) -> float:
     if y.size != len(pred):
         raise ValueError(f"accuracy got {y.size} labels for {len(pred)} rows of X")
     return float(np.mean(pred == y.reshape(len(pred))))
+
+
+def confusion_matrix(y_true, y_pred, num_classes: int | None = None) -> np.ndarray:
+    """Counts of (true class, predicted class) pairs: ``M[i, j]`` = rows of class i predicted j.
+
+    Rows are the true classes and columns the predictions, as scikit-learn's; the diagonal
+    holds the right answers, so ``M.trace() / M.sum()`` is the accuracy.
+
+    Parameters
+    ----------
+    y_true, y_pred : (n,) int labels in [0, num_classes)
+    num_classes : int or None
+        K; None: one more than the largest label in either.
+
+    Returns
+    -------
+    (K, K) int64 array
+    """
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    for what, labels in (("y_true", y_true), ("y_pred", y_pred)):
+        if labels.ndim != 1 or labels.dtype.kind not in "iu":
+            raise ValueError(
+                f"confusion_matrix {what} must be int labels of shape (n,), got {labels.dtype} "
+                f"{labels.shape}; e.g. predict_classes(model, X)"
+            )
+    if len(y_true) != len(y_pred) or len(y_true) == 0:
+        raise ValueError(
+            f"confusion_matrix needs as many predictions as labels (and at least one), got "
+            f"{len(y_pred)} and {len(y_true)}"
+        )
+    k = int(max(y_true.max(), y_pred.max())) + 1 if num_classes is None else num_classes
+    k = check_count(k, "confusion_matrix num_classes", 1)
+    if min(y_true.min(), y_pred.min()) < 0 or max(y_true.max(), y_pred.max()) >= k:
+        raise ValueError(f"confusion_matrix labels must be in [0, {k - 1}] for {k} classes")
+    counts = np.zeros((k, k), dtype=np.int64)
+    np.add.at(counts, (y_true, y_pred), 1)  # one count per (true, predicted) pair
+    return counts

@@ -699,3 +699,29 @@ def test_training_runs_with_one_blas_thread_and_restores_the_pool():
         fit(model, BCEWithLogitsLoss(), opt, X, y, 2, callback=callback)
         assert blas_threads() == outside  # restored after training
     assert seen == [{1}, {1}]
+
+
+# ---- the confusion matrix ----
+
+
+def test_confusion_matrix_counts_true_rows_and_predicted_columns():
+    from backprop_lib import confusion_matrix
+
+    m = confusion_matrix([0, 2, 1, 2, 0], [0, 1, 1, 2, 2], 4)
+    expected = np.zeros((4, 4), dtype=int)
+    for t, p in [(0, 0), (2, 1), (1, 1), (2, 2), (0, 2)]:
+        expected[t, p] += 1
+    np.testing.assert_array_equal(m, expected)
+    assert m.dtype == np.int64 and m.trace() == 3
+    assert confusion_matrix(np.array([1, 0]), np.array([1, 1])).shape == (2, 2)  # K inferred
+
+
+def test_confusion_matrix_errors_name_the_problem():
+    from backprop_lib import confusion_matrix
+
+    with pytest.raises(ValueError, match="int labels"):
+        confusion_matrix([0.5, 1.0], [0, 1])
+    with pytest.raises(ValueError, match="as many predictions as labels"):
+        confusion_matrix([0, 1, 1], [0, 1])
+    with pytest.raises(ValueError, match=r"labels must be in \[0, 1\]"):
+        confusion_matrix([0, 2], [0, 1], num_classes=2)

@@ -13,11 +13,13 @@ for the dashboards, a small class whose ``update(...)`` moves its artists in pla
 - ``landscape``: 2-D toy loss surfaces with optimizer paths (``plot_landscape``)
 - ``param_slice``: a 2-D slice through a network's parameters (``plot_param_slice``)
 - ``network``: a TensorFlow-Playground-style diagram (``plot_network``, ``NetworkDiagram``)
+- ``digits``: 8x8 digit images and a confusion matrix (``plot_digits``, ``plot_confusion_matrix``)
 - ``style``: colours, fonts, ``new_figure``, ``to_png``
 """
 
 from .boundary import DecisionBoundary, plot_decision_boundary
 from .curves import LossCurves, RaceCurves, diverged_message, loss_label, plot_loss, plot_race
+from .digits import plot_confusion_matrix, plot_digits
 from .health import GradientHealth, plot_gradient_health
 from .histograms import plot_activation_histograms, plot_weight_histograms
 from .landscape import TOY_FUNCTIONS, ToyFunction, TrajectoryPlot, optimizer_path, plot_landscape
@@ -38,6 +40,8 @@ def __getattr__(name: str):
 
 
 __all__ = [
+    "plot_confusion_matrix",
+    "plot_digits",
     "DecisionBoundary",
     "plot_decision_boundary",
     "LossCurves",
