@@ -28,6 +28,7 @@ __all__ = [
     "ravine",
     "saddle",
     "two_minima",
+    "busy_and_idle",
     "record_path",
     "race",
     "optimizer_path",
@@ -175,6 +176,27 @@ def two_minima() -> ToyFunction:
     )
 
 
+def busy_and_idle(steep: float = 100.0) -> ToyFunction:
+    """f = steep / 2 * (x - 1)^2: a busy weight x with a steep loss, an idle weight y with none.
+
+    The loss does not depend on y at all, so any change of y comes from a penalty or from
+    weight decay: the surface on which L2-under-Adam and AdamW come apart (notebook 07).
+    Every point (1, y) is a minimum; ``minima`` lists (1, 0).
+    """
+    steep = check_number(steep, "busy_and_idle steep", 100.0)
+    if not (math.isfinite(steep) and steep > 0.0):
+        raise ValueError(f"busy_and_idle steep must be a finite number > 0, got {steep}")
+    return ToyFunction(
+        "busy and idle",
+        lambda x, y: 0.5 * steep * (x - 1) ** 2 + 0.0 * y,
+        lambda x, y: (steep * (x - 1), 0.0 * y),
+        (-0.5, 1.5),
+        (-0.5, 1.5),
+        (0.0, 1.0),
+        ((1.0, 0.0),),
+    )
+
+
 TOY_FUNCTIONS: dict[str, ToyFunction] = {
     "bowl": _quadratic("bowl", 1.0, 1.0, 2.0),
     "ravine": ravine(10.0),
@@ -224,9 +246,17 @@ class OptimizerPath:
     steps: int
 
     def steps_to(self, gap: float) -> int | None:
-        """The first step whose loss is within ``gap`` of the lowest value, or None."""
-        hits = np.flatnonzero(self.gaps <= gap)
-        return int(hits[0]) if len(hits) else None
+        """The step from which the loss stays within ``gap`` of the lowest value, or None.
+
+        "Stays": a run that passes through the minimum and swings out again has not
+        arrived; None also when the run diverged or ends outside ``gap``.
+        """
+        if self.diverged:
+            return None
+        outside = np.flatnonzero(~(self.gaps <= gap))
+        if len(outside) and outside[-1] == len(self.gaps) - 1:
+            return None
+        return int(outside[-1]) + 1 if len(outside) else 0
 
     @property
     def end(self) -> np.ndarray:

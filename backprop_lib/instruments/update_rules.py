@@ -30,6 +30,7 @@ __all__ = [
     "heavy_ball_rate",
     "best_heavy_ball",
     "gd_rate",
+    "steps_for",
     "uncorrected_ratio",
 ]
 
@@ -91,6 +92,19 @@ def gd_rate(A) -> float:
     lams = _eigenvalues(A)
     kappa = lams[-1] / lams[0]
     return float((kappa - 1.0) / (kappa + 1.0))
+
+
+def steps_for(rho: float, factor: float = 1e-3) -> float:
+    """The steps after which rho^t <= factor: ceil(log factor / log rho); inf if rho >= 1."""
+    rho = check_number(rho, "rho", 0.5)
+    factor = check_number(factor, "factor", 1e-3)
+    if not 0.0 < factor < 1.0:
+        raise ValueError(f"factor must be in (0, 1), e.g. 1e-3 for 'a thousand times smaller'")
+    if rho >= 1.0:
+        return math.inf
+    if rho <= 0.0:
+        return 1
+    return math.ceil(math.log(factor) / math.log(rho) - 1e-12)
 
 
 def best_heavy_ball(A) -> tuple[float, float, float]:

@@ -47,7 +47,7 @@ __all__ = [
     "NetworkRace",
 ]
 
-#: a run counts as arrived once its loss is this close to the lowest value of the surface
+#: a run has arrived once its loss stays this close to the lowest value of the surface
 GAP = 1e-3
 
 
@@ -386,7 +386,7 @@ class OptimizerRace(Dashboard):
                 parts.append(f"{label} not yet (f − f_min = {path.gaps[-1]:.2g})")
             else:
                 parts.append(f"{label} {n}")
-        return f"steps to within {GAP:g} of the lowest loss: " + " · ".join(parts)
+        return f"steps until the loss stays within {GAP:g} of the lowest: " + " · ".join(parts)
 
 
 class NetworkRace(Dashboard):
