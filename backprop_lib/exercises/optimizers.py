@@ -97,8 +97,10 @@ def _drive(
     state = [np.zeros_like(w0) for _ in range(n_state)]
     out = []
     for t, (g, _) in enumerate(trace, start=1):
-        value, problem = run_answer(call, step, w.copy(), g.copy(), [s.copy() for s in state], t,
-                                    what="your function")  # fmt: skip
+        with np.errstate(all="ignore"):  # a NaN from a wrong answer is judged, not warned
+            value, problem = run_answer(
+                call, step, w.copy(), g.copy(), [s.copy() for s in state], t, what="your function"
+            )
         if problem is not None:
             return out, problem
         if not isinstance(value, (tuple, list)) or len(value) != n_state + 1:

@@ -99,7 +99,7 @@ def steps_for(rho: float, factor: float = 1e-3) -> float:
     rho = check_number(rho, "rho", 0.5)
     factor = check_number(factor, "factor", 1e-3)
     if not 0.0 < factor < 1.0:
-        raise ValueError(f"factor must be in (0, 1), e.g. 1e-3 for 'a thousand times smaller'")
+        raise ValueError("factor must be in (0, 1), e.g. 1e-3 for 'a thousand times smaller'")
     if rho >= 1.0:
         return math.inf
     if rho <= 0.0:
