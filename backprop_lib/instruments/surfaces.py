@@ -113,7 +113,7 @@ def ravine(condition: float = 10.0, angle: float = 0.0, steep: float = 10.0) -> 
         raise ValueError(f"ravine angle must be a finite number of degrees, got {angle}")
     if not (math.isfinite(steep) and steep > 0.0):
         raise ValueError(f"ravine steep must be a finite number > 0, got {steep}")
-    name = f"ravine, κ = {kappa:.3g}" + (f", turned {angle:g}°" if angle else "")
+    name = f"ravine, κ = {kappa:.4g}" + (f", turned {angle:g}°" if angle else "")
     if kappa == 10.0 and steep == 10.0 and angle == 0.0:
         name = "ravine"
     c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
