@@ -219,3 +219,23 @@ def test_nb07_network_race_numbers():
     lowest = sorted(histories, key=lambda k: histories[k].loss[-1])[:2]
     assert set(lowest) == {"momentum", "Nesterov"}
     assert MOONS_SETTINGS["sgd_lr"] == 0.5 and MOONS_SETTINGS["adam_lr"] == 0.01
+
+
+def test_nb07_things_to_try_in_the_ravine():
+    from backprop_lib.optim import SGD
+
+    racers = racers_from(SURFACE_SETTINGS["ravine"])
+    k100 = surfaces.race(surfaces.ravine(100), racers, steps=100)
+    assert k100["SGD"].steps_to(1e-3) is None
+    assert k100["momentum"].steps_to(1e-3) and k100["Nesterov"].steps_to(1e-3)
+    k1000 = surfaces.race(surfaces.ravine(1000), racers, steps=100)
+    assert k1000["momentum"].steps_to(1e-3) is None and k1000["Nesterov"].steps_to(1e-3) is None
+    fn = surfaces.ravine(1000)
+    assert surfaces.record_path(fn, SGD, steps=300, lr=0.05, momentum=0.95).steps_to(1e-3)
+    assert surfaces.record_path(fn, SGD, steps=300, lr=0.15).steps_to(1e-3) is None
+
+
+def test_the_races_are_exported():
+    import backprop_lib.widgets as w
+
+    assert w.OptimizerRace is OptimizerRace and w.NetworkRace is NetworkRace
