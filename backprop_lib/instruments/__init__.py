@@ -7,9 +7,11 @@ None of this is in torch's ``nn`` or ``optim``; each is a way of looking at trai
 - ``curvature.py``: Hessian-vector products, the sharpness λmax and the stability limit 2/λmax.
 - ``lr_finder.py``: the learning-rate range test and sweeps over rates.
 - ``bugs.py``: classic backward-pass bugs planted in layers, for the bug hunt.
+- ``surfaces.py``: 2-D test surfaces for optimizers and the path recorder (``record_path``).
+- ``update_rules.py``: closed forms about momentum on a quadratic and Adam's bias correction.
 """
 
-from . import bugs, curvature, gradcheck, health, lr_finder
+from . import bugs, curvature, gradcheck, health, lr_finder, surfaces, update_rules
 from .curvature import sharpness, stability_limit
 from .gradcheck import (
     gradcheck_layer,
@@ -39,4 +41,6 @@ __all__ = [
     "rel_error",
     "sharpness",
     "stability_limit",
+    "surfaces",
+    "update_rules",
 ]

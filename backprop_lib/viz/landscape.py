@@ -1,129 +1,31 @@
 """Loss landscapes of 2-D toy functions, with the paths optimizers take across them.
 
-``TOY_FUNCTIONS`` holds a few classic surfaces (a round bowl, an ill-conditioned ravine,
-Rosenbrock's banana, Himmelblau's four minima), each with its gradient and a default view.
-``optimizer_path`` runs one of ``backprop_lib.optim.optimizers`` on a 2-vector Parameter; and
-``plot_landscape`` draws filled contours with the paths on top. The 2-D slice through a real
-network's parameters lives in ``param_slice.py``. Used by the gradient-descent, learning-rate
-and optimizer notebooks.
+The surfaces (``TOY_FUNCTIONS``, ``ToyFunction``) and the path recorder (``optimizer_path``,
+``record_path``) live in the core, ``backprop_lib.instruments.surfaces``, and are re-exported
+here; ``TrajectoryPlot`` and ``plot_landscape`` draw filled contours with the paths on top.
+The 2-D slice through a real network's parameters lives in ``param_slice.py``. Used by the
+learning-rate (04) and optimizers (07) notebooks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
 
-from ..nn.parameter import Parameter
+from ..instruments.surfaces import TOY_FUNCTIONS, ToyFunction, optimizer_path, record_path
 from .style import SERIES, PlotFigure, new_figure, style
 
 __all__ = [
     "ToyFunction",
     "TOY_FUNCTIONS",
     "optimizer_path",
+    "record_path",
     "TrajectoryPlot",
     "plot_landscape",
 ]
-
-
-@dataclass(frozen=True)
-class ToyFunction:
-    """A 2-D loss surface f(x, y) with its gradient, a view window and a starting point.
-
-    ``f(x, y)`` and ``grad(x, y) -> (df/dx, df/dy)`` work elementwise on arrays.
-    ``lambda_max`` is the largest Hessian eigenvalue where it is constant (quadratics), so
-    plain gradient descent is stable exactly for lr < 2 / lambda_max.
-    """
-
-    name: str
-    f: Callable[[np.ndarray, np.ndarray], np.ndarray]
-    grad: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
-    xlim: tuple[float, float]
-    ylim: tuple[float, float]
-    start: tuple[float, float]
-    minima: tuple[tuple[float, float], ...]
-    lambda_max: float | None = None
-
-    def __call__(self, x, y):
-        return self.f(x, y)
-
-
-def _quadratic(name: str, a: float, b: float, lim: float) -> ToyFunction:
-    """f = (a x^2 + b y^2) / 2: a bowl whose curvatures are a and b."""
-    return ToyFunction(
-        name,
-        lambda x, y: 0.5 * (a * x**2 + b * y**2),
-        lambda x, y: (a * x, b * y),
-        (-lim, lim),
-        (-lim, lim),
-        (-0.8 * lim, 0.6 * lim),
-        ((0.0, 0.0),),
-        lambda_max=max(a, b),
-    )
-
-
-TOY_FUNCTIONS: dict[str, ToyFunction] = {
-    "bowl": _quadratic("bowl", 1.0, 1.0, 2.0),
-    "ravine": _quadratic("ravine", 1.0, 10.0, 2.0),
-    "rosenbrock": ToyFunction(
-        "rosenbrock",
-        lambda x, y: (1 - x) ** 2 + 100 * (y - x**2) ** 2,
-        lambda x, y: (-2 * (1 - x) - 400 * x * (y - x**2), 200 * (y - x**2)),
-        (-2.0, 2.0),
-        (-1.0, 3.0),
-        (-1.5, 2.0),
-        ((1.0, 1.0),),
-    ),
-    "himmelblau": ToyFunction(
-        "himmelblau",
-        lambda x, y: (x**2 + y - 11) ** 2 + (x + y**2 - 7) ** 2,
-        lambda x, y: (
-            4 * x * (x**2 + y - 11) + 2 * (x + y**2 - 7),
-            2 * (x**2 + y - 11) + 4 * y * (x + y**2 - 7),
-        ),
-        (-5.0, 5.0),
-        (-5.0, 5.0),
-        (0.0, 0.0),
-        ((3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848127)),
-    ),
-}
-
-
-def optimizer_path(
-    fn: ToyFunction, optimizer: Callable, start=None, steps: int = 100, **hyper
-) -> np.ndarray:
-    """Run ``optimizer([p], **hyper)`` for ``steps`` steps on ``fn`` from ``start``.
-
-    Each step: p.grad = grad f(p), then ``optimizer.step()``. Stops early (nothing raises) when
-    the point leaves the finite range, i.e. when the run diverges.
-
-    Parameters
-    ----------
-    fn : ToyFunction
-    optimizer : an optimizer class such as ``backprop_lib.optim.optimizers.SGD``
-    start : (2,) starting point; default ``fn.start``
-    hyper : its hyperparameters, e.g. ``lr=0.1, momentum=0.9``
-
-    Returns
-    -------
-    path : (k + 1, 2) the points visited, k <= steps
-    """
-    p = Parameter(np.array(fn.start if start is None else start, dtype=float), name="xy")
-    opt = optimizer([p], **hyper)
-    path = [p.data.copy()]
-    for _ in range(int(steps)):
-        opt.zero_grad()
-        with np.errstate(all="ignore"):
-            gx, gy = fn.grad(p.data[0], p.data[1])
-            p.grad += np.array([gx, gy])
-            opt.step()
-        if not np.all(np.isfinite(p.data)) or np.abs(p.data).max() > 1e6:
-            break
-        path.append(p.data.copy())
-    return np.array(path)
 
 
 class TrajectoryPlot:
@@ -135,9 +37,13 @@ class TrajectoryPlot:
     fn : ToyFunction
     labels : names of the paths (one colour each), e.g. ["SGD", "Adam"]
     resolution : grid points per side for the contours
+    colors : one colour per label (default: white, then the house series); saddle points, if
+        the surface has any, are marked with a white cross, minima with a white star
     """
 
-    def __init__(self, ax: Axes, fn: ToyFunction, labels=("path",), resolution: int = 200):
+    def __init__(
+        self, ax: Axes, fn: ToyFunction, labels=("path",), resolution: int = 200, colors=None
+    ):
         self.ax, self.fn = ax, fn
         xs = np.linspace(*fn.xlim, resolution)
         ys = np.linspace(*fn.ylim, resolution)
@@ -152,8 +58,13 @@ class TrajectoryPlot:
                        linewidths=0.4, alpha=0.6)  # fmt: skip
             for m in fn.minima:
                 ax.plot(*m, "*", color="white", mec="black", ms=12, zorder=4)
+            for s in fn.saddles:
+                ax.plot(*s, "X", color="white", mec="black", ms=9, zorder=4)
             for i, label in enumerate(labels):
-                color = SERIES[(i + 1) % len(SERIES)] if i else "#ffffff"
+                if colors is not None:
+                    color = colors[i % len(colors)]
+                else:
+                    color = SERIES[(i + 1) % len(SERIES)] if i else "#ffffff"
                 (self.lines[label],) = ax.plot(
                     [], [], "-o", color=color, ms=3, lw=1.5, label=label, zorder=5
                 )

@@ -10,6 +10,7 @@ one by making it a cell's last expression.
 - ``GradientFlowExplorer``: depth / activation / init / batch norm / residual vs gradient health
 - ``TrainingDashboard``: every setting of a training run (TensorFlow-Playground style)
 - ``QuadraticExplorer``: gradient descent on a parabola or a 2-D ravine, regimes of the rate
+- ``OptimizerRace``, ``NetworkRace``: optimizers raced on 2-D surfaces and on a network
 - ``StepThrough`` (stepthrough.py), ``BugHunt`` (bughunt.py): loaded on first use
 
 Building blocks: ``Dashboard`` (base.py), ``LiveTraining`` (live.py), ``RunConfig`` / ``Run``
@@ -20,6 +21,7 @@ from .base import DOM_CLASSES, Dashboard, in_kernel
 from .gradflow import GradientFlowExplorer
 from .live import LiveTraining
 from .lr import LearningRateExplorer, LearningRateRace
+from .optimizers import NetworkRace, OptimizerRace
 from .playground import TrainingDashboard
 from .quadratic import QuadraticExplorer
 from .runs import Run, RunConfig
@@ -33,6 +35,8 @@ __all__ = [
     "LiveTraining",
     "LearningRateExplorer",
     "LearningRateRace",
+    "NetworkRace",
+    "OptimizerRace",
     "TrainingDashboard",
     "QuadraticExplorer",
     "Run",
