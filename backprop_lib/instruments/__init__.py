@@ -6,10 +6,11 @@ None of this is in torch's ``nn`` or ``optim``; each is a way of looking at trai
 - ``health.py``: per-layer gradient norms, update ratios and saturation, recorded by ``fit``.
 - ``curvature.py``: Hessian-vector products, the sharpness λmax and the stability limit 2/λmax.
 - ``lr_finder.py``: the learning-rate range test and sweeps over rates.
+- ``neuron.py``: one sigmoid neuron trained with MSE or cross-entropy (the loss chapter).
 - ``bugs.py``: classic backward-pass bugs planted in layers, for the bug hunt.
 """
 
-from . import bugs, curvature, gradcheck, health, lr_finder
+from . import bugs, curvature, gradcheck, health, lr_finder, neuron
 from .curvature import sharpness, stability_limit
 from .gradcheck import (
     gradcheck_layer,
@@ -33,6 +34,7 @@ __all__ = [
     "gradcheck_model",
     "health",
     "lr_finder",
+    "neuron",
     "lr_range_test",
     "lr_sweep",
     "numerical_gradient",
