@@ -13,6 +13,8 @@ for the dashboards, a small class whose ``update(...)`` moves its artists in pla
 - ``landscape``: 2-D toy loss surfaces with optimizer paths (``plot_landscape``)
 - ``param_slice``: a 2-D slice through a network's parameters (``plot_param_slice``)
 - ``network``: a TensorFlow-Playground-style diagram (``plot_network``, ``NetworkDiagram``)
+- ``losses``: losses against the prediction; the MSE / cross-entropy race of one neuron
+  (``plot_losses_vs_probability``, ``NeuronRacePlot``)
 - ``style``: colours, fonts, ``new_figure``, ``to_png``
 """
 
@@ -21,6 +23,7 @@ from .curves import LossCurves, RaceCurves, diverged_message, loss_label, plot_l
 from .health import GradientHealth, plot_gradient_health
 from .histograms import plot_activation_histograms, plot_weight_histograms
 from .landscape import TOY_FUNCTIONS, ToyFunction, TrajectoryPlot, optimizer_path, plot_landscape
+from .losses import NeuronRacePlot, plot_losses_vs_probability
 from .network import NetworkDiagram, plot_network
 from .param_slice import SliceView, plot_param_slice
 from .regression import RegressionFit, plot_regression
@@ -55,6 +58,8 @@ __all__ = [
     "TrajectoryPlot",
     "optimizer_path",
     "plot_landscape",
+    "NeuronRacePlot",
+    "plot_losses_vs_probability",
     "NetworkDiagram",
     "plot_network",
     "SliceView",

@@ -10,6 +10,7 @@ one by making it a cell's last expression.
 - ``GradientFlowExplorer``: depth / activation / init / batch norm / residual vs gradient health
 - ``TrainingDashboard``: every setting of a training run (TensorFlow-Playground style)
 - ``QuadraticExplorer``: gradient descent on a parabola or a 2-D ravine, regimes of the rate
+- ``LossComparison``: one sigmoid neuron trained with MSE and with cross-entropy (losses.py)
 - ``StepThrough`` (stepthrough.py), ``BugHunt`` (bughunt.py): loaded on first use
 
 Building blocks: ``Dashboard`` (base.py), ``LiveTraining`` (live.py), ``RunConfig`` / ``Run``
@@ -19,6 +20,7 @@ Building blocks: ``Dashboard`` (base.py), ``LiveTraining`` (live.py), ``RunConfi
 from .base import DOM_CLASSES, Dashboard, in_kernel
 from .gradflow import GradientFlowExplorer
 from .live import LiveTraining
+from .losses import LossComparison
 from .lr import LearningRateExplorer, LearningRateRace
 from .playground import TrainingDashboard
 from .quadratic import QuadraticExplorer
@@ -31,6 +33,7 @@ __all__ = [
     "in_kernel",
     "GradientFlowExplorer",
     "LiveTraining",
+    "LossComparison",
     "LearningRateExplorer",
     "LearningRateRace",
     "TrainingDashboard",
