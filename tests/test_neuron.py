@@ -96,6 +96,9 @@ def test_accuracy_and_learned_epoch():
     k = run.learned_epoch
     assert run.weights[k - 1] < 0 < run.weights[k]  # the first epoch past w = 0
     assert train_neuron("mse", 2.0, 1.0, 5, X, Y).learned_epoch == 0
+    # at w = 0 every point is called class 0: half right, which is not "most"
+    assert neuron_accuracy(0.0, X, Y) == 0.5
+    assert train_neuron("mse", 0.0, 1.0, 5, X, Y).learned_epoch == 1
     assert train_neuron("mse", -10.0, 0.01, 5, X, Y).learned_epoch is None
 
 
