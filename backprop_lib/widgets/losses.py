@@ -57,7 +57,7 @@ class LossComparison(Dashboard):
     lr_range : (low, high), the learning-rate slider's range (log scale)
     threaded : see ``Dashboard``
 
-    Controls: ``w0`` (FloatSlider, class ``bp-main-control``), ``lr`` (FloatLogSlider).
+    Controls: ``w0`` (FloatSlider), ``lr`` (FloatLogSlider, class ``bp-main-control``).
     State: ``X``, ``y`` (n, 1); ``runs`` (dict "mse" / "cross_entropy" -> NeuronRun);
     ``plot`` (the ``NeuronRacePlot``).
     """
@@ -92,12 +92,15 @@ class LossComparison(Dashboard):
             value=w0, min=low, max=high, step=0.5, description="starting weight w₀",
             readout_format=".1f", continuous_update=False,
             style={"description_width": "initial"}, layout=widgets.Layout(width="420px"),
-        ), main=True)  # fmt: skip
+        ))  # fmt: skip
+        # the learning rate is the main control (the one the browser test moves): that test
+        # types the readout's own text back, and w0's negative readout, "−6.0" with d3's
+        # U+2212 minus sign, was not taken back by the slider (it stayed at −5.5)
         self.lr = self.add_control("lr", widgets.FloatLogSlider(
             value=lr, min=np.log10(lr_low), max=np.log10(lr_high), step=0.05,
             description="learning rate", readout_format=".3g", continuous_update=False,
             style={"description_width": "initial"}, layout=widgets.Layout(width="420px"),
-        ))  # fmt: skip
+        ), main=True)  # fmt: skip
         self.layout(widgets.HBox([self.w0, self.lr]))
         self.plot = NeuronRacePlot(self.figure, self.X, self.y, self.epochs, (low, high))
         self.runs: dict[str, NeuronRun] = {}
