@@ -112,7 +112,8 @@ def test_a_diverging_run_is_reported_not_raised():
     "args, error",
     [(("hinge", -6.0, 1.0, 10), ValueError), (("mse", -6.0, 0.0, 10), ValueError),
      (("mse", -6.0, -1.0, 10), ValueError), (("mse", -6.0, 1.0, 0), ValueError),
-     (("mse", "big", 1.0, 10), TypeError), (("mse", -6.0, 1.0, 2.5), TypeError)],
+     (("mse", "big", 1.0, 10), TypeError), (("mse", -6.0, 1.0, 2.5), TypeError),
+     (("mse", float("nan"), 1.0, 10), ValueError), (("mse", -6.0, float("inf"), 10), ValueError)],
 )  # fmt: skip
 def test_train_rejects_bad_arguments(args, error):
     with pytest.raises(error):

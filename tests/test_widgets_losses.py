@@ -114,6 +114,11 @@ def test_bad_arguments_are_clear_errors(kwargs):
         LossComparison(**kwargs)
 
 
+def test_a_starting_weight_that_is_not_a_number_is_a_type_error():
+    with pytest.raises(TypeError, match="w0"):
+        LossComparison(w0="-6")
+
+
 def test_intuition_figure(tmp_path):
     fig = plot_losses_vs_probability()
     mse, ce = fig.axes[0].get_lines()

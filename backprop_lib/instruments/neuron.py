@@ -76,6 +76,8 @@ def neuron_model(loss: str, w0: float) -> tuple[Sequential, MSELoss | BCEWithLog
     """
     _check_loss(loss)
     w0 = check_number(w0, "w0 (the starting weight)", -6.0)
+    if not np.isfinite(w0):
+        raise ValueError(f"w0 (the starting weight) must be finite, got {w0}; e.g. w0=-6.0")
     linear = Linear(1, 1, bias=False)
     linear.W.data[...] = w0
     if loss == "mse":

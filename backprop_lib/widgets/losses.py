@@ -14,6 +14,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
+from ..checks import check_number
 from ..instruments.neuron import LOSSES, NeuronRun, neuron_data, train_neuron
 from ..viz.losses import SHORT, NeuronRacePlot
 from .base import Dashboard
@@ -74,6 +75,8 @@ class LossComparison(Dashboard):
         lr_range: tuple[float, float] = (0.01, 10.0),
         threaded=None,
     ):
+        w0 = check_number(w0, "w0 (the starting weight)", -6.0)
+        lr = check_number(lr, "lr", 1.0)
         low, high = float(w_range[0]), float(w_range[1])
         if not low < 0 < high:
             raise ValueError(f"w_range must be (low, high) with low < 0 < high, got {w_range}")
