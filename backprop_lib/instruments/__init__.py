@@ -6,12 +6,13 @@ None of this is in torch's ``nn`` or ``optim``; each is a way of looking at trai
 - ``health.py``: per-layer gradient norms, update ratios and saturation, recorded by ``fit``.
 - ``curvature.py``: Hessian-vector products, the sharpness λmax and the stability limit 2/λmax.
 - ``lr_finder.py``: the learning-rate range test and sweeps over rates.
+- ``neuron.py``: one sigmoid neuron trained with MSE or cross-entropy (the loss chapter).
 - ``bugs.py``: classic backward-pass bugs planted in layers, for the bug hunt.
 - ``surfaces.py``: 2-D test surfaces for optimizers and the path recorder (``record_path``).
 - ``update_rules.py``: closed forms about momentum on a quadratic and Adam's bias correction.
 """
 
-from . import bugs, curvature, gradcheck, health, lr_finder, surfaces, update_rules
+from . import bugs, curvature, gradcheck, health, lr_finder, neuron, surfaces, update_rules
 from .curvature import sharpness, stability_limit
 from .gradcheck import (
     gradcheck_layer,
@@ -35,6 +36,7 @@ __all__ = [
     "gradcheck_model",
     "health",
     "lr_finder",
+    "neuron",
     "lr_range_test",
     "lr_sweep",
     "numerical_gradient",

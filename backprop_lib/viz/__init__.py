@@ -14,6 +14,8 @@ for the dashboards, a small class whose ``update(...)`` moves its artists in pla
 - ``param_slice``: a 2-D slice through a network's parameters (``plot_param_slice``)
 - ``network``: a TensorFlow-Playground-style diagram (``plot_network``, ``NetworkDiagram``)
 - ``digits``: 8x8 digit images and a confusion matrix (``plot_digits``, ``plot_confusion_matrix``)
+- ``losses``: losses against the prediction; the MSE / cross-entropy race of one neuron
+  (``plot_losses_vs_probability``, ``NeuronRacePlot``)
 - ``style``: colours, fonts, ``new_figure``, ``to_png``
 """
 
@@ -23,6 +25,7 @@ from .digits import plot_confusion_matrix, plot_digits
 from .health import GradientHealth, plot_gradient_health
 from .histograms import plot_activation_histograms, plot_weight_histograms
 from .landscape import TOY_FUNCTIONS, ToyFunction, TrajectoryPlot, optimizer_path, plot_landscape
+from .losses import NeuronRacePlot, plot_losses_vs_probability
 from .network import NetworkDiagram, plot_network
 from .param_slice import SliceView, plot_param_slice
 from .regression import RegressionFit, plot_regression
@@ -59,6 +62,8 @@ __all__ = [
     "TrajectoryPlot",
     "optimizer_path",
     "plot_landscape",
+    "NeuronRacePlot",
+    "plot_losses_vs_probability",
     "NetworkDiagram",
     "plot_network",
     "SliceView",

@@ -11,6 +11,7 @@ one by making it a cell's last expression.
 - ``TrainingDashboard``: every setting of a training run (TensorFlow-Playground style)
 - ``QuadraticExplorer``: gradient descent on a parabola or a 2-D ravine, regimes of the rate
 - ``OptimizerRace``, ``NetworkRace``: optimizers raced on 2-D surfaces and on a network
+- ``LossComparison``: one sigmoid neuron trained with MSE and with cross-entropy (losses.py)
 - ``StepThrough`` (stepthrough.py), ``BugHunt`` (bughunt.py): loaded on first use
 
 Building blocks: ``Dashboard`` (base.py), ``LiveTraining`` (live.py), ``RunConfig`` / ``Run``
@@ -20,6 +21,7 @@ Building blocks: ``Dashboard`` (base.py), ``LiveTraining`` (live.py), ``RunConfi
 from .base import DOM_CLASSES, Dashboard, in_kernel
 from .gradflow import GradientFlowExplorer
 from .live import LiveTraining
+from .losses import LossComparison
 from .lr import LearningRateExplorer, LearningRateRace
 from .optimizers import NetworkRace, OptimizerRace
 from .playground import TrainingDashboard
@@ -33,6 +35,7 @@ __all__ = [
     "in_kernel",
     "GradientFlowExplorer",
     "LiveTraining",
+    "LossComparison",
     "LearningRateExplorer",
     "LearningRateRace",
     "NetworkRace",
