@@ -69,6 +69,9 @@ CASES = [
         {"largest": {"depth": 12, "batch_norm": True, "residual": True}},
     ),
     Case("quadratic explorer", lambda: W.QuadraticExplorer()),
+    Case("loss comparison", lambda: W.LossComparison()),
+    Case("optimizer race", lambda: W.OptimizerRace(), {"largest": {"steps": "max"}}),
+    Case("network race", lambda: W.NetworkRace(), {"largest": {"epochs": "max"}}),
     Case("weight explorer", lambda: W.WeightExplorer()),
     Case("step-through", lambda: StepThrough(_neuron())),
     Case("bug hunt", lambda: BugHunt()),
@@ -106,7 +109,8 @@ def measure(case: Case, settings: dict, repeats: int) -> dict:
     dash = case.make()
     try:
         for name, value in settings.items():
-            dash.controls[name].value = value
+            control = dash.controls[name]
+            control.value = control.max if value == "max" else value
         name, control = _main_control(dash)
         to_png(dash.figure)  # warm caches (fonts, glyphs) before timing anything
         parts = {"compute": [], "draw": [], "render": [], "update": []}
