@@ -7,9 +7,9 @@ digits shipped in ``backprop_lib/datasets/`` with numpy only. Helpers: ``train_t
 ``standardize``, ``one_hot`` and ``minibatches``; and the checks ``training.fit`` makes on the
 X and y it is given. For sequences (notebook 13): ``load_phrases`` (short review phrases
 labelled by sentiment, shipped in ``datasets/``), ``encode_texts`` (words to padded token
-ids) and ``make_memory_task`` (remember the first token). Every random choice goes through an explicit ``rng`` (a numpy
-Generator, an int seed or None), so the same seed gives the same data. Used by every
-training notebook and dashboard.
+ids) and ``make_memory_task`` (remember the first token). Every random choice goes through
+an explicit ``rng`` (a numpy Generator, an int seed or None), so the same seed gives the
+same data. Used by every training notebook and dashboard.
 """
 
 from __future__ import annotations

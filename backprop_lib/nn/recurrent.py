@@ -38,7 +38,7 @@ NONLINEARITIES = ("tanh", "relu")
 
 
 def as_sequence(x, layer: str, features: int, dtype=np.float64) -> np.ndarray:
-    """Check that ``x`` is a 3-D numeric batch ``(batch, time, features)``; return it as ``dtype``."""
+    """Check that ``x`` is a numeric batch ``(batch, time, features)``; return it as ``dtype``."""
     fix_type = "convert it with np.asarray(x, dtype=np.float64)"
     if not isinstance(x, np.ndarray):
         try:
@@ -98,7 +98,7 @@ def as_tokens(tokens, layer: str, num_embeddings: int) -> np.ndarray:
     if arr.dtype.kind == "f":
         whole = np.isfinite(arr) & (arr == np.round(arr))
         if not whole.all():
-            bad = arr[~whole].flat[0]
+            bad = float(arr[~whole].flat[0])
             raise TypeError(
                 f"{layer} expects integer token ids, got {bad!r}; tokens are indices into the "
                 "embedding table, so they must be whole numbers"
@@ -115,7 +115,7 @@ def as_tokens(tokens, layer: str, num_embeddings: int) -> np.ndarray:
 
 
 class RNN(Layer):
-    """A simple (Elman) recurrent layer, unrolled over time: h_t = f(x_t @ W_xh + h_{t-1} @ W_hh + b).
+    """A simple (Elman) recurrent layer: h_t = f(x_t @ W_xh + h_{t-1} @ W_hh + b), over time.
 
     Parameters
     ----------
