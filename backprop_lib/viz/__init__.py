@@ -13,6 +13,8 @@ for the dashboards, a small class whose ``update(...)`` moves its artists in pla
 - ``landscape``: 2-D toy loss surfaces with optimizer paths (``plot_landscape``)
 - ``param_slice``: a 2-D slice through a network's parameters (``plot_param_slice``)
 - ``network``: a TensorFlow-Playground-style diagram (``plot_network``, ``NetworkDiagram``)
+- ``sequences``: an RNN unrolled in time, the gradient over time (``plot_unrolled``,
+  ``plot_grad_over_time``, ``GradOverTime``)
 - ``style``: colours, fonts, ``new_figure``, ``to_png``
 """
 
@@ -24,6 +26,7 @@ from .landscape import TOY_FUNCTIONS, ToyFunction, TrajectoryPlot, optimizer_pat
 from .network import NetworkDiagram, plot_network
 from .param_slice import SliceView, plot_param_slice
 from .regression import RegressionFit, plot_regression
+from .sequences import GradOverTime, plot_grad_over_time, plot_unrolled
 from .style import OKABE_ITO, PlotFigure, new_figure, to_png
 
 
@@ -61,6 +64,9 @@ __all__ = [
     "plot_param_slice",
     "RegressionFit",
     "plot_regression",
+    "GradOverTime",
+    "plot_grad_over_time",
+    "plot_unrolled",
     "OKABE_ITO",
     "PlotFigure",
     "new_figure",
