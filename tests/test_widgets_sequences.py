@@ -121,3 +121,38 @@ def test_bad_arguments_are_named():
         SequenceExplorer(scale=5.0, threaded=False)
     with pytest.raises(ValueError, match="nonlinearity"):
         SequenceExplorer(nonlinearity="sigmoid", threaded=False)
+
+
+# ---- the claims the sequences notebook (13) makes in its prose ----
+
+
+def test_notebook_claims_about_the_gradient_over_time():
+    X, y = make_memory_task(256, 30, rng=0)
+    ratio = {}
+    for nonlinearity in ["tanh", "relu"]:
+        for scale in [0.5, 1.0, 1.5]:
+            model, rnn = memory_model(scale, nonlinearity)
+            g = hidden_grad_norms(model, rnn, X, y)
+            ratio[nonlinearity, scale] = g[0] / g[-1]
+            # the bound ||dL/dh_1|| <= s^(T-1) ||dL/dh_T|| (tanh' and relu' are at most 1)
+            assert ratio[nonlinearity, scale] <= scale**29
+    # "smaller even than the bound 0.5^29 ~ 2e-9"
+    assert ratio["tanh", 0.5] < 0.5**29 and f"{0.5**29:.0e}" == "2e-09"
+    # "relu's decay is steeper than tanh's here"
+    assert ratio["relu", 0.5] < ratio["tanh", 0.5] and ratio["relu", 1.0] < ratio["tanh", 1.0]
+    # "with s = 1.5 the product can grow: it does here with tanh"; relu's "about cancel"
+    assert ratio["tanh", 1.5] > 1 and 0.5 < ratio["relu", 1.5] < 2
+
+
+def test_notebook_claims_about_the_explorer_and_clipping():
+    # "drag T up to 50: the loss stays near chance"
+    long = train_memory(length=50)
+    assert not long.learned and long.history.loss[-1] > 0.6
+    # "set s = 0.5: the network does not learn, even at T = 20"
+    assert not train_memory(length=20, scale=0.5).learned
+    # "the ReLU network with s = 1.5 at T = 50 explodes within a few epochs"; clipping rescues
+    boom = train_memory(length=50, scale=1.5, nonlinearity="relu")
+    assert boom.history.diverged and boom.history.diverged_epoch <= 5
+    assert train_memory(length=50, scale=1.5, nonlinearity="relu", clip=1.0).learned
+    # "the tanh network at T = 50 with s = 1 fails to learn with or without clipping"
+    assert not train_memory(length=50, scale=1.0, clip=1.0).learned
