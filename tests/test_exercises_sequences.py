@@ -211,6 +211,15 @@ def test_clipping_wrong_answers_get_their_hint(answer, hint):
     assert result.status == "incorrect" and hint in result.message
 
 
+def test_clipping_answer_as_a_function_as_in_the_notebook():
+    def clipping_answer():
+        return "b"
+
+    assert ex.check_clipping_answer(clipping_answer).correct
+    assert ex.check_clipping_answer(stub).status == "not attempted"
+    assert ex.check_clipping_answer(lambda: "a").status == "incorrect"
+
+
 def test_clipping_not_attempted_and_malformed():
     assert ex.check_clipping_answer(None).status == "not attempted"
     assert ex.check_clipping_answer(...).status == "not attempted"

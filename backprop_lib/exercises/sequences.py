@@ -210,7 +210,15 @@ _CLIPPING_HINTS = {
 
 
 def check_clipping_answer(answer) -> CheckResult:
-    """Check the letter chosen among ``CLIPPING_OPTIONS`` ("a" to "d", any case, "(b)", "b)")."""
+    """Check the letter chosen among ``CLIPPING_OPTIONS`` ("a" to "d", any case, "(b)", "b)").
+
+    ``answer`` is the letter, or a function returning it (the notebook's form, so that the
+    student edition's ``raise NotImplementedError()`` sits inside a function).
+    """
+    if callable(answer):
+        answer, problem = run_answer(answer, what="`clipping_answer`")
+        if problem is not None:
+            return problem
     if answer is None or answer is Ellipsis:
         return not_attempted("`clipping_answer`")
     if not isinstance(answer, str):

@@ -74,12 +74,16 @@ def _sub(i: int) -> str:
 class GradOverTime:
     """||dL/dh_t|| against t = 1..T on a log axis, one line per run; ``update`` moves them."""
 
-    def __init__(self, ax: Axes, labels: list[str], ylabel: str = "‖∂L/∂hₜ‖ (log scale)"):
+    def __init__(
+        self, ax: Axes, labels: list[str], ylabel: str = "‖∂L/∂hₜ‖ (log scale)",
+        styles: list[str] | None = None,
+    ):  # fmt: skip
         self.ax = ax
+        styles = styles or ["o-"] * len(labels)  # matplotlib format strings, one per line
         self.lines = {
-            label: ax.plot([], [], "o-" if i == 0 else "s--", ms=3, lw=1.6,
-                           color=SERIES[i % len(SERIES)], label=label)[0]
-            for i, label in enumerate(labels)
+            label: ax.plot([], [], fmt, ms=3, lw=1.6, color=SERIES[i % len(SERIES)],
+                           label=label)[0]
+            for i, (label, fmt) in enumerate(zip(labels, styles, strict=True))
         }  # fmt: skip
         log_axis(ax)
         ax.set(xlabel="time step t", ylabel=ylabel)

@@ -177,7 +177,8 @@ class SequenceExplorer(Dashboard):
         with style():
             self.ax_grad, self.ax_loss = self.figure.subplots(1, 2)
             self.grads = GradOverTime(self.ax_grad, ["at initialisation", "after training"],
-                                      ylabel="‖∂L/∂hₜ‖ / ‖∂L/∂h_T‖ (log scale)")  # fmt: skip
+                                      ylabel="‖∂L/∂hₜ‖ / ‖∂L/∂h_T‖ (log scale)",
+                                      styles=["o-", "s--"])  # fmt: skip
             (self.loss_line,) = self.ax_loss.plot([], [], color=SERIES[0], lw=1.8)
             (self.cross,) = self.ax_loss.plot([], [], "x", color=DIVERGED, ms=10, mew=2.5)
             self.ax_loss.axhline(CHANCE, color="0.4", ls=":", lw=1.2)
