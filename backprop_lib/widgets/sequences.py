@@ -102,7 +102,7 @@ class MemoryRun:
 
 def train_memory(
     length: int = 20, scale: float = 1.0, nonlinearity: str = "tanh", clip: float | None = None,
-    epochs: int = 80, lr: float = 0.5, n: int = 256, seed: int = 0,
+    epochs: int = 50, lr: float = 0.5, n: int = 256, seed: int = 0,
 ) -> MemoryRun:  # fmt: skip
     """Train ``memory_model(scale, nonlinearity)`` on ``make_memory_task(n, length)``.
 
@@ -144,7 +144,7 @@ class SequenceExplorer(Dashboard):
 
     def __init__(
         self, length: int = 20, scale: float = 1.0, nonlinearity: str = "tanh",
-        clip: bool = False, max_norm: float = 1.0, epochs: int = 80, max_length: int = 50,
+        clip: bool = False, max_norm: float = 1.0, epochs: int = 50, max_length: int = 50,
         threaded=None,
     ):  # fmt: skip
         if not 2 <= length <= max_length:
