@@ -226,3 +226,42 @@ def test_clipping_not_attempted_and_malformed():
     assert "one of the letters" in ex.check_clipping_answer("e").message
     assert "as a string" in ex.check_clipping_answer(2).message
     assert set(ex.CLIPPING_OPTIONS) == {"a", "b", "c", "d"}
+
+
+# ---- the notebook's own exercise cells, as written and as the student edition has them ----
+
+
+def _solution_cells():
+    import json
+    import re
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "notebooks" / "13_sequences.ipynb"
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    sources = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    solutions = [s for s in sources if "### BEGIN SOLUTION" in s]
+    stubbed = [
+        re.sub(r"( *)### BEGIN SOLUTION.*?### END SOLUTION",
+               lambda m: m.group(1) + "raise NotImplementedError()", s, flags=re.S)
+        for s in solutions
+    ]  # fmt: skip
+    return solutions, stubbed
+
+
+CHECKS = {
+    "rnn_step_backward": ex.check_rnn_step_backward,
+    "two_step_gradient": ex.check_two_step_gradient,
+    "clipping_answer": ex.check_clipping_answer,
+}
+
+
+@pytest.mark.parametrize("student", [False, True])
+def test_the_notebooks_solutions_pass_and_its_student_stubs_are_not_attempted(student):
+    solutions, stubbed = _solution_cells()
+    assert len(solutions) == 3
+    namespace = {"np": np}
+    for source in stubbed if student else solutions:
+        exec(source, namespace)  # defines the function; a stub raises only when called
+    for name, check in CHECKS.items():
+        result = check(namespace[name])
+        assert result.status == ("not attempted" if student else "correct"), (name, result)
