@@ -132,8 +132,9 @@ class RNN(Layer):
         float64 (default; gradient checks need it) or float32.
     truncate : int or None
         Truncated BPTT: with ``truncate=k`` the backward pass does not carry the gradient from
-        h_t back to h_{t-1} when t is a positive multiple of k, so no gradient travels more
-        than k steps. This is exactly what training on chunks of k steps computes when each
+        step t back to step t - 1 when t (counted from 0) is a positive multiple of k, i.e.
+        between steps k - 1 and k, 2k - 1 and 2k, ...; no gradient travels back across those
+        boundaries. This is exactly what training on chunks of k steps computes when each
         chunk starts from the previous chunk's last state taken as a constant (torch's
         ``h.detach()``). None (default): full BPTT. It can be changed between backward passes.
 
