@@ -35,4 +35,5 @@ def test_grad_over_time_skips_what_a_log_axis_cannot_show(tmp_path):
     lo, hi = ax.get_ylim()
     assert lo <= 1e-3 and hi >= 8.0 and ax.get_xlim() == (0.5, 4.5)
     fig.savefig(tmp_path / "grads.png")
+    assert all(float(t).is_integer() for t in ax.get_xticks())  # whole time steps only
     assert plot_grad_over_time({"c": np.geomspace(1e-40, 1, 50)}).axes[0].get_ylim()[0] > 1e-35

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from matplotlib.ticker import MaxNLocator
 
 from .style import DIVERGED, SERIES, PlotFigure, log_axis, new_figure, style
 
@@ -86,6 +87,7 @@ class GradOverTime:
             for i, (label, fmt) in enumerate(zip(labels, styles, strict=True))
         }  # fmt: skip
         log_axis(ax)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps are whole numbers
         ax.set(xlabel="time step t", ylabel=ylabel)
         ax.set_title("gradient reaching each step")
         ax.legend(loc="best", fontsize=8.5)
