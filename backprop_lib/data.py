@@ -5,9 +5,11 @@ Toy 2-D classification sets (``make_moons``, ``make_circles``, ``make_xor``, ``m
 regression set with ``X (n, 1)`` and ``y (n, 1)``. ``load_digits`` reads the 8x8 handwritten
 digits shipped in ``backprop_lib/datasets/`` with numpy only. Helpers: ``train_test_split``,
 ``standardize``, ``one_hot`` and ``minibatches``; and the checks ``training.fit`` makes on the
-X and y it is given. Every random choice goes through an explicit ``rng`` (a numpy
-Generator, an int seed or None), so the same seed gives the same data. Used by every
-training notebook and dashboard.
+X and y it is given. For sequences (notebook 13): ``load_phrases`` (short review phrases
+labelled by sentiment, shipped in ``datasets/``), ``encode_texts`` (words to padded token
+ids) and ``make_memory_task`` (remember the first token). Every random choice goes through
+an explicit ``rng`` (a numpy Generator, an int seed or None), so the same seed gives the
+same data. Used by every training notebook and dashboard.
 """
 
 from __future__ import annotations
@@ -25,9 +27,12 @@ from .nn.losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Loss
 __all__ = [
     "check_features",
     "check_targets",
+    "encode_texts",
     "load_digits",
+    "load_phrases",
     "make_blobs",
     "make_circles",
+    "make_memory_task",
     "make_moons",
     "make_sine",
     "make_spirals",
@@ -39,6 +44,7 @@ __all__ = [
 ]
 
 _DIGITS = Path(__file__).resolve().parent / "datasets" / "digits.csv.gz"
+_PHRASES = Path(__file__).resolve().parent / "datasets" / "phrases.tsv"
 
 
 def _check_noise(noise, what: str) -> float:
@@ -390,3 +396,105 @@ def minibatches(
     if shuffle:
         X, y = _shuffled(as_rng(rng), X, y)
     return ((X[i : i + batch_size], y[i : i + batch_size]) for i in range(0, len(X), batch_size))
+
+
+# ---- sequences (the sequences notebook, 13) ----
+
+PAD = "<pad>"  # the padding token of encode_texts: always id 0
+
+
+def load_phrases() -> tuple[list[str], np.ndarray]:
+    """Short review phrases labelled by sentiment, e.g. "the plot was not very dull" -> 1.
+
+    3000 distinct phrases of 4 to 13 words from a small grammar written for this project
+    (``tools/make_phrases.py``; provenance and licence in ``backprop_lib/datasets/README.md``):
+    ``the <noun> <verb> [not] [very|really|quite|so] <adjective>``, optionally followed by
+    ``but`` and a second such clause. The label is the sentiment of the *last* clause
+    (a "not" flips its adjective's), so the words' order matters.
+
+    Returns
+    -------
+    texts : list of 3000 str, lower-case words separated by single spaces
+    y : (3000,) int64, 1 positive, 0 negative (about half each)
+    """
+    lines = _PHRASES.read_text(encoding="utf-8").splitlines()[1:]  # skip the header
+    labels, texts = zip(*(line.split("\t") for line in lines), strict=True)
+    return list(texts), np.array([int(v) for v in labels], dtype=np.int64)
+
+
+def encode_texts(
+    texts, vocab: list[str] | None = None, length: int | None = None
+) -> tuple[np.ndarray, list[str]]:
+    """Split each text into words and map them to token ids, padded on the left to one length.
+
+    Padding goes on the *left* (``<pad>`` is id 0), so the last step of every row is the
+    text's last word and an RNN's h_last has just read it. A longer text keeps its last
+    ``length`` words.
+
+    Parameters
+    ----------
+    texts : list of str (words separated by whitespace)
+    vocab : list of str, optional
+        The id of each word is its index here, and ``vocab[0]`` must be ``"<pad>"``; None
+        builds it from ``texts`` (``<pad>``, then the words sorted). Pass the training set's
+        vocabulary when encoding the test set; an unknown word is a ValueError.
+    length : int, optional
+        Steps per row; None: the longest text's number of words.
+
+    Returns
+    -------
+    tokens : (len(texts), length) int64
+    vocab : list of str, ``vocab[i]`` is the word with id i
+    """
+    if isinstance(texts, str) or not all(isinstance(t, str) for t in texts):
+        raise TypeError("encode_texts takes a list of strings, e.g. ['the plot was dull', ...]")
+    words = [t.split() for t in texts]
+    if not words or not all(words):
+        raise ValueError("encode_texts needs at least one text, and no empty text")
+    if vocab is None:
+        vocab = [PAD, *sorted({w for ws in words for w in ws} - {PAD})]
+    else:
+        vocab = list(vocab)
+        if not vocab or vocab[0] != PAD:
+            raise ValueError(f"vocab[0] must be the padding token {PAD!r}, got {vocab[:1]}")
+    index = {w: i for i, w in enumerate(vocab)}
+    unknown = sorted({w for ws in words for w in ws} - set(index))
+    if unknown:
+        raise ValueError(
+            f"encode_texts found words that are not in vocab: {unknown[:5]}; build the vocab "
+            "from texts that contain them (or drop those texts)"
+        )
+    if length is None:
+        length = max(len(ws) for ws in words)
+    length = check_count(length, "encode_texts length")
+    tokens = np.zeros((len(words), length), dtype=np.int64)  # 0 = <pad>
+    for i, ws in enumerate(words):
+        ids = [index[w] for w in ws[-length:]]
+        tokens[i, length - len(ids) :] = ids
+    return tokens, vocab
+
+
+def make_memory_task(
+    n: int = 256, length: int = 20, vocab_size: int = 8, rng=None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sequences whose label is their *first* token: the simplest test of memory over time.
+
+    Each row starts with token 0 or 1 (the label, half each), followed by ``length - 1``
+    distractor tokens drawn uniformly from 2..vocab_size - 1. To classify a row from its
+    last hidden state, an RNN must carry one bit across ``length - 1`` steps, and the gradient
+    that teaches it to must travel back just as far.
+
+    Returns
+    -------
+    tokens : (n, length) int64
+    y : (n,) int64 in {0, 1}, equal to tokens[:, 0]
+    """
+    n = check_count(n, "make_memory_task n")
+    length = check_count(length, "make_memory_task length")
+    vocab_size = check_count(vocab_size, "make_memory_task vocab_size", 3)
+    gen = as_rng(rng)
+    y = np.arange(n, dtype=np.int64) % 2  # half each
+    gen.shuffle(y)
+    tokens = gen.integers(2, vocab_size, size=(n, length), dtype=np.int64)
+    tokens[:, 0] = y
+    return tokens, y.copy()

@@ -11,6 +11,7 @@
   ``torch.nn.init``).
 - ``models.py``: ``mlp([2, 16, 1])``, a multi-layer perceptron in one call.
 - ``checkpoint.py``: ``state_dict``, ``load_state_dict``, ``save``, ``load``.
+- ``recurrent.py``: ``RNN`` (backpropagation through time), ``Embedding``, ``LastHidden``.
 """
 
 from . import init
@@ -46,6 +47,7 @@ from .losses import (
 )
 from .models import mlp
 from .parameter import Parameter
+from .recurrent import RNN, Embedding, LastHidden
 
 __all__ = [
     "BCELoss",
@@ -53,13 +55,16 @@ __all__ = [
     "BatchNorm1d",
     "CrossEntropyLoss",
     "Dropout",
+    "Embedding",
     "Identity",
+    "LastHidden",
     "Layer",
     "LeakyReLU",
     "Linear",
     "Loss",
     "MSELoss",
     "Parameter",
+    "RNN",
     "ReLU",
     "Residual",
     "Sequential",

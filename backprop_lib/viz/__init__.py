@@ -16,6 +16,8 @@ for the dashboards, a small class whose ``update(...)`` moves its artists in pla
 - ``digits``: 8x8 digit images and a confusion matrix (``plot_digits``, ``plot_confusion_matrix``)
 - ``losses``: losses against the prediction; the MSE / cross-entropy race of one neuron
   (``plot_losses_vs_probability``, ``NeuronRacePlot``)
+- ``sequences``: an RNN unrolled in time, the gradient over time (``plot_unrolled``,
+  ``plot_grad_over_time``, ``GradOverTime``)
 - ``style``: colours, fonts, ``new_figure``, ``to_png``
 """
 
@@ -29,6 +31,7 @@ from .losses import NeuronRacePlot, plot_losses_vs_probability
 from .network import NetworkDiagram, plot_network
 from .param_slice import SliceView, plot_param_slice
 from .regression import RegressionFit, plot_regression
+from .sequences import GradOverTime, plot_grad_over_time, plot_unrolled
 from .style import OKABE_ITO, PlotFigure, new_figure, to_png
 
 
@@ -70,6 +73,9 @@ __all__ = [
     "plot_param_slice",
     "RegressionFit",
     "plot_regression",
+    "GradOverTime",
+    "plot_grad_over_time",
+    "plot_unrolled",
     "OKABE_ITO",
     "PlotFigure",
     "new_figure",

@@ -12,6 +12,7 @@ one by making it a cell's last expression.
 - ``QuadraticExplorer``: gradient descent on a parabola or a 2-D ravine, regimes of the rate
 - ``OptimizerRace``, ``NetworkRace``: optimizers raced on 2-D surfaces and on a network
 - ``LossComparison``: one sigmoid neuron trained with MSE and with cross-entropy (losses.py)
+- ``SequenceExplorer``: sequence length / W_hh scale / clipping vs the gradient over time (RNN)
 - ``StepThrough`` (stepthrough.py), ``BugHunt`` (bughunt.py): loaded on first use
 
 Building blocks: ``Dashboard`` (base.py), ``LiveTraining`` (live.py), ``RunConfig`` / ``Run``
@@ -27,6 +28,7 @@ from .optimizers import NetworkRace, OptimizerRace
 from .playground import TrainingDashboard
 from .quadratic import QuadraticExplorer
 from .runs import Run, RunConfig
+from .sequences import SequenceExplorer
 from .weights import WeightExplorer
 
 __all__ = [
@@ -44,6 +46,7 @@ __all__ = [
     "QuadraticExplorer",
     "Run",
     "RunConfig",
+    "SequenceExplorer",
     "WeightExplorer",
     "StepThrough",
     "BugHunt",
