@@ -7,9 +7,10 @@ None of this is in torch's ``nn`` or ``optim``; each is a way of looking at trai
 - ``curvature.py``: Hessian-vector products, the sharpness λmax and the stability limit 2/λmax.
 - ``lr_finder.py``: the learning-rate range test and sweeps over rates.
 - ``bugs.py``: classic backward-pass bugs planted in layers, for the bug hunt.
+- ``initialization.py``: copies among a layer's units (symmetry) and the activations' spread.
 """
 
-from . import bugs, curvature, gradcheck, health, lr_finder
+from . import bugs, curvature, gradcheck, health, initialization, lr_finder
 from .curvature import sharpness, stability_limit
 from .gradcheck import (
     gradcheck_layer,
@@ -19,19 +20,29 @@ from .gradcheck import (
     rel_error,
 )
 from .health import LayerHealth
+from .initialization import (
+    activation_spread,
+    distinct_units,
+    distinct_units_per_layer,
+    unit_groups,
+)
 from .lr_finder import LRFinderResult, LRSweepResult, lr_range_test, lr_sweep
 
 __all__ = [
     "LRFinderResult",
     "LRSweepResult",
     "LayerHealth",
+    "activation_spread",
     "bugs",
     "curvature",
+    "distinct_units",
+    "distinct_units_per_layer",
     "gradcheck",
     "gradcheck_layer",
     "gradcheck_loss",
     "gradcheck_model",
     "health",
+    "initialization",
     "lr_finder",
     "lr_range_test",
     "lr_sweep",
@@ -39,4 +50,5 @@ __all__ = [
     "rel_error",
     "sharpness",
     "stability_limit",
+    "unit_groups",
 ]

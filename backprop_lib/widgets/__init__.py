@@ -10,6 +10,7 @@ one by making it a cell's last expression.
 - ``GradientFlowExplorer``: depth / activation / init / batch norm / residual vs gradient health
 - ``TrainingDashboard``: every setting of a training run (TensorFlow-Playground style)
 - ``QuadraticExplorer``: gradient descent on a parabola or a 2-D ravine, regimes of the rate
+- ``InitExplorer``: initialisation scheme and scale vs distinct units, activations' spread, loss
 - ``StepThrough`` (stepthrough.py), ``BugHunt`` (bughunt.py): loaded on first use
 
 Building blocks: ``Dashboard`` (base.py), ``LiveTraining`` (live.py), ``RunConfig`` / ``Run``
@@ -23,6 +24,7 @@ from .lr import LearningRateExplorer, LearningRateRace
 from .playground import TrainingDashboard
 from .quadratic import QuadraticExplorer
 from .runs import Run, RunConfig
+from .symmetry import InitExplorer
 from .weights import WeightExplorer
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "Dashboard",
     "in_kernel",
     "GradientFlowExplorer",
+    "InitExplorer",
     "LiveTraining",
     "LearningRateExplorer",
     "LearningRateRace",
