@@ -275,7 +275,10 @@ class InitExplorer(Dashboard):
         # drawn relative to the largest weight, so the colour bar's ticks keep their width
         self.heat.set_data(W / top)
         self.heat.set_extent((-0.5, W.shape[1] - 0.5, W.shape[0] - 0.5, -0.5))
-        self.colorbar.set_label(f"weight / max |W|   (max |W| = {top:.2g})")
+        if finite.size and finite.max() > 0:
+            self.colorbar.set_label(f"weight / max |W|   (max |W| = {top:.2g})")
+        else:
+            self.colorbar.set_label("weight (W = 0 everywhere)")
         if W.shape != self._heat_shape:  # integer ticks: rows are inputs, columns units
             rows, cols = W.shape
             self.ax_w.set_yticks(np.arange(0, rows, max(1, rows // 4)))
@@ -290,15 +293,20 @@ class InitExplorer(Dashboard):
         spread = np.asarray(self.spread, dtype=float)
         ok = np.isfinite(spread) & (spread > 0)
         heights = np.where(ok, spread, np.nan)
-        for bar, label, h, count in zip(self.bars, self.bar_labels, heights, self.distinct,
-                                        strict=True):  # fmt: skip
-            bar.set_height(h if np.isfinite(h) else 0.0)
-            label.set_position((label.get_position()[0], h if np.isfinite(h) else 1.0))
-            label.set_text(str(count))
         shown = heights[np.isfinite(heights)]
         lo = min(float(shown.min()), 0.1) if shown.size else 1e-3
         hi = max(float(shown.max()), 1.0) if shown.size else 1.0
-        self.ax_spread.set_ylim(max(lo / 4, 1e-12), min(hi * 4, 1e12))
+        bottom = max(lo / 4, 1e-12)
+        self.ax_spread.set_ylim(bottom, min(hi * 4, 1e12))
+        for bar, label, h, s, count in zip(self.bars, self.bar_labels, heights, spread,
+                                           self.distinct, strict=True):  # fmt: skip
+            bar.set_height(h if np.isfinite(h) else 0.0)
+            if np.isfinite(h):  # the count on top of the bar
+                label.set_position((label.get_position()[0], max(h, bottom)))
+                label.set_text(str(count))
+            else:  # no bar to stand on (std 0, or an overflow): say why, at the bottom
+                label.set_position((label.get_position()[0], bottom))
+                label.set_text(f"{count}\n(std {s:g})")
 
         self.curves.update(self.history, epochs=self.epochs)
         message = None
