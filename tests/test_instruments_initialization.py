@@ -15,6 +15,7 @@ from backprop_lib.instruments import (
     distinct_units,
     distinct_units_per_layer,
     numerical_gradient,
+    unit_gap,
     unit_groups,
 )
 from backprop_lib.nn import init
@@ -94,6 +95,15 @@ def test_bad_input_is_a_clear_error(kwargs, error, match):
         unit_groups(**kwargs)
 
 
+def test_unit_gap_is_the_largest_difference_between_two_units():
+    W = np.array([[1.0, 3.0, 2.0], [5.0, 5.0, 4.5]])
+    assert unit_gap(W) == 2.0  # row 0: 3 - 1
+    assert unit_gap(np.full((4, 6), 0.5)) == 0.0
+    assert unit_gap(W[:, :1]) == 0.0  # one unit has no one to differ from
+    with pytest.raises(ValueError, match="2-D weight matrix"):
+        unit_gap(np.ones(3))
+
+
 def test_model_without_linear_layers_is_a_clear_error():
     with pytest.raises(ValueError, match="no Linear layer"):
         distinct_units_per_layer(bl.Sequential(bl.Tanh()))
@@ -142,8 +152,11 @@ def test_tiny_noise_makes_every_unit_distinct_and_training_keeps_them_apart():
 
     model = bl.mlp([2, 8, 8, 1], activation="tanh", init=noisy, rng=0)
     assert distinct_units_per_layer(model) == [8, 8]
+    gap = unit_gap(model[0].W.data)
+    assert 1e-6 < gap < 1e-5
     bl.fit(model, bl.BCEWithLogitsLoss(), bl.SGD(model.parameters(), lr=0.5), X, Y, epochs=50)
     assert distinct_units_per_layer(model) == [8, 8]
+    assert unit_gap(model[0].W.data) > gap  # training pulls them further apart
 
 
 def test_random_weights_with_zero_biases_are_distinct():

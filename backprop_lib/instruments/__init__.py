@@ -24,6 +24,7 @@ from .initialization import (
     activation_spread,
     distinct_units,
     distinct_units_per_layer,
+    unit_gap,
     unit_groups,
 )
 from .lr_finder import LRFinderResult, LRSweepResult, lr_range_test, lr_sweep
@@ -50,5 +51,6 @@ __all__ = [
     "rel_error",
     "sharpness",
     "stability_limit",
+    "unit_gap",
     "unit_groups",
 ]

@@ -28,6 +28,7 @@ __all__ = [
     "activation_spread",
     "distinct_units",
     "distinct_units_per_layer",
+    "unit_gap",
     "unit_groups",
 ]
 
@@ -114,6 +115,18 @@ def distinct_units(W, b=None, W_next=None, tol: float = 1e-9) -> int:
     randomly initialised one has ``units``.
     """
     return len(unit_groups(W, b, W_next, tol))
+
+
+def unit_gap(W) -> float:
+    """How far a layer's units are from being copies: the largest gap between two units'
+    weights from the same input, ``max_i (max_j W[i, j] - min_j W[i, j])``.
+
+    ``W`` (in_features, units). 0 exactly when every column is the same; a noise of standard
+    deviation s added to a constant gives a gap of a few s.
+    """
+    W = _as_matrix(W, "W")
+    with np.errstate(invalid="ignore"):
+        return float(np.max(np.ptp(W, axis=1)))
 
 
 def _linears(model: Layer) -> list[Linear]:

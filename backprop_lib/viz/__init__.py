@@ -13,6 +13,7 @@ for the dashboards, a small class whose ``update(...)`` moves its artists in pla
 - ``landscape``: 2-D toy loss surfaces with optimizer paths (``plot_landscape``)
 - ``param_slice``: a 2-D slice through a network's parameters (``plot_param_slice``)
 - ``network``: a TensorFlow-Playground-style diagram (``plot_network``, ``NetworkDiagram``)
+- ``units``: weight matrices as heat-maps, one column per unit (``plot_unit_weights``)
 - ``style``: colours, fonts, ``new_figure``, ``to_png``
 """
 
@@ -25,6 +26,7 @@ from .network import NetworkDiagram, plot_network
 from .param_slice import SliceView, plot_param_slice
 from .regression import RegressionFit, plot_regression
 from .style import OKABE_ITO, PlotFigure, new_figure, to_png
+from .units import plot_unit_weights
 
 
 def __getattr__(name: str):
@@ -61,6 +63,7 @@ __all__ = [
     "plot_param_slice",
     "RegressionFit",
     "plot_regression",
+    "plot_unit_weights",
     "OKABE_ITO",
     "PlotFigure",
     "new_figure",
