@@ -64,6 +64,13 @@ def test_spread_bars_show_the_measured_spread(dash):
     dash.config = {"scheme": "xavier", "scale": 0.01, "epoch": 0}
     heights = [bar.get_height() for bar in dash.bars]
     np.testing.assert_allclose(heights, dash.spread)
+    start = [bar.get_height() for bar in dash.start_bars]  # epoch 0: the light bars
+    np.testing.assert_allclose(start, dash.start_spread)
+    np.testing.assert_allclose(dash.start_spread, dash.spread)  # the epoch shown is 0
+    dash.epoch.value = 30
+    np.testing.assert_allclose([bar.get_height() for bar in dash.start_bars], start)
+    assert dash.spread_legend.get_texts()[1].get_text() == "epoch 30"
+    dash.epoch.value = 0
     assert all(b < a / 10 for a, b in zip(dash.spread, dash.spread[1:], strict=False))
     labels = [t.get_text() for t in dash.bar_labels]
     assert labels == [str(c) for c in dash.distinct]

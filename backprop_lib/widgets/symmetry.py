@@ -4,9 +4,10 @@ Three panels for one training run of an MLP on the two moons:
 - a heat-map of one hidden layer's weight matrix ``W`` (rows: inputs, columns: units) at the
   epoch chosen with the epoch slider, titled with how many distinct units the layer has:
   under a constant initialisation every column is the same colour, epoch after epoch;
-- the spread (standard deviation) of each hidden layer's outputs at that epoch, log scale,
-  each bar labelled with the layer's number of distinct units: too small a scale makes the
-  bars fall layer after layer, too large a one pins tanh at +-1 or blows ReLU up;
+- the spread (standard deviation) of each hidden layer's outputs at the start (light bars)
+  and at that epoch (dark bars, labelled with the layer's number of distinct units), log
+  scale: too small a scale makes the bars fall layer after layer, too large a one pins tanh
+  at +-1 or blows ReLU up;
 - the training loss, with the chosen epoch marked.
 
 Training runs once per change of scheme, scale, noise or activation and keeps a copy of the
@@ -117,7 +118,8 @@ class InitExplorer(Dashboard):
     ``activation`` (Dropdowns), ``layer`` (which hidden layer's W the heat-map shows) and
     ``epoch`` (IntSlider: the epoch drawn; changing either only redraws). State: ``model``
     (trained), ``history``, ``snapshots`` (parameter arrays after each epoch, epoch 0 first),
-    ``distinct`` and ``spread`` (per hidden layer, at the epoch drawn).
+    ``distinct`` and ``spread`` (per hidden layer, at the epoch drawn), ``start_spread``
+    (per hidden layer, at epoch 0: the light bars).
     """
 
     def __init__(
@@ -182,6 +184,7 @@ class InitExplorer(Dashboard):
         self.snapshots: list[list[np.ndarray]] = []
         self.distinct: list[int] = []
         self.spread: list[float] = []
+        self.start_spread: list[float] = []
         self._trained_for = None
         self._heat_shape = None
         with style():
@@ -197,16 +200,21 @@ class InitExplorer(Dashboard):
             self.ax_w.set_ylabel("input (row of W)")
             self.ax_w.grid(False)
             positions = np.arange(1, depth + 1)
-            self.bars = self.ax_spread.bar(positions, np.ones(depth), color=SERIES[2])
+            # two bars per layer: at the start (light) and at the epoch shown (dark)
+            self.start_bars = self.ax_spread.bar(positions - 0.2, np.ones(depth), width=0.38,
+                                                 color="#a6dcc9", label="epoch 0")  # fmt: skip
+            self.bars = self.ax_spread.bar(positions + 0.2, np.ones(depth), width=0.38,
+                                           color=SERIES[2], label="epoch shown")  # fmt: skip
             self.bar_labels = [
-                self.ax_spread.text(p, 1.0, "", ha="center", va="bottom", fontsize=8.5)
+                self.ax_spread.text(p + 0.2, 1.0, "", ha="center", va="bottom", fontsize=8.5)
                 for p in positions
             ]
+            self.spread_legend = self.ax_spread.legend(loc="upper left", ncols=2, fontsize=8.5)
             self.ax_spread.set_xticks(positions)
             self.ax_spread.set_xlabel("hidden layer")
             self.ax_spread.set_ylabel("std of the layer's outputs")
             self.ax_spread.set_title(
-                "spread of each layer's outputs\n(on each bar: its distinct units)"
+                "spread of each layer's outputs\n(on the dark bars: distinct units)"
             )
             log_axis(self.ax_spread)
             _powers_of_ten(self.ax_spread)
@@ -249,6 +257,8 @@ class InitExplorer(Dashboard):
         self.model, self.history, self.snapshots = model, trainer.history, snapshots
         # a second network of the same shape, loaded with a snapshot to measure it
         self._probe = mlp(sizes, activation=activation, init="zeros")
+        self._load(0)
+        self.start_spread = activation_spread(self._probe, self.X)
         self._trained_for = settings
         return True
 
@@ -262,10 +272,14 @@ class InitExplorer(Dashboard):
         index = self._probe.parameters().index(linears[layer - 1].W)
         return self.snapshots[epoch][index]
 
-    def draw(self) -> None:
-        epoch, layer = self.shown_epoch(), int(self.layer.value)
+    def _load(self, epoch: int) -> None:
+        """Put the parameters after ``epoch`` epochs into the probe network."""
         for p, saved in zip(self._probe.parameters(), self.snapshots[epoch], strict=True):
             p.data[...] = saved
+
+    def draw(self) -> None:
+        epoch, layer = self.shown_epoch(), int(self.layer.value)
+        self._load(epoch)
         self.distinct = distinct_units_per_layer(self._probe)
         self.spread = activation_spread(self._probe, self.X)
 
@@ -293,11 +307,17 @@ class InitExplorer(Dashboard):
         spread = np.asarray(self.spread, dtype=float)
         ok = np.isfinite(spread) & (spread > 0)
         heights = np.where(ok, spread, np.nan)
-        shown = heights[np.isfinite(heights)]
+        start = np.asarray(self.start_spread, dtype=float)
+        start = np.where(np.isfinite(start) & (start > 0), start, np.nan)
+        both = np.concatenate([heights, start])
+        shown = both[np.isfinite(both)]
         lo = min(float(shown.min()), 0.1) if shown.size else 1e-3
         hi = max(float(shown.max()), 1.0) if shown.size else 1.0
         bottom = max(lo / 4, 1e-12)
-        self.ax_spread.set_ylim(bottom, min(hi * 4, 1e12))
+        self.ax_spread.set_ylim(bottom, min(hi * 40, 1e13))  # room for the legend on top
+        for bar, h in zip(self.start_bars, start, strict=True):
+            bar.set_height(h if np.isfinite(h) else 0.0)
+        self.spread_legend.get_texts()[1].set_text(f"epoch {epoch}")
         for bar, label, h, s, count in zip(self.bars, self.bar_labels, heights, spread,
                                            self.distinct, strict=True):  # fmt: skip
             bar.set_height(h if np.isfinite(h) else 0.0)
