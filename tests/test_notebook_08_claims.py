@@ -54,7 +54,7 @@ def test_section_1_clones_learn_what_one_unit_per_layer_learns(clones):
     says("learn no more than a network with one unit per layer: the same loss")
     assert abs(h.loss[-1] - one.loss[-1]) < 0.005
     assert xavier.loss[-1] < h.loss[-1] / 5
-    says("gets about 7 points in 8 right")
+    says("the same accuracy, 7 points in 8")
     assert h.accuracy[-1] == one.accuracy[-1] == 7 / 8
     # the heat-maps: the two rows differ after training, the columns do not
     W = model[0].W.data
@@ -132,6 +132,8 @@ def test_section_4_the_scale():
 
 def test_section_5_the_clones_sit_at_a_saddle(clones):
     model, h = clones
+    says("their loss fell from 1.51 to 0.29")
+    assert f"{h.loss[0]:.2f}" == "1.51" and f"{h.loss[-1]:.2f}" == "0.29"
     nudged = bl.mlp(SIZES, activation="tanh", init="zeros")
     rng = np.random.default_rng(1)
     for p, trained in zip(nudged.parameters(), model.parameters(), strict=True):
@@ -171,7 +173,9 @@ def explorer():
 
 
 def test_try_1_constant_columns_stay_equal(explorer):
-    explorer.config = {"scheme": "constant", "scale": 0.5, "layer": 1}
+    explorer.config = {"scheme": "constant", "scale": 10**-0.25, "layer": 1}
+    says("`constant` (scale 0.562, say)")
+    assert f"{explorer.scale.value:.3g}" == "0.562"  # a value the slider can take
     says("The colours change, the columns stay equal: 1 distinct unit in every layer")
     for epoch in (0, 50, 200):
         explorer.epoch.value = epoch
@@ -184,7 +188,7 @@ def test_try_2_noise_gives_distinct_units_but_not_yet_xavier_loss(explorer):
     xavier = explorer.history.loss[-1]
     says("16 distinct units at once, and yet after 200 epochs the loss is still far above")
     for noise in (1e-6, 0.1):
-        explorer.config = {"scheme": "constant", "scale": 0.5, "noise": noise}
+        explorer.config = {"scheme": "constant", "scale": 10**-0.25, "noise": noise}
         assert explorer.distinct == [16] * 4
         assert explorer.history.loss[-1] > 10 * xavier
     explorer.config = {"noise": 0.0}
