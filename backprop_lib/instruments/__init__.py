@@ -10,9 +10,20 @@ None of this is in torch's ``nn`` or ``optim``; each is a way of looking at trai
 - ``bugs.py``: classic backward-pass bugs planted in layers, for the bug hunt.
 - ``surfaces.py``: 2-D test surfaces for optimizers and the path recorder (``record_path``).
 - ``update_rules.py``: closed forms about momentum on a quadratic and Adam's bias correction.
+- ``initialization.py``: copies among a layer's units (symmetry) and the activations' spread.
 """
 
-from . import bugs, curvature, gradcheck, health, lr_finder, neuron, surfaces, update_rules
+from . import (
+    bugs,
+    curvature,
+    gradcheck,
+    health,
+    initialization,
+    lr_finder,
+    neuron,
+    surfaces,
+    update_rules,
+)
 from .curvature import sharpness, stability_limit
 from .gradcheck import (
     gradcheck_layer,
@@ -22,19 +33,30 @@ from .gradcheck import (
     rel_error,
 )
 from .health import LayerHealth
+from .initialization import (
+    activation_spread,
+    distinct_units,
+    distinct_units_per_layer,
+    unit_gap,
+    unit_groups,
+)
 from .lr_finder import LRFinderResult, LRSweepResult, lr_range_test, lr_sweep
 
 __all__ = [
     "LRFinderResult",
     "LRSweepResult",
     "LayerHealth",
+    "activation_spread",
     "bugs",
     "curvature",
+    "distinct_units",
+    "distinct_units_per_layer",
     "gradcheck",
     "gradcheck_layer",
     "gradcheck_loss",
     "gradcheck_model",
     "health",
+    "initialization",
     "lr_finder",
     "neuron",
     "lr_range_test",
@@ -45,4 +67,6 @@ __all__ = [
     "stability_limit",
     "surfaces",
     "update_rules",
+    "unit_gap",
+    "unit_groups",
 ]

@@ -18,6 +18,7 @@ for the dashboards, a small class whose ``update(...)`` moves its artists in pla
   (``plot_losses_vs_probability``, ``NeuronRacePlot``)
 - ``sequences``: an RNN unrolled in time, the gradient over time (``plot_unrolled``,
   ``plot_grad_over_time``, ``GradOverTime``)
+- ``units``: weight matrices as heat-maps, one column per unit (``plot_unit_weights``)
 - ``style``: colours, fonts, ``new_figure``, ``to_png``
 """
 
@@ -33,6 +34,7 @@ from .param_slice import SliceView, plot_param_slice
 from .regression import RegressionFit, plot_regression
 from .sequences import GradOverTime, plot_grad_over_time, plot_unrolled
 from .style import OKABE_ITO, PlotFigure, new_figure, to_png
+from .units import plot_unit_weights
 
 
 def __getattr__(name: str):
@@ -76,6 +78,7 @@ __all__ = [
     "GradOverTime",
     "plot_grad_over_time",
     "plot_unrolled",
+    "plot_unit_weights",
     "OKABE_ITO",
     "PlotFigure",
     "new_figure",

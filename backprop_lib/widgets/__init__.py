@@ -13,6 +13,7 @@ one by making it a cell's last expression.
 - ``OptimizerRace``, ``NetworkRace``: optimizers raced on 2-D surfaces and on a network
 - ``LossComparison``: one sigmoid neuron trained with MSE and with cross-entropy (losses.py)
 - ``SequenceExplorer``: sequence length / W_hh scale / clipping vs the gradient over time (RNN)
+- ``InitExplorer``: initialisation scheme and scale vs distinct units, activations' spread, loss
 - ``StepThrough`` (stepthrough.py), ``BugHunt`` (bughunt.py): loaded on first use
 
 Building blocks: ``Dashboard`` (base.py), ``LiveTraining`` (live.py), ``RunConfig`` / ``Run``
@@ -29,6 +30,7 @@ from .playground import TrainingDashboard
 from .quadratic import QuadraticExplorer
 from .runs import Run, RunConfig
 from .sequences import SequenceExplorer
+from .symmetry import InitExplorer
 from .weights import WeightExplorer
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
     "Dashboard",
     "in_kernel",
     "GradientFlowExplorer",
+    "InitExplorer",
     "LiveTraining",
     "LossComparison",
     "LearningRateExplorer",
