@@ -72,6 +72,8 @@ CASES = [
     Case("loss comparison", lambda: W.LossComparison()),
     Case("optimizer race", lambda: W.OptimizerRace(), {"largest": {"steps": "max"}}),
     Case("network race", lambda: W.NetworkRace(), {"largest": {"epochs": "max"}}),
+    Case("initialisation explorer", lambda: W.InitExplorer()),
+    Case("sequence explorer", lambda: W.SequenceExplorer()),  # its main control is the length
     Case("weight explorer", lambda: W.WeightExplorer()),
     Case("step-through", lambda: StepThrough(_neuron())),
     Case("bug hunt", lambda: BugHunt()),
