@@ -32,6 +32,12 @@ from .instruments import (
 )
 from .instruments.gradcheck import gradcheck
 from .nn import (
+    AvgPool2d,
+    Conv2d,
+    Flatten,
+    MaxPool2d,
+    Unflatten,
+    conv_output_size,
     BatchNorm1d,
     BCELoss,
     BCEWithLogitsLoss,
@@ -89,6 +95,12 @@ __all__ = [
     "optim",
     "training",
     # nn
+    "AvgPool2d",
+    "Conv2d",
+    "Flatten",
+    "MaxPool2d",
+    "Unflatten",
+    "conv_output_size",
     "BCELoss",
     "BCEWithLogitsLoss",
     "BatchNorm1d",

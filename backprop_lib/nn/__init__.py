@@ -9,6 +9,8 @@
   the L1/L2 weight penalties.
 - ``init.py``: weight initialisers (``backprop_lib.nn.init.xavier_uniform(...)``, as
   ``torch.nn.init``).
+- ``conv.py``: ``Conv2d``, ``MaxPool2d``, ``AvgPool2d``, ``Flatten``, ``Unflatten`` (images,
+  (batch, channels, height, width)).
 - ``models.py``: ``mlp([2, 16, 1])``, a multi-layer perceptron in one call.
 - ``checkpoint.py``: ``state_dict``, ``load_state_dict``, ``save``, ``load``.
 """
@@ -34,6 +36,7 @@ from .activations import (
     tanh,
 )
 from .checkpoint import load, load_state_dict, save, state_dict
+from .conv import AvgPool2d, Conv2d, Flatten, MaxPool2d, Unflatten, conv_output_size
 from .layers import BatchNorm1d, Dropout, Layer, Linear, Residual, Sequential
 from .losses import (
     BCELoss,
@@ -48,6 +51,12 @@ from .models import mlp
 from .parameter import Parameter
 
 __all__ = [
+    "AvgPool2d",
+    "Conv2d",
+    "Flatten",
+    "MaxPool2d",
+    "Unflatten",
+    "conv_output_size",
     "BCELoss",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
