@@ -101,7 +101,9 @@ def main() -> int:
     try:
         import torch
     except ImportError:
-        print("torch is not installed: nothing to compare with (pip install torch for the bench)")
+        print(
+            "torch is not installed: nothing to compare with (install a CPU build of torch to run it)"
+        )
         return 0
     torch.set_num_threads(1)
     clock = time.perf_counter if args.wall else time.process_time
