@@ -1,6 +1,6 @@
 """One CNN epoch on the 8x8 digits: backprop_lib (numpy, im2col) against PyTorch CPU, one run.
 
-The network is the convolution notebook's (notebooks/11_convolutions.ipynb):
+The network is the convolution notebook's, ``bl.small_cnn()`` (notebooks/11_convolutions.ipynb):
 Unflatten(1, (1, 8, 8)) -> Conv2d(1, 8, 3, padding=1) -> ReLU -> MaxPool2d(2)
 -> Conv2d(8, 16, 3, padding=1) -> ReLU -> MaxPool2d(2) -> Flatten -> Linear(64, 10),
 trained with CrossEntropyLoss and Adam (lr 1e-3) on all 1797 digits in minibatches of 64,
@@ -39,23 +39,8 @@ BATCH = 64
 F32 = np.float32
 
 
-def our_cnn(rng=0, dtype=F32) -> bl.Sequential:
-    """The notebook's CNN, in backprop_lib."""
-    return bl.Sequential(
-        bl.Unflatten(1, (1, 8, 8)),
-        bl.Conv2d(1, 8, 3, padding=1, rng=rng, dtype=dtype),
-        bl.ReLU(),
-        bl.MaxPool2d(2),
-        bl.Conv2d(8, 16, 3, padding=1, rng=rng, dtype=dtype),
-        bl.ReLU(),
-        bl.MaxPool2d(2),
-        bl.Flatten(),
-        bl.Linear(64, 10, rng=rng, dtype=dtype),
-    )
-
-
 def time_ours(X, y, clock) -> float:
-    model = our_cnn()
+    model = bl.small_cnn(rng=0, dtype=F32)
     opt = bl.Adam(model.parameters(), lr=1e-3)
     loss = bl.CrossEntropyLoss()
     start = clock()
@@ -101,9 +86,7 @@ def main() -> int:
     try:
         import torch
     except ImportError:
-        print(
-            "torch is not installed: nothing to compare with (install a CPU build of torch to run it)"
-        )
+        print("torch is not installed: nothing to compare with (install a CPU build of torch)")
         return 0
     torch.set_num_threads(1)
     clock = time.perf_counter if args.wall else time.process_time

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import backprop_lib as bl
-from backprop_lib import AvgPool2d, Conv2d, Flatten, MaxPool2d, Sequential, Unflatten
+from backprop_lib import AvgPool2d, Conv2d, Flatten, MaxPool2d, Sequential, Unflatten, small_cnn
 from backprop_lib.instruments import gradcheck_layer, gradcheck_model
 
 seeds = st.integers(0, 2**16)
@@ -295,7 +295,7 @@ def test_flatten_and_unflatten_keep_the_batch_axis():
     assert gradcheck_layer(Unflatten(1, (3, 4, 5)), y)["x"] < 1e-7
 
 
-def small_cnn(rng=0):
+def tiny_cnn(rng=0):
     return Sequential(
         Unflatten(1, (1, 6, 6)),
         Conv2d(1, 3, 3, padding=1, rng=rng),
@@ -312,7 +312,7 @@ def small_cnn(rng=0):
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_a_whole_cnn_in_sequential_passes_gradcheck(seed):
     rng = np.random.default_rng(seed)
-    model = small_cnn(seed)
+    model = tiny_cnn(seed)
     x, y = rng.normal(size=(4, 36)), rng.integers(0, 3, size=4)
     errors = gradcheck_model(model, bl.CrossEntropyLoss(), x, y)
     assert {"1.W", "1.b", "4.W", "4.b", "8.W", "8.b"} == set(errors)
@@ -429,3 +429,30 @@ def test_other_input_errors():
         Unflatten(1, (1, 8, 8))(np.zeros((2, 63)))
     with pytest.raises(ValueError, match="supports dim=1"):
         Unflatten(2, (2, 2))
+
+
+def test_small_cnn_is_the_notebook_network():
+    model = small_cnn(rng=0)
+    kinds = [type(m).__name__ for m in model]
+    assert kinds == ["Unflatten", "Conv2d", "ReLU", "MaxPool2d", "Conv2d", "ReLU", "MaxPool2d",
+                     "Flatten", "Linear"]  # fmt: skip
+    assert sum(p.data.size for p in model.parameters()) == (9 * 8 + 8) + (72 * 16 + 16) + 650
+    assert model(np.zeros((5, 64))).shape == (5, 10)
+    other = small_cnn((3, 12, 4), channels=(2, 4), classes=3, kernel_size=5, rng=0)
+    assert other(np.zeros((2, 3 * 12 * 4))).shape == (2, 3)
+    assert other[-1].in_features == 4 * 3 * 1
+    np.testing.assert_array_equal(small_cnn(rng=1)[1].W.data, small_cnn(rng=1)[1].W.data)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(kernel_size=2), "odd kernel_size"),
+        (dict(image_shape=(8, 8)), r"\(channels, height, width\)"),
+        (dict(channels=(4, 4, 4, 4)), "cannot be halved"),
+        (dict(channels=()), "at least one stage"),
+    ],
+)
+def test_small_cnn_errors(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        small_cnn(**kwargs)

@@ -7,9 +7,10 @@ None of this is in torch's ``nn`` or ``optim``; each is a way of looking at trai
 - ``curvature.py``: Hessian-vector products, the sharpness λmax and the stability limit 2/λmax.
 - ``lr_finder.py``: the learning-rate range test and sweeps over rates.
 - ``bugs.py``: classic backward-pass bugs planted in layers, for the bug hunt.
+- ``saliency.py``: every layer's output (feature maps), and d(class score)/d(input).
 """
 
-from . import bugs, curvature, gradcheck, health, lr_finder
+from . import bugs, curvature, gradcheck, health, lr_finder, saliency
 from .curvature import sharpness, stability_limit
 from .gradcheck import (
     gradcheck_layer,
@@ -20,6 +21,7 @@ from .gradcheck import (
 )
 from .health import LayerHealth
 from .lr_finder import LRFinderResult, LRSweepResult, lr_range_test, lr_sweep
+from .saliency import input_gradient, layer_outputs
 
 __all__ = [
     "LRFinderResult",
@@ -32,11 +34,14 @@ __all__ = [
     "gradcheck_loss",
     "gradcheck_model",
     "health",
+    "input_gradient",
+    "layer_outputs",
     "lr_finder",
     "lr_range_test",
     "lr_sweep",
     "numerical_gradient",
     "rel_error",
+    "saliency",
     "sharpness",
     "stability_limit",
 ]

@@ -10,7 +10,7 @@
 - ``init.py``: weight initialisers (``backprop_lib.nn.init.xavier_uniform(...)``, as
   ``torch.nn.init``).
 - ``conv.py``: ``Conv2d``, ``MaxPool2d``, ``AvgPool2d``, ``Flatten``, ``Unflatten`` (images,
-  (batch, channels, height, width)).
+  (batch, channels, height, width)), and ``small_cnn()``, a CNN in one call.
 - ``models.py``: ``mlp([2, 16, 1])``, a multi-layer perceptron in one call.
 - ``checkpoint.py``: ``state_dict``, ``load_state_dict``, ``save``, ``load``.
 """
@@ -36,7 +36,15 @@ from .activations import (
     tanh,
 )
 from .checkpoint import load, load_state_dict, save, state_dict
-from .conv import AvgPool2d, Conv2d, Flatten, MaxPool2d, Unflatten, conv_output_size
+from .conv import (
+    AvgPool2d,
+    Conv2d,
+    Flatten,
+    MaxPool2d,
+    Unflatten,
+    conv_output_size,
+    small_cnn,
+)
 from .layers import BatchNorm1d, Dropout, Layer, Linear, Residual, Sequential
 from .losses import (
     BCELoss,
@@ -57,6 +65,7 @@ __all__ = [
     "MaxPool2d",
     "Unflatten",
     "conv_output_size",
+    "small_cnn",
     "BCELoss",
     "BCEWithLogitsLoss",
     "BatchNorm1d",

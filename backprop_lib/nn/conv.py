@@ -29,7 +29,15 @@ from . import init as _init
 from .layers import Layer
 from .parameter import Parameter
 
-__all__ = ["AvgPool2d", "Conv2d", "Flatten", "MaxPool2d", "Unflatten", "conv_output_size"]
+__all__ = [
+    "AvgPool2d",
+    "Conv2d",
+    "Flatten",
+    "MaxPool2d",
+    "Unflatten",
+    "conv_output_size",
+    "small_cnn",
+]
 
 
 # ---- sizes and checks ----
@@ -438,3 +446,62 @@ class Unflatten(Layer):
 
     def __repr__(self) -> str:
         return f"Unflatten(1, {self.size})"
+
+
+# ---- a small CNN in one call ----
+
+
+def small_cnn(
+    image_shape=(1, 8, 8),
+    channels=(8, 16),
+    classes: int = 10,
+    kernel_size: int = 3,
+    rng=None,
+    dtype=np.float64,
+):
+    """A small CNN for flattened images: Unflatten, then per stage Conv2d -> ReLU -> MaxPool2d(2).
+
+    ``small_cnn()`` is the convolution notebook's network for the 8x8 digits:
+    Unflatten(1, (1, 8, 8)) -> Conv2d(1, 8, 3, padding=1) -> ReLU -> MaxPool2d(2)
+    -> Conv2d(8, 16, 3, padding=1) -> ReLU -> MaxPool2d(2) -> Flatten -> Linear(16*2*2, 10).
+    Each convolution keeps the size (padding = kernel_size // 2, an odd kernel), each pool
+    halves it.
+
+    Parameters
+    ----------
+    image_shape : (C, H, W)
+        The shape of one image; the model takes rows of C * H * W pixels, as ``fit`` wants.
+    channels : sequence of int
+        Filters per stage; one stage each.
+    classes : int
+        Outputs (logits, for ``CrossEntropyLoss``).
+    kernel_size : odd int
+    rng, dtype : as ``Conv2d``; one Generator draws every layer's weights in turn.
+
+    Shapes: x (N, C*H*W) -> logits (N, classes).
+    """
+    from .activations import ReLU
+    from .layers import Linear, Sequential
+
+    if not isinstance(image_shape, (tuple, list)) or len(image_shape) != 3:
+        raise ValueError(f"image_shape must be (channels, height, width), got {image_shape!r}")
+    c, h, w = (check_size(s, "small_cnn image_shape") for s in image_shape)
+    k = check_size(kernel_size, "small_cnn kernel_size")
+    if k % 2 == 0:
+        raise ValueError(f"small_cnn needs an odd kernel_size (to keep the size), got {k}")
+    channels = [check_size(f, "small_cnn channels") for f in channels]
+    if not channels:
+        raise ValueError("small_cnn needs at least one stage, e.g. channels=(8,)")
+    rng = as_rng(rng)
+    layers: list[Layer] = [Unflatten(1, (c, h, w))]
+    for f in channels:
+        if h % 2 or w % 2:
+            raise ValueError(
+                f"small_cnn: a {h}x{w} feature map cannot be halved by MaxPool2d(2); use fewer "
+                "stages or an image whose sides divide by 2 once per stage"
+            )
+        layers += [Conv2d(c, f, k, padding=k // 2, rng=rng, dtype=dtype), ReLU(), MaxPool2d(2)]
+        c, h, w = f, h // 2, w // 2
+    layers += [Flatten(), Linear(c * h * w, check_size(classes, "small_cnn classes"), rng=rng,
+                                 dtype=dtype)]  # fmt: skip
+    return Sequential(*layers)
