@@ -13,10 +13,19 @@ for the dashboards, a small class whose ``update(...)`` moves its artists in pla
 - ``landscape``: 2-D toy loss surfaces with optimizer paths (``plot_landscape``)
 - ``param_slice``: a 2-D slice through a network's parameters (``plot_param_slice``)
 - ``network``: a TensorFlow-Playground-style diagram (``plot_network``, ``NetworkDiagram``)
+- ``conv``: convolutions (``plot_convolution_steps``, ``plot_feature_maps``, ``plot_filters``,
+  ``plot_pool_backward``, ``FeatureMapGrid``)
 - ``style``: colours, fonts, ``new_figure``, ``to_png``
 """
 
 from .boundary import DecisionBoundary, plot_decision_boundary
+from .conv import (
+    FeatureMapGrid,
+    plot_convolution_steps,
+    plot_feature_maps,
+    plot_filters,
+    plot_pool_backward,
+)
 from .curves import LossCurves, RaceCurves, diverged_message, loss_label, plot_loss, plot_race
 from .health import GradientHealth, plot_gradient_health
 from .histograms import plot_activation_histograms, plot_weight_histograms
@@ -40,6 +49,11 @@ def __getattr__(name: str):
 __all__ = [
     "DecisionBoundary",
     "plot_decision_boundary",
+    "FeatureMapGrid",
+    "plot_convolution_steps",
+    "plot_feature_maps",
+    "plot_filters",
+    "plot_pool_backward",
     "LossCurves",
     "RaceCurves",
     "diverged_message",

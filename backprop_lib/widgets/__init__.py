@@ -10,6 +10,7 @@ one by making it a cell's last expression.
 - ``GradientFlowExplorer``: depth / activation / init / batch norm / residual vs gradient health
 - ``TrainingDashboard``: every setting of a training run (TensorFlow-Playground style)
 - ``QuadraticExplorer``: gradient descent on a parabola or a 2-D ravine, regimes of the rate
+- ``FeatureMapExplorer``: a trained CNN's feature maps and saliency for a chosen image
 - ``StepThrough`` (stepthrough.py), ``BugHunt`` (bughunt.py): loaded on first use
 
 Building blocks: ``Dashboard`` (base.py), ``LiveTraining`` (live.py), ``RunConfig`` / ``Run``
@@ -17,6 +18,7 @@ Building blocks: ``Dashboard`` (base.py), ``LiveTraining`` (live.py), ``RunConfi
 """
 
 from .base import DOM_CLASSES, Dashboard, in_kernel
+from .conv import FeatureMapExplorer
 from .gradflow import GradientFlowExplorer
 from .live import LiveTraining
 from .lr import LearningRateExplorer, LearningRateRace
@@ -29,6 +31,7 @@ __all__ = [
     "DOM_CLASSES",
     "Dashboard",
     "in_kernel",
+    "FeatureMapExplorer",
     "GradientFlowExplorer",
     "LiveTraining",
     "LearningRateExplorer",
