@@ -78,8 +78,8 @@ def _out_size(size: int, k: int, s: int, p: int, layer: str, axis: str) -> int:
         raise ValueError(
             f"{layer}: (input + 2*padding - kernel) / stride = ({size} + 2*{p} - {k}) / {s} is "
             f"not a whole number along the {axis}, so the last window would hang over the edge; "
-            f"use a stride in {fits}, or change the padding (torch would drop the last "
-            f"{(padded - k) % s} rows silently)"
+            f"use a stride in {fits}, or change the padding (torch would silently ignore the "
+            f"last {(padded - k) % s} row(s) or column(s) of the padded input)"
         )
     return (padded - k) // s + 1
 

@@ -152,7 +152,7 @@ class FeatureMapExplorer(Dashboard):
         self.saliency_art.set_clim(-lim, lim)
         self.ax_saliency.set_title(
             f"saliency: ∂(score of {self.target_class}) / ∂ pixel\n"
-            "purple: brighter raises the score",
+            "purple: more ink here raises the score",
             fontsize=10,
         )
         self.set_status(
