@@ -456,3 +456,15 @@ def test_small_cnn_is_the_notebook_network():
 def test_small_cnn_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):
         small_cnn(**kwargs)
+
+
+@pytest.mark.parametrize("k, p", [(3, 0), (3, 1), (5, 2), (2, 1)])
+def test_dx_with_channels_and_padding_is_a_correlation_with_the_flipped_kernel(k, p):
+    # as the docstring says: pad dy by k - 1 - p, flip W in both axes, swap its channel axes
+    rng = np.random.default_rng(k + p)
+    layer = Conv2d(2, 3, k, padding=p, rng=k)
+    x = rng.normal(size=(2, 2, 6, 7))
+    dy = rng.normal(size=layer(x).shape)
+    back = Conv2d(3, 2, k, padding=k - 1 - p, bias=False)
+    back.W.data[...] = layer.W.data.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1]
+    np.testing.assert_allclose(layer.backward(dy), back(dy), rtol=1e-12, atol=1e-12)

@@ -25,12 +25,13 @@ def parameters(model):
 
 
 def multiply_adds(model):  # as in the notebook: a conv weight works at every output position
-    outputs = [out for _, out in layer_outputs(model, X[:1])]
-    return sum(
-        out[0, 0].size * layer.W.data.size if out.ndim == 4 else layer.W.data.size
-        for layer, out in zip(model, outputs, strict=True)
-        if isinstance(layer, (bl.Conv2d, bl.Linear))
-    )
+    total = 0
+    for layer, (_, out) in zip(model, layer_outputs(model, X[:1]), strict=True):
+        if isinstance(layer, bl.Conv2d):
+            total += layer.W.data.size * out[0, 0].size
+        elif isinstance(layer, bl.Linear):
+            total += layer.W.data.size
+    return total
 
 
 def models():

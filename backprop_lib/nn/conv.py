@@ -211,9 +211,11 @@ class Conv2d(Layer):
       weighted by the input it multiplied there).
     - ``dcols = dY @ W.reshape(F, -1)``, then col2im adds every row back onto the pixels of its
       window, and the padding is cut off: ``dx[n, c, h, w] = sum_{f, u, v} dy[n, f, i, j] *
-      W[f, c, u, v]`` over the (i, j, u, v) with ``s*i + u = h + p``. For stride 1 that is the
-      *full* convolution of dy (zero-padded by k - 1 - p) with the kernel flipped in both
-      axes: a pixel reached by kernel offset u from window i is reached "backwards".
+      W[f, c, u, v]`` over the (i, j, u, v) with ``s*i + u = h + p`` (and ``s*j + v = w + p``).
+      For stride 1 that is dy, zero-padded by k - 1 - p, cross-correlated with the kernel
+      flipped in both axes (``W[:, :, ::-1, ::-1]``, input and output channels swapped): the
+      *full* convolution of dy with the kernel. The flip is there because pixel h meets
+      kernel offset u in window i = h + p - u: as the window index grows, the offset shrinks.
     """
 
     def __init__(
