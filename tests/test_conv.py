@@ -468,3 +468,23 @@ def test_dx_with_channels_and_padding_is_a_correlation_with_the_flipped_kernel(k
     back = Conv2d(3, 2, k, padding=k - 1 - p, bias=False)
     back.W.data[...] = layer.W.data.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1]
     np.testing.assert_allclose(layer.backward(dy), back(dy), rtol=1e-12, atol=1e-12)
+
+
+def test_a_cnn_saves_and_loads(tmp_path):
+    model, other = small_cnn(rng=0), small_cnn(rng=1)
+    x = np.random.default_rng(0).random((3, 64))
+    bl.save(model, tmp_path / "cnn.npz")
+    bl.load(other, tmp_path / "cnn.npz")
+    np.testing.assert_array_equal(other(x), model(x))
+    assert set(bl.nn.state_dict(model)) == {"1.W", "1.b", "4.W", "4.b", "8.W", "8.b"}
+
+
+def test_init_function_and_its_shape():
+    layer = Conv2d(2, 3, 3, init=lambda shape, rng=None, dtype=None: np.ones(shape))
+    np.testing.assert_array_equal(layer.W.data, 1.0)  # drawn as (C*kh*kw, F) = (18, 3)
+    with pytest.raises(
+        ValueError, match=r"init returned an array of shape \(2, 2\); expected \(18, 3\)"
+    ):
+        Conv2d(2, 3, 3, init=lambda shape, rng=None, dtype=None: np.ones((2, 2)))
+    with pytest.raises(TypeError, match="init must be a name or a function"):
+        Conv2d(2, 3, 3, init=3)
