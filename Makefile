@@ -68,6 +68,7 @@ screenshots: $(VENV)/.installed-e2e
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/training.py
 	$(BIN)/python bench/latency.py
+	$(BIN)/python bench/conv.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

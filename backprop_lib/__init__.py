@@ -32,6 +32,13 @@ from .instruments import (
 )
 from .instruments.gradcheck import gradcheck
 from .nn import (
+    AvgPool2d,
+    Conv2d,
+    Flatten,
+    MaxPool2d,
+    Unflatten,
+    conv_output_size,
+    small_cnn,
     BatchNorm1d,
     BCELoss,
     BCEWithLogitsLoss,
@@ -101,6 +108,13 @@ __all__ = [
     "optim",
     "training",
     # nn
+    "AvgPool2d",
+    "Conv2d",
+    "Flatten",
+    "MaxPool2d",
+    "Unflatten",
+    "conv_output_size",
+    "small_cnn",
     "BCELoss",
     "BCEWithLogitsLoss",
     "BatchNorm1d",

@@ -11,6 +11,7 @@ None of this is in torch's ``nn`` or ``optim``; each is a way of looking at trai
 - ``surfaces.py``: 2-D test surfaces for optimizers and the path recorder (``record_path``).
 - ``update_rules.py``: closed forms about momentum on a quadratic and Adam's bias correction.
 - ``initialization.py``: copies among a layer's units (symmetry) and the activations' spread.
+- ``saliency.py``: every layer's output (feature maps), and d(class score)/d(input).
 """
 
 from . import (
@@ -21,6 +22,7 @@ from . import (
     initialization,
     lr_finder,
     neuron,
+    saliency,
     surfaces,
     update_rules,
 )
@@ -41,6 +43,7 @@ from .initialization import (
     unit_groups,
 )
 from .lr_finder import LRFinderResult, LRSweepResult, lr_range_test, lr_sweep
+from .saliency import input_gradient, layer_outputs
 
 __all__ = [
     "LRFinderResult",
@@ -57,12 +60,15 @@ __all__ = [
     "gradcheck_model",
     "health",
     "initialization",
+    "input_gradient",
+    "layer_outputs",
     "lr_finder",
     "neuron",
     "lr_range_test",
     "lr_sweep",
     "numerical_gradient",
     "rel_error",
+    "saliency",
     "sharpness",
     "stability_limit",
     "surfaces",

@@ -9,6 +9,8 @@
   the L1/L2 weight penalties.
 - ``init.py``: weight initialisers (``backprop_lib.nn.init.xavier_uniform(...)``, as
   ``torch.nn.init``).
+- ``conv.py``: ``Conv2d``, ``MaxPool2d``, ``AvgPool2d``, ``Flatten``, ``Unflatten`` (images,
+  (batch, channels, height, width)), and ``small_cnn()``, a CNN in one call.
 - ``models.py``: ``mlp([2, 16, 1])``, a multi-layer perceptron in one call.
 - ``checkpoint.py``: ``state_dict``, ``load_state_dict``, ``save``, ``load``.
 - ``recurrent.py``: ``RNN`` (backpropagation through time), ``Embedding``, ``LastHidden``.
@@ -35,6 +37,15 @@ from .activations import (
     tanh,
 )
 from .checkpoint import load, load_state_dict, save, state_dict
+from .conv import (
+    AvgPool2d,
+    Conv2d,
+    Flatten,
+    MaxPool2d,
+    Unflatten,
+    conv_output_size,
+    small_cnn,
+)
 from .layers import BatchNorm1d, Dropout, Layer, Linear, Residual, Sequential
 from .losses import (
     BCELoss,
@@ -50,6 +61,13 @@ from .parameter import Parameter
 from .recurrent import RNN, Embedding, LastHidden
 
 __all__ = [
+    "AvgPool2d",
+    "Conv2d",
+    "Flatten",
+    "MaxPool2d",
+    "Unflatten",
+    "conv_output_size",
+    "small_cnn",
     "BCELoss",
     "BCEWithLogitsLoss",
     "BatchNorm1d",

@@ -19,10 +19,19 @@ for the dashboards, a small class whose ``update(...)`` moves its artists in pla
 - ``sequences``: an RNN unrolled in time, the gradient over time (``plot_unrolled``,
   ``plot_grad_over_time``, ``GradOverTime``)
 - ``units``: weight matrices as heat-maps, one column per unit (``plot_unit_weights``)
+- ``conv``: convolutions (``plot_convolution_steps``, ``plot_feature_maps``, ``plot_filters``,
+  ``plot_pool_backward``, ``FeatureMapGrid``)
 - ``style``: colours, fonts, ``new_figure``, ``to_png``
 """
 
 from .boundary import DecisionBoundary, plot_decision_boundary
+from .conv import (
+    FeatureMapGrid,
+    plot_convolution_steps,
+    plot_feature_maps,
+    plot_filters,
+    plot_pool_backward,
+)
 from .curves import LossCurves, RaceCurves, diverged_message, loss_label, plot_loss, plot_race
 from .digits import plot_confusion_matrix, plot_digits
 from .health import GradientHealth, plot_gradient_health
@@ -52,6 +61,11 @@ __all__ = [
     "plot_digits",
     "DecisionBoundary",
     "plot_decision_boundary",
+    "FeatureMapGrid",
+    "plot_convolution_steps",
+    "plot_feature_maps",
+    "plot_filters",
+    "plot_pool_backward",
     "LossCurves",
     "RaceCurves",
     "diverged_message",

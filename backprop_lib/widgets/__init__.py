@@ -14,6 +14,7 @@ one by making it a cell's last expression.
 - ``LossComparison``: one sigmoid neuron trained with MSE and with cross-entropy (losses.py)
 - ``SequenceExplorer``: sequence length / W_hh scale / clipping vs the gradient over time (RNN)
 - ``InitExplorer``: initialisation scheme and scale vs distinct units, activations' spread, loss
+- ``FeatureMapExplorer``: a trained CNN's feature maps and saliency for a chosen image
 - ``StepThrough`` (stepthrough.py), ``BugHunt`` (bughunt.py): loaded on first use
 
 Building blocks: ``Dashboard`` (base.py), ``LiveTraining`` (live.py), ``RunConfig`` / ``Run``
@@ -21,6 +22,7 @@ Building blocks: ``Dashboard`` (base.py), ``LiveTraining`` (live.py), ``RunConfi
 """
 
 from .base import DOM_CLASSES, Dashboard, in_kernel
+from .conv import FeatureMapExplorer
 from .gradflow import GradientFlowExplorer
 from .live import LiveTraining
 from .losses import LossComparison
@@ -37,6 +39,7 @@ __all__ = [
     "DOM_CLASSES",
     "Dashboard",
     "in_kernel",
+    "FeatureMapExplorer",
     "GradientFlowExplorer",
     "InitExplorer",
     "LiveTraining",

@@ -1,0 +1,239 @@
+"""The checkers of notebooks/11_convolutions.ipynb: right answers in every form a learner gives
+pass, stubs are "not attempted", and each classic mistake gets the hint that names it. The
+expected answers are also recomputed independently, from the library's Conv2d and MaxPool2d."""
+
+import re
+
+import numpy as np
+import pytest
+
+import backprop_lib as bl
+from backprop_lib.exercises import convolutions as ex
+
+# ---- the solutions, as in the notebook ----
+
+
+def output_size(size, kernel, stride, padding):
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+def conv1d_backward(x, w, dy):
+    k = len(w)
+    dw = np.array([np.sum(dy * x[u : u + len(dy)]) for u in range(k)])
+    dx = np.correlate(np.pad(dy, k - 1), w[::-1], mode="valid")
+    return dx, dw
+
+
+def conv1d_backward_loops(x, w, dy):  # the same by the chain rule, as lists
+    dx, dw = [0.0] * len(x), [0.0] * len(w)
+    for i in range(len(dy)):
+        for u in range(len(w)):
+            dw[u] += dy[i] * x[i + u]
+            dx[i + u] += dy[i] * w[u]
+    return dx, dw
+
+
+def maxpool_backward(x, dy):
+    dx = np.zeros_like(x)
+    for i in range(dy.shape[0]):
+        for j in range(dy.shape[1]):
+            window = x[2 * i : 2 * i + 2, 2 * j : 2 * j + 2]
+            u, v = np.unravel_index(np.argmax(window), (2, 2))
+            dx[2 * i + u, 2 * j + v] = dy[i, j]
+    return dx
+
+
+def stub(*args):
+    raise NotImplementedError
+
+
+def returns_none(*args):
+    return None
+
+
+# ---- the expected answers agree with the library ----
+
+
+def test_output_size_matches_conv2d():
+    for n, k, s, p in ex.OUTPUT_SIZE_CASES:
+        layer = bl.Conv2d(1, 1, k, stride=s, padding=p, rng=0)
+        assert layer(np.zeros((1, 1, n, n))).shape[2] == output_size(n, k, s, p)
+
+
+@pytest.mark.parametrize("case", range(len(ex.CONV1D_CASES)))
+def test_conv1d_answers_match_a_conv2d_on_one_row(case):
+    x, w, dy = ex.CONV1D_CASES[case]
+    layer = bl.Conv2d(1, 1, (1, len(w)), bias=False)
+    layer.W.data[...] = w
+    y = layer(x[None, None, None, :])
+    np.testing.assert_allclose(y[0, 0, 0], ex.conv1d_forward(x, w))
+    dx = layer.backward(dy[None, None, None, :])
+    sol_dx, sol_dw = conv1d_backward(x, w, dy)
+    np.testing.assert_allclose(dx[0, 0, 0], sol_dx)
+    np.testing.assert_allclose(layer.W.grad[0, 0, 0], sol_dw)
+
+
+@pytest.mark.parametrize("case", range(len(ex.MAXPOOL_CASES)))
+def test_maxpool_answers_match_the_library(case):
+    x, dy = ex.MAXPOOL_CASES[case]
+    pool = bl.MaxPool2d(2)
+    pool(x[None, None])
+    np.testing.assert_array_equal(pool.backward(dy[None, None])[0, 0], maxpool_backward(x, dy))
+
+
+def test_the_maxpool_cases_have_ties_that_matter():
+    for x, dy in ex.MAXPOOL_CASES:
+        ties = [
+            (
+                x[2 * i : 2 * i + 2, 2 * j : 2 * j + 2]
+                == x[2 * i : 2 * i + 2, 2 * j : 2 * j + 2].max()
+            ).sum()
+            for i in range(dy.shape[0])
+            for j in range(dy.shape[1])
+        ]
+        assert max(ties) >= 2
+
+
+# ---- right answers, in every form ----
+
+
+def test_solutions_are_correct():
+    assert ex.check_output_size(output_size).correct
+    assert ex.check_conv1d_backward(conv1d_backward).correct
+    assert ex.check_maxpool_backward(maxpool_backward).correct
+
+
+def test_other_correct_forms_are_accepted():
+    assert ex.check_output_size(lambda n, k, s, p: (n + 2 * p - k) / s + 1).correct  # floats
+    assert ex.check_output_size(lambda n, k, s, p: np.int64((n - k + 2 * p) // s + 1)).correct
+    assert ex.check_conv1d_backward(conv1d_backward_loops).correct  # lists
+    assert ex.check_conv1d_backward(
+        lambda x, w, dy: [np.convolve(dy, w), np.correlate(x, dy)]
+    ).correct
+    assert ex.check_conv1d_backward(
+        lambda x, w, dy: tuple(np.round(a, 10) for a in conv1d_backward(x, w, dy))
+    ).correct
+    assert ex.check_maxpool_backward(lambda x, dy: maxpool_backward(x, dy).tolist()).correct
+
+
+def test_stubs_are_not_attempted():
+    for check in (ex.check_output_size, ex.check_conv1d_backward, ex.check_maxpool_backward):
+        for fn in (stub, returns_none, lambda *a: ...):
+            result = check(fn)
+            assert result.status == "not attempted", (check, result)
+            assert "not attempted yet" in str(result)
+
+
+# ---- each classic mistake, named ----
+
+
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (lambda n, k, s, p: (n + 2 * p - k) // s, r"forgot the \+ 1"),
+        (lambda n, k, s, p: (n + p - k) // s + 1, "both sides"),
+        (lambda n, k, s, p: (n - k) // s + 1, "left out the padding"),
+        (lambda n, k, s, p: n + 2 * p - k + 1, "divide by the stride"),
+        (lambda n, k, s, p: (n + 2 * p - k + 1) // s, r"\+ 1 comes after the division"),
+        (lambda n, k, s, p: (n + 2 * p) // s + 1, "subtract the kernel size"),
+        (lambda n, k, s, p: 6, r"output_size\(8, 3, 1, 1\) gave 6, expected 8"),  # hard-coded
+        (lambda n, k, s, p: "six", "one number"),
+        (lambda n, k, s, p: 1 / 0, "raised ZeroDivisionError"),
+    ],
+)
+def test_output_size_mistakes(wrong, hint):
+    result = ex.check_output_size(wrong)
+    assert result.status == "incorrect"
+    assert re.search(hint, result.message), result.message
+
+
+def changed(dx=None, dw=None):
+    """The solution with dx and/or dw replaced by dx(dx, x, dy) / dw(dw, x, dy)."""
+
+    def answer(x, w, dy):
+        right_dx, right_dw = conv1d_backward(x, w, dy)
+        return (
+            right_dx if dx is None else dx(right_dx, x, dy),
+            right_dw if dw is None else dw(right_dw, x, dy),
+        )
+
+    return answer
+
+
+def _not_flipped(x, w, dy):
+    k = len(w)
+    return np.correlate(np.pad(dy, k - 1), w, mode="valid"), conv1d_backward(x, w, dy)[1]
+
+
+def _kernel_of_three(x, w, dy):  # hard-coded: right for the first case (k = 3) only
+    return np.correlate(np.pad(dy, 2), w[::-1], mode="valid"), conv1d_backward(x, w, dy)[1]
+
+
+def _valid_dx(x, w, dy):
+    return np.correlate(dy, w[::-1], mode="valid") if len(dy) >= len(w) else dy[:0], (
+        conv1d_backward(x, w, dy)[1]
+    )
+
+
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (_not_flipped, r"kernel \*flipped\*"),
+        (changed(dw=lambda dw, x, dy: dw[::-1]), "dw is reversed"),
+        (lambda x, w, dy: conv1d_backward(x, w, dy)[::-1], "swapped"),
+        (changed(dw=lambda dw, x, dy: dy.sum() * x[: len(dw)]), "every output position"),
+        (_valid_dx, "'valid' convolution; pad dy"),
+        (lambda x, w, dy: conv1d_backward(x, w, dy)[0], "two arrays"),
+        (changed(dx=lambda dx, x, dy: -dx), "dx .*wrong sign"),
+        (_kernel_of_three, r"dx has shape \(7,\) but should have shape \(9,\)"),
+        (changed(dw=lambda dw, x, dy: 0.5 * dw), "dw has the right shape but differs"),
+    ],
+)  # fmt: skip
+def test_conv1d_backward_mistakes(wrong, hint):
+    result = ex.check_conv1d_backward(wrong)
+    assert result.status == "incorrect"
+    assert re.search(hint, result.message), result.message
+
+
+def _average(x, dy):
+    return np.kron(dy, np.ones((2, 2))) / 4
+
+
+def _every_tie(x, dy):
+    dx = np.zeros_like(x)
+    for i in range(dy.shape[0]):
+        for j in range(dy.shape[1]):
+            win = x[2 * i : 2 * i + 2, 2 * j : 2 * j + 2]
+            dx[2 * i : 2 * i + 2, 2 * j : 2 * j + 2] = np.where(win == win.max(), dy[i, j], 0)
+    return dx
+
+
+def _last_tie(x, dy):
+    flipped = maxpool_backward(x[::-1, ::-1], dy[::-1, ::-1])
+    return flipped[::-1, ::-1]
+
+
+def _four_by_four(x, dy):  # hard-coded: right for the first case (4 x 4) only
+    return maxpool_backward(x[:4, :4], dy[:2, :2])
+
+
+def _minimum(x, dy):
+    return maxpool_backward(-x, dy)
+
+
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (_average, "average pooling"),
+        (lambda x, dy: np.kron(dy, np.ones((2, 2))), "every pixel of a window got dy"),
+        (_every_tie, "one of them only"),
+        (_last_tie, "the last maximum"),
+        (_minimum, "not its minimum"),
+        (lambda x, dy: dy, "shape of dy"),
+        (_four_by_four, r"dx has shape \(4, 4\) but should have shape \(4, 6\)"),
+    ],
+)  # fmt: skip
+def test_maxpool_backward_mistakes(wrong, hint):
+    result = ex.check_maxpool_backward(wrong)
+    assert result.status == "incorrect"
+    assert re.search(hint, result.message), result.message
