@@ -6,7 +6,8 @@ with the training and test points told apart, and the distribution of the weight
   minimises is the first plus the third), with the epoch of the lowest test loss marked;
 - ``SplitBoundary(ax, ...)``: a ``DecisionBoundary`` whose training points are filled and
   whose test points are hollow rings, as in TensorFlow Playground;
-- ``WeightHistogram(ax)``: a histogram of every weight-matrix entry, redrawn in place;
+- ``WeightHistogram(ax)``: a histogram of the weights' sizes |w| (log-spaced bins), redrawn
+  in place;
 - ``plot_split_losses``, ``plot_split_boundary``, ``plot_weight_distributions``: the same as
   figures, for notebook cells.
 
@@ -114,6 +115,9 @@ class SplitLossCurves:
             x, y = _series(values)
             line.set_data(x, y)
             series.append(y)
+        self.legend.get_texts()[2].set_text(
+            "penalty λ·R(W)" if len(history.penalty) else "penalty λ·R(W): none"
+        )
         best = best_epoch(history.val_loss)
         if best is None:
             self.best_line.set_xdata([np.nan, np.nan])
@@ -176,22 +180,29 @@ class SplitBoundary(DecisionBoundary):
 
 
 class WeightHistogram:
-    """A histogram of every weight of a model (``weight_values``), redrawn in place.
+    """How large the weights of a model are: a histogram of |w| over every weight-matrix entry
+    (``weight_values``), on log-spaced bins, redrawn in place.
 
-    The bins are fixed (``bins`` of them over [-limit, limit]; the limit grows in steps when a
-    weight falls outside), so two runs' pictures compare directly. The title says which share
-    of the weights is within ``near`` of 0 (what an L1 penalty drives up).
+    A log axis for |w| shows what a linear histogram hides: an L2 penalty shifts the whole
+    distribution towards 0, while an L1 penalty splits it into a heap of weights at about 0
+    (below ``near``, marked by a dashed line) and a few large ones. The bins are fixed,
+    ``bins`` of them from ``low`` to ``high``; smaller magnitudes (and exact zeros) fall into
+    the first bin, larger ones into the last. The y-axis is the share of the weights per bin.
+    ``share_near_zero`` is the share with |w| < ``near`` after each ``update``.
     """
 
-    def __init__(self, ax: Axes, bins: int = 61, limit: float = 2.0, near: float = 0.01):
-        self.ax, self.bins, self.limit, self.near = ax, int(bins), float(limit), float(near)
-        edges = np.linspace(-self.limit, self.limit, self.bins + 1)
+    def __init__(self, ax: Axes, bins: int = 48, low: float = 1e-5, high: float = 10.0,
+                 near: float = 0.01):  # fmt: skip
+        self.ax, self.near = ax, float(near)
+        self.edges = np.geomspace(low, high, int(bins) + 1)
         with style():
-            self.stairs = ax.stairs(np.zeros(self.bins), edges, fill=True, color=SERIES[0],
+            self.stairs = ax.stairs(np.zeros(int(bins)), self.edges, fill=True, color=SERIES[0],
                                     alpha=0.85)  # fmt: skip
-            ax.set_xlabel("weight value")
+            self.near_line = ax.axvline(self.near, color="0.3", ls="--", lw=1.0)
+            log_axis(ax, "x")
+            ax.set_xlabel("|w|, size of a weight (log scale)")
             ax.set_ylabel("share of the weights")
-            ax.set_xlim(-self.limit, self.limit)
+            ax.set_xlim(low, high)
             ax.set_autoscale_on(False)
         self.share_near_zero = float("nan")
 
@@ -200,18 +211,14 @@ class WeightHistogram:
         values = model_or_values
         if hasattr(model_or_values, "named_parameters"):
             values = weight_values(model_or_values)
-        w = np.asarray(values, dtype=float).reshape(-1)
+        w = np.abs(np.asarray(values, dtype=float).reshape(-1))
         w = w[np.isfinite(w)]
-        top = float(np.abs(w).max()) if len(w) else 0.0
-        if top > self.limit:  # widen in steps of 2, so the picture does not jitter
-            self.limit = 2.0 * np.ceil(top / 2.0)
-            self.ax.set_xlim(-self.limit, self.limit)
-        edges = np.linspace(-self.limit, self.limit, self.bins + 1)
-        counts, _ = np.histogram(w, bins=edges)
+        clipped = np.clip(w, self.edges[0], self.edges[-1] * (1 - 1e-12))
+        counts, _ = np.histogram(clipped, bins=self.edges)
         shares = counts / max(len(w), 1)
-        self.stairs.set_data(shares, edges)
-        self.ax.set_ylim(0.0, max(float(shares.max()) * 1.1, 0.05))
-        self.share_near_zero = float(np.mean(np.abs(w) < self.near)) if len(w) else float("nan")
+        self.stairs.set_data(shares, self.edges)
+        self.ax.set_ylim(0.0, max(float(shares.max()) * 1.12, 0.05))
+        self.share_near_zero = float(np.mean(w < self.near)) if len(w) else float("nan")
         return shares
 
 
@@ -245,21 +252,20 @@ def plot_split_boundary(
 
 
 def plot_weight_distributions(models: Mapping[str, object], near: float = 0.01) -> PlotFigure:
-    """One weight histogram per model, side by side on shared axes, e.g. no penalty, L2, L1.
-
-    Each panel's title gives the share of weights within ``near`` of 0 and the largest |w|.
+    """One ``WeightHistogram`` (of |w|, log-spaced) per model, side by side on shared axes,
+    e.g. no penalty, L2, L1. Each panel's title gives the share of weights within ``near`` of
+    0 and the largest |w|.
     """
     if not models:
         raise ValueError("pass at least one model, e.g. {'no penalty': model}")
     values = {label: weight_values(m) for label, m in models.items()}
-    top = max(float(np.abs(v).max()) for v in values.values())
-    limit = max(1.0, float(np.ceil(top)))
     fig = new_figure(min(1000, 300 * len(models) + 60), 300)
     axes = np.atleast_1d(fig.subplots(1, len(models), sharey=True))
+    top = 0.0
     with style():
         for ax, (label, w) in zip(axes, values.items(), strict=True):
-            hist = WeightHistogram(ax, limit=limit, near=near)
-            hist.update(w)
+            hist = WeightHistogram(ax, near=near)
+            top = max(top, float(hist.update(w).max()))
             ax.set_title(
                 f"{label}\n{hist.share_near_zero:.0%} within {near:g} of 0, "
                 f"max |w| {np.abs(w).max():.2f}",
@@ -267,4 +273,5 @@ def plot_weight_distributions(models: Mapping[str, object], near: float = 0.01) 
             )
             if ax is not axes[0]:
                 ax.set_ylabel("")
+    axes[0].set_ylim(0.0, top * 1.12)  # shared: the tallest bar of all the panels fits
     return fig
