@@ -13,6 +13,9 @@ for the dashboards, a small class whose ``update(...)`` moves its artists in pla
 - ``landscape``: 2-D toy loss surfaces with optimizer paths (``plot_landscape``)
 - ``param_slice``: a 2-D slice through a network's parameters (``plot_param_slice``)
 - ``network``: a TensorFlow-Playground-style diagram (``plot_network``, ``NetworkDiagram``)
+- ``regularization``: train/test losses with the penalty apart, a boundary with test points,
+  weight-size histograms (``plot_split_losses``, ``plot_split_boundary``,
+  ``plot_weight_distributions``)
 - ``style``: colours, fonts, ``new_figure``, ``to_png``
 """
 
@@ -24,6 +27,7 @@ from .landscape import TOY_FUNCTIONS, ToyFunction, TrajectoryPlot, optimizer_pat
 from .network import NetworkDiagram, plot_network
 from .param_slice import SliceView, plot_param_slice
 from .regression import RegressionFit, plot_regression
+from .regularization import plot_split_boundary, plot_split_losses, plot_weight_distributions
 from .style import OKABE_ITO, PlotFigure, new_figure, to_png
 
 
@@ -61,6 +65,9 @@ __all__ = [
     "plot_param_slice",
     "RegressionFit",
     "plot_regression",
+    "plot_split_boundary",
+    "plot_split_losses",
+    "plot_weight_distributions",
     "OKABE_ITO",
     "PlotFigure",
     "new_figure",

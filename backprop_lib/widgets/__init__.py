@@ -10,6 +10,7 @@ one by making it a cell's last expression.
 - ``GradientFlowExplorer``: depth / activation / init / batch norm / residual vs gradient health
 - ``TrainingDashboard``: every setting of a training run (TensorFlow-Playground style)
 - ``QuadraticExplorer``: gradient descent on a parabola or a 2-D ravine, regimes of the rate
+- ``RegularizationExplorer`` (regularization.py): overfitting, L2/L1 penalties, dropout
 - ``StepThrough`` (stepthrough.py), ``BugHunt`` (bughunt.py): loaded on first use
 
 Building blocks: ``Dashboard`` (base.py), ``LiveTraining`` (live.py), ``RunConfig`` / ``Run``
@@ -38,6 +39,7 @@ __all__ = [
     "Run",
     "RunConfig",
     "WeightExplorer",
+    "RegularizationExplorer",
     "StepThrough",
     "BugHunt",
 ]
@@ -45,7 +47,11 @@ __all__ = [
 
 # Widgets maintained separately (stepthrough.py: StepThrough; bughunt.py: BugHunt) load on
 # first use, so this package imports whatever state those modules are in.
-_LAZY = {"StepThrough": "stepthrough", "BugHunt": "bughunt"}
+_LAZY = {
+    "StepThrough": "stepthrough",
+    "BugHunt": "bughunt",
+    "RegularizationExplorer": "regularization",
+}
 
 
 def __getattr__(name: str):
