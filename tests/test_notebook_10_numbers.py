@@ -125,6 +125,17 @@ def test_section_4_dropout(runs):
     diff = np.abs(p_eval - p_avg)
     assert 0.01 < diff.mean() < 0.1 and diff.max() > 0.05
     assert np.array_equal(p_eval > 0.5, p_avg > 0.5)
+    # "the *training* data loss of a run with dropout ... is noisier and higher than the same
+    # network's loss on the same points in evaluation mode (0.19 against 0.07 ...)"
+    eval_train = LOSS.forward(predict(model, X_TRAIN), Y_TRAIN)
+    assert (round(hd.data_loss[-1], 2), round(eval_train, 2)) == (0.19, 0.07)
+    assert np.std(np.diff(hd.data_loss[-100:])) > 5 * np.std(
+        np.diff(runs["none"][1].data_loss[-100:])
+    )
+    # misconceptions: "the test loss with masks on averages 0.52 against 0.49 in evaluation mode"
+    model.train()
+    masked = np.mean([LOSS.forward(model(X_TEST), Y_TEST) for _ in range(2000)])
+    assert round(masked, 2) == 0.52 and masked > hd.val_loss[-1]
 
 
 def test_section_5_early_stopping(runs):
