@@ -124,9 +124,11 @@ def test_bad_configs_say_what_to_fix(changes, match):
         RegularizationConfig(**changes)
 
 
-def test_explorer_rejects_a_strength_its_slider_cannot_show():
+def test_explorer_rejects_settings_its_controls_cannot_show():
     with pytest.raises(ValueError, match="strength must be one of"):
         RegularizationExplorer(config={"strength": 0.5, "epochs": 2})
+    with pytest.raises(ValueError, match="width must be one of"):
+        RegularizationExplorer(config={"width": 64, "epochs": 2})
 
 
 # ---- every control reaches the run ----
@@ -207,7 +209,7 @@ def test_main_control_is_the_penalty_strength(dash):
         {"dropout": 0.7},
         {"train_fraction": 0.1, "noise": 0.5},
         {"train_fraction": 0.9, "noise": 0.0},
-        {"layers": 4, "width": 64},
+        {"layers": 4, "width": 32, "dropout": 0.7, "train_fraction": 0.9},
         {"layers": 1, "width": 2},
     ],
 )

@@ -102,7 +102,7 @@ class SplitLossCurves:
             ax.set_ylabel(ylabel)
             log_axis(ax)
             ax.set_autoscale_on(False)
-            self.legend = ax.legend(loc="lower left", ncols=1)
+            self.legend = ax.legend(loc="best", ncols=1)  # placed clear of the lines
 
     def update(self, history, epochs: int | None = None) -> int | None:
         """Move the lines to ``history``; ``epochs`` fixes the x-axis. Returns the best epoch."""
