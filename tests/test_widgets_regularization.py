@@ -194,8 +194,12 @@ def test_play_step_reset(dash):
     assert dash.error is None
 
 
-def test_main_control_is_the_penalty_strength(dash):
-    assert "bp-main-control" in dash.strength._dom_classes
+def test_main_control_is_the_training_share(dash):
+    # a slider whose readout a browser can type into (a SelectionSlider's cannot be typed)
+    assert "bp-main-control" in dash.train_fraction._dom_classes
+    assert "bp-main-control" not in dash.strength._dom_classes
+    assert dash.train_fraction.continuous_update is False
+    assert dash.train_fraction.readout_format == ".2f"  # typed back as "0.20", parsed as such
     assert [value for _, value in dash.strength.options] == list(STRENGTHS)
     assert dash.strength.options[0][0] == "0 (off)"
     assert dash.strength.continuous_update is False

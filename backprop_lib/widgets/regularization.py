@@ -166,10 +166,11 @@ class RegularizationExplorer(LiveTraining):
         training points, noise 0.3, three hidden layers of 32 tanh units, 400 epochs)
     threaded : see ``Dashboard``
 
-    Controls (attributes, also in ``controls``): ``strength`` (SelectionSlider over
-    ``STRENGTHS``, class ``bp-main-control``), ``penalty`` (Dropdown "l2"/"l1"), ``dropout``,
-    ``train_fraction``, ``noise`` (FloatSliders), ``layers`` (IntSlider), ``width``
-    (Dropdown). State: ``run`` (a ``RegularizationRun``), ``model``, ``history``; panels
+    Controls (attributes, also in ``controls``): ``train_fraction`` (FloatSlider, the share
+    of the points that trains, class ``bp-main-control``: TensorFlow Playground's first
+    control), ``noise``, ``dropout`` (FloatSliders), ``layers`` (IntSlider), ``width``
+    (Dropdown), ``strength`` (SelectionSlider over ``STRENGTHS``; 0 is off), ``penalty``
+    (Dropdown "l2"/"l1"). State: ``run`` (a ``RegularizationRun``), ``model``, ``history``; panels
     ``curves`` (``SplitLossCurves``), ``boundary`` (``SplitBoundary``), ``weights``
     (``WeightHistogram``).
     """
@@ -191,7 +192,7 @@ class RegularizationExplorer(LiveTraining):
             options=[(_strength_label(s), s) for s in STRENGTHS], value=base.strength,
             description="penalty strength λ", continuous_update=False, style=wide,
             layout=widgets.Layout(width="330px"),
-        ), main=True)  # fmt: skip
+        ))  # fmt: skip
         self.penalty = self.add_control("penalty", widgets.Dropdown(
             options=[("L2 (weight decay)", "l2"), ("L1 (sparsity)", "l1")], value=base.penalty,
             description="penalty", layout=widgets.Layout(width="230px"),
@@ -202,9 +203,9 @@ class RegularizationExplorer(LiveTraining):
         ))  # fmt: skip
         self.train_fraction = self.add_control("train_fraction", widgets.FloatSlider(
             value=base.train_fraction, min=0.1, max=0.9, step=0.05, description="training share",
-            readout_format=".0%", continuous_update=False, style=wide,
+            readout_format=".2f", continuous_update=False, style=wide,
             layout=widgets.Layout(width="300px"),
-        ))  # fmt: skip
+        ), main=True)  # fmt: skip
         self.noise = self.add_control("noise", widgets.FloatSlider(
             value=base.noise, min=0.0, max=0.5, step=0.05, description="noise",
             continuous_update=False, layout=widgets.Layout(width="260px"),
@@ -218,8 +219,8 @@ class RegularizationExplorer(LiveTraining):
             layout=widgets.Layout(width="150px"),
         ))  # fmt: skip
         self.layout(
-            widgets.HBox([self.strength, self.penalty, self.dropout]),
             widgets.HBox([self.train_fraction, self.noise, self.layers, self.width]),
+            widgets.HBox([self.strength, self.penalty, self.dropout]),
             self.animation_row,
         )
         with style():
