@@ -227,9 +227,8 @@ class RegularizationExplorer(LiveTraining):
             axes = self.figure.subplots(1, 3, width_ratios=[1.15, 1.0, 0.9])
             self.curves = SplitLossCurves(axes[0], ylabel=loss_label(BCEWithLogitsLoss()))
             axes[0].set_title("loss per epoch")
-            first = RegularizationRun(base)
-            self.boundary = SplitBoundary(axes[1], first.X_train, first.y_train, first.X_test,
-                                          first.y_test)  # fmt: skip
+            X_train, X_test, y_train, y_test = split_moons(base)
+            self.boundary = SplitBoundary(axes[1], X_train, y_train, X_test, y_test)
             self.weights = WeightHistogram(axes[2])
         self.axes = axes
         self._shown_data = (base.n, base.noise, base.train_fraction, base.seed)
