@@ -275,6 +275,7 @@ def _one_more(L, k):
         (_non_strict, "*strictly* lower"),
         (_one_more, "not after one more"),
         (lambda L, k: 3, "early stopping gives back epoch"),
+        (lambda L, k: L[early_stopping_epoch(L, k) - 1], "return its epoch number"),
         (lambda L, k: [1, 2], "return one epoch number"),
     ],
 )

@@ -278,6 +278,11 @@ def check_early_stopping_epoch(early_stopping_epoch: Callable) -> CheckResult:
         want, stop = _stopping(losses, patience)
         if got == want:
             continue
+        if got == losses[want - 1]:
+            return incorrect(
+                f"that is the best validation *loss* ({got}); return its epoch number, counted "
+                "from 1"
+            )
         overall = int(np.argmin(losses)) + 1
         mistakes = [
             (want - 1, "epochs are counted from 1 here (the History's first entry is epoch "
