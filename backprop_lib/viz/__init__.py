@@ -21,6 +21,9 @@ for the dashboards, a small class whose ``update(...)`` moves its artists in pla
 - ``units``: weight matrices as heat-maps, one column per unit (``plot_unit_weights``)
 - ``conv``: convolutions (``plot_convolution_steps``, ``plot_feature_maps``, ``plot_filters``,
   ``plot_pool_backward``, ``FeatureMapGrid``)
+- ``regularization``: train/test losses with the penalty apart, a boundary with test points,
+  weight-size histograms (``plot_split_losses``, ``plot_split_boundary``,
+  ``plot_weight_distributions``)
 - ``style``: colours, fonts, ``new_figure``, ``to_png``
 """
 
@@ -41,6 +44,7 @@ from .losses import NeuronRacePlot, plot_losses_vs_probability
 from .network import NetworkDiagram, plot_network
 from .param_slice import SliceView, plot_param_slice
 from .regression import RegressionFit, plot_regression
+from .regularization import plot_split_boundary, plot_split_losses, plot_weight_distributions
 from .sequences import GradOverTime, plot_grad_over_time, plot_unrolled
 from .style import OKABE_ITO, PlotFigure, new_figure, to_png
 from .units import plot_unit_weights
@@ -93,6 +97,9 @@ __all__ = [
     "plot_grad_over_time",
     "plot_unrolled",
     "plot_unit_weights",
+    "plot_split_boundary",
+    "plot_split_losses",
+    "plot_weight_distributions",
     "OKABE_ITO",
     "PlotFigure",
     "new_figure",

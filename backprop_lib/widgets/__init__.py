@@ -15,6 +15,7 @@ one by making it a cell's last expression.
 - ``SequenceExplorer``: sequence length / W_hh scale / clipping vs the gradient over time (RNN)
 - ``InitExplorer``: initialisation scheme and scale vs distinct units, activations' spread, loss
 - ``FeatureMapExplorer``: a trained CNN's feature maps and saliency for a chosen image
+- ``RegularizationExplorer`` (regularization.py): overfitting, L2/L1 penalties, dropout
 - ``StepThrough`` (stepthrough.py), ``BugHunt`` (bughunt.py): loaded on first use
 
 Building blocks: ``Dashboard`` (base.py), ``LiveTraining`` (live.py), ``RunConfig`` / ``Run``
@@ -54,6 +55,7 @@ __all__ = [
     "RunConfig",
     "SequenceExplorer",
     "WeightExplorer",
+    "RegularizationExplorer",
     "StepThrough",
     "BugHunt",
 ]
@@ -61,7 +63,11 @@ __all__ = [
 
 # Widgets maintained separately (stepthrough.py: StepThrough; bughunt.py: BugHunt) load on
 # first use, so this package imports whatever state those modules are in.
-_LAZY = {"StepThrough": "stepthrough", "BugHunt": "bughunt"}
+_LAZY = {
+    "StepThrough": "stepthrough",
+    "BugHunt": "bughunt",
+    "RegularizationExplorer": "regularization",
+}
 
 
 def __getattr__(name: str):
