@@ -73,6 +73,11 @@ CASES = [
     Case("optimizer race", lambda: W.OptimizerRace(), {"largest": {"steps": "max"}}),
     Case("network race", lambda: W.NetworkRace(), {"largest": {"epochs": "max"}}),
     Case("initialisation explorer", lambda: W.InitExplorer()),
+    Case(
+        "regularisation explorer",
+        lambda: W.RegularizationExplorer(),
+        {"largest": {"layers": "max", "width": "max", "dropout": 0.5}},
+    ),
     Case("sequence explorer", lambda: W.SequenceExplorer()),  # its main control is the length
     Case("weight explorer", lambda: W.WeightExplorer()),
     Case("step-through", lambda: StepThrough(_neuron())),
@@ -91,10 +96,15 @@ def _main_control(dash):
     raise ValueError(f"{type(dash).__name__} has no slider to move")
 
 
+def _options(control) -> list:
+    """A selection control's values, in its order."""
+    return [o[1] if isinstance(o, tuple) else o for o in control.options]
+
+
 def _values(control, n: int) -> list:
     """n distinct values across the control's range (options for a selection control)."""
     if hasattr(control, "options") and not hasattr(control, "max"):
-        options = [o[1] if isinstance(o, tuple) else o for o in control.options]
+        options = _options(control)
         return [options[i % len(options)] for i in range(n)]
     lo, hi = control.min, control.max
     if type(control).__name__ == "FloatLogSlider":  # min and max are exponents
@@ -112,7 +122,9 @@ def measure(case: Case, settings: dict, repeats: int) -> dict:
     try:
         for name, value in settings.items():
             control = dash.controls[name]
-            control.value = control.max if value == "max" else value
+            if value == "max":  # a slider's maximum, or a menu's last option
+                value = control.max if hasattr(control, "max") else _options(control)[-1]
+            control.value = value
         name, control = _main_control(dash)
         to_png(dash.figure)  # warm caches (fonts, glyphs) before timing anything
         parts = {"compute": [], "draw": [], "render": [], "update": []}
