@@ -1,0 +1,126 @@
+"""Is a figure's text readable? Clipped or overlapping labels, found from the drawn extents.
+
+``layout_problems(fig)`` lists every tick label, axis label, title, legend and text that sticks
+out of the figure, every pair of neighbouring tick labels that run into each other, and every
+piece of one panel's decoration (tick labels, axis labels, title) that runs into another
+panel. It reads the window extents matplotlib computed for the last draw, so it is cheap after
+a render. The dashboards call it after every render and lay the figure out again when it finds
+anything (their layout is otherwise computed once and kept, see ``widgets.base``); the tests
+call it at every control's extremes.
+"""
+
+from __future__ import annotations
+
+from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
+
+__all__ = ["layout_problems", "drawn_tick_labels"]
+
+_SLACK = 1.0  # pixels: extents that touch within this are not counted as overlapping
+
+
+def _visible(artist) -> bool:
+    return (
+        artist is not None
+        and artist.get_visible()
+        and (not hasattr(artist, "get_text") or bool(artist.get_text().strip()))
+    )
+
+
+def drawn_tick_labels(axis) -> list:
+    """The visible tick labels (Text) of ``axis`` that the last draw put inside its view."""
+    axis.get_majorticklabels()  # brings the ticks up to date with the current limits
+    axis.get_minorticklabels()
+    lo, hi = sorted(axis.get_view_interval())
+    to_px = axis.get_transform()
+    span = abs(to_px.transform(hi) - to_px.transform(lo))
+    labels = []
+    for tick in [*axis.get_major_ticks(), *axis.get_minor_ticks()]:
+        loc = tick.get_loc()
+        if loc is None:
+            continue
+        # inside the view, up to a rounding error in the scale's coordinates (as matplotlib)
+        pos = to_px.transform(loc)
+        if not (to_px.transform(lo) - 1e-9 * span <= pos <= to_px.transform(hi) + 1e-9 * span):
+            continue
+        labels += [t for t in (tick.label1, tick.label2) if _visible(t)]
+    return labels
+
+
+def _shrunk(box: Bbox) -> Bbox:
+    return Bbox.from_extents(box.x0 + _SLACK, box.y0 + _SLACK, box.x1 - _SLACK, box.y1 - _SLACK)
+
+
+def _overlap(a: Bbox, b: Bbox) -> bool:
+    a, b = _shrunk(a), _shrunk(b)
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+def _name(ax, i: int) -> str:
+    title = ax.get_title() or ax.get_xlabel() or ax.get_ylabel()
+    return f"panel {i} ({title!r})" if title else f"panel {i}"
+
+
+def layout_problems(fig: Figure, renderer=None) -> list[str]:
+    """Text of ``fig`` that is clipped by its edge or runs into other text or another panel.
+
+    Call it after the figure was drawn (``to_png``, ``savefig`` or ``canvas.draw``). Returns
+    one sentence per problem; an empty list means every label is readable.
+    """
+    renderer = renderer or fig.canvas.get_renderer()
+    page = Bbox.from_bounds(0, 0, *fig.canvas.get_width_height())
+    problems: list[str] = []
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    decorations: list[list[tuple[str, Bbox]]] = []
+    for i, ax in enumerate(axes):
+        name = _name(ax, i)
+        mine: list[tuple[str, Bbox]] = []
+        for which, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+            if not (ax.axison and axis.get_visible()):
+                continue
+            ticks = [(t.get_text(), t.get_window_extent(renderer)) for t in drawn_tick_labels(axis)]
+            key = (lambda e: e[1].x0) if which == "x" else (lambda e: e[1].y0)
+            ticks.sort(key=key)
+            for (t1, b1), (t2, b2) in zip(ticks, ticks[1:], strict=False):
+                if _overlap(b1, b2):
+                    problems.append(f"{name}: {which} tick labels {t1!r} and {t2!r} overlap")
+            mine += [(f"{which} tick label {t!r}", b) for t, b in ticks]
+            for label in (axis.label, axis.get_offset_text()):
+                if _visible(label):
+                    mine.append((f"{which} label {label.get_text()!r}",
+                                 label.get_window_extent(renderer)))  # fmt: skip
+        titles = (ax.title, getattr(ax, "_left_title", None), getattr(ax, "_right_title", None))
+        for title in titles:
+            if _visible(title):
+                mine.append((f"title {title.get_text()!r}", title.get_window_extent(renderer)))
+        legend = ax.get_legend()
+        inside = [("legend", legend.get_window_extent(renderer))] if _visible(legend) else []
+        inside += [(f"text {t.get_text()!r}", t.get_window_extent(renderer))
+                   for t in ax.texts if _visible(t)]  # fmt: skip
+        for what, box in mine + inside:
+            if box.width > 0 and not _inside(box, page):
+                problems.append(f"{name}: {what} is clipped by the figure's edge")
+        decorations.append(mine)
+    for t in [getattr(fig, "_suptitle", None), *fig.texts]:
+        if _visible(t) and not _inside(t.get_window_extent(renderer), page):
+            problems.append(f"figure text {t.get_text()!r} is clipped by the figure's edge")
+    boxes = [ax.get_window_extent(renderer) for ax in axes]
+    for i, a in enumerate(axes):
+        for j, b in enumerate(axes):
+            if i == j or _same_place(boxes[i], boxes[j]):
+                continue  # a twin axes shares its panel
+            for what, box in decorations[i]:
+                if _overlap(box, boxes[j]):
+                    problems.append(f"{_name(a, i)}: {what} runs into {_name(b, j)}")
+                elif j > i and any(_overlap(box, other) for _, other in decorations[j]):
+                    problems.append(f"{_name(a, i)}: {what} runs into the labels of {_name(b, j)}")
+    return problems
+
+
+def _inside(box: Bbox, page: Bbox) -> bool:
+    return (box.x0 >= page.x0 - _SLACK and box.y0 >= page.y0 - _SLACK
+            and box.x1 <= page.x1 + _SLACK and box.y1 <= page.y1 + _SLACK)  # fmt: skip
+
+
+def _same_place(a: Bbox, b: Bbox) -> bool:
+    return max(abs(a.x0 - b.x0), abs(a.y0 - b.y0), abs(a.x1 - b.x1), abs(a.y1 - b.y1)) < 1.0
