@@ -161,3 +161,20 @@ def test_no_figure_leaks_and_a_closed_dashboard_is_freed():
     gc.collect()
     assert ref() is None
     assert _pylab_helpers.Gcf.get_num_fig_managers() == managers
+
+
+def test_a_nan_learning_rate_is_refused_by_name():
+    with pytest.raises(ValueError, match="lr must be a positive, finite learning rate, got nan"):
+        QuadraticExplorer(lr=float("nan"))
+    with pytest.raises(ValueError, match=r"outside the slider's range \[0.001, 1\].*lr_range"):
+        QuadraticExplorer(lr=3.0)
+    with pytest.raises(TypeError, match="lr must be a number"):
+        QuadraticExplorer(lr="0.1")
+    d = QuadraticExplorer(lr=0.1)
+    path = d.path.copy()
+    d.lr.value = float("nan")  # what a learner might type: shown, and nothing changes
+    assert isinstance(d.error, ValueError) and "positive, finite" in d.status.value
+    assert np.array_equal(d.path, path)
+    d.lr.value = 0.05
+    assert d.error is None and d.path.shape == path.shape
+    d.close()

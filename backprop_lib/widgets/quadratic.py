@@ -21,6 +21,7 @@ import numpy as np
 from ..instruments import curvature
 from ..viz.landscape import TOY_FUNCTIONS, TrajectoryPlot
 from ..viz.style import DIVERGED, SERIES, log_axis, style
+from ._args import check_rate, check_rate_range
 from .base import Dashboard
 
 __all__ = ["QuadraticExplorer", "lr_regime", "PROBLEMS"]
@@ -86,9 +87,8 @@ class QuadraticExplorer(Dashboard):
             raise ValueError(f"unknown problem {problem!r}; use one of {sorted(PROBLEMS)}")
         if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
             raise ValueError(f"steps must be an int >= 1, got {steps!r}")
-        low, high = lr_range
-        if not 0 < low < high:
-            raise ValueError(f"lr_range must be (low, high) with 0 < low < high, got {lr_range}")
+        low, high = check_rate_range(lr_range)
+        lr = check_rate(lr, (low, high))
         super().__init__(width_px=1000, height_px=330, threaded=threaded)
         self.steps, self.lr_range = steps, (float(low), float(high))
         self.lr = self.add_control("lr", widgets.FloatLogSlider(
@@ -108,8 +108,8 @@ class QuadraticExplorer(Dashboard):
 
     # -- state ----------------------------------------------------------------------------------
     def compute(self, stale) -> bool:
+        lr = check_rate(self.lr.value, self.lr_range, what="lr.value")  # before any change
         self.A, w0 = PROBLEMS[self.problem.value]
-        lr = float(self.lr.value)
         self.limit = curvature.stability_limit(self.A)
         self.rho = curvature.contraction_factor(lr, self.A)
         self.regime = lr_regime(lr, self.A)
