@@ -69,11 +69,24 @@ def test_switching_problem_swaps_the_landscape(dash):
     assert dash.path.shape == (31, 1)
     w, L = dash.path_line.get_data()
     np.testing.assert_allclose(L, 2.0 * np.asarray(w) ** 2)  # on the curve L = 4 w^2 / 2
-    assert len(dash.ax_factor.get_legend().get_texts()) == 1  # one curvature
+    texts = [t.get_text() for t in dash.ax_factor.get_legend().get_texts()]
+    assert texts == ["λ = 4", "2/λmax = 0.5"]  # one curvature, and the limit
     dash.problem.value = "ravine"
     assert dash.trajectory is not None
     assert dash.path.shape == (31, 2)
-    assert len(dash.ax_factor.get_legend().get_texts()) == 2
+    texts = [t.get_text() for t in dash.ax_factor.get_legend().get_texts()]
+    assert texts == ["flat λ = 1", "steep λ = 10", "2/λmax = 0.2"]
+
+
+def test_the_regime_shading_has_a_legend_in_the_regimes_words(dash):
+    for problem in ("parabola", "ravine"):
+        dash.problem.value = problem
+        legend = dash.regime_legend
+        assert legend.get_title().get_text() == "regime of η"
+        names = [t.get_text() for t in legend.get_texts()]
+        assert names == ["too small", "about right", "oscillating", "diverging"]
+        for lr in (0.01, 0.15, 0.19, 0.3):
+            assert lr_regime(lr, dash.A) in names
 
 
 @pytest.mark.parametrize(
