@@ -100,6 +100,13 @@ def layout_problems(fig: Figure, renderer=None) -> list[str]:
         for what, box in mine + inside:
             if box.width > 0 and not _inside(box, page):
                 problems.append(f"{name}: {what} is clipped by the figure's edge")
+        if inside and inside[0][0] == "legend":
+            box = inside[0][1]
+            if not _inside(box, ax.get_window_extent(renderer)):
+                problems.append(f"{name}: its legend sticks out of the panel")
+            for what, other in mine:
+                if _overlap(box, other):
+                    problems.append(f"{name}: its legend covers the {what}")
         decorations.append(mine)
     for t in [getattr(fig, "_suptitle", None), *fig.texts]:
         if _visible(t) and not _inside(t.get_window_extent(renderer), page):
