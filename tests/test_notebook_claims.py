@@ -9,8 +9,12 @@ import numpy as np
 import pytest
 
 import backprop_lib as bl
+from backprop_lib.data import make_moons
+from backprop_lib.optim.optimizers import SGD
+from backprop_lib.training import EXPLODE_FACTOR, fit
+from backprop_lib.viz.histograms import layer_activations
 from backprop_lib.viz.param_slice import flatten_parameters, set_flat_parameters
-from backprop_lib.widgets import WeightExplorer
+from backprop_lib.widgets import GradientFlowExplorer, WeightExplorer
 from backprop_lib.widgets.runs import Run, RunConfig
 
 # ---- 01 · the forward pass ------------------------------------------------------------------
@@ -170,3 +174,127 @@ def test_04_the_diverging_parabola_run_leaves_the_picture_at_its_third_step():
     w = curvature.gd_on_quadratic(4.0, 0.0, w0=1.5, lr=0.55, steps=12)[:, 0]
     inside = (np.abs(w) <= 2.2) & (2 * w**2 <= 10)  # the panels' xlim and ylim
     assert inside[:3].all() and not inside[3:].any()
+
+
+# ---- 05 · vanishing and exploding gradients ----------------------------------------------------
+
+SIZES = [2] + [32] * 10 + [1]
+
+
+@pytest.fixture(scope="module")
+def moons():
+    X, y = make_moons(200, noise=0.2, rng=0)
+    return X, y.reshape(-1, 1).astype(float), bl.BCEWithLogitsLoss()
+
+
+def test_05_the_wild_network_stops_on_the_million_rule_not_an_overflow(moons):
+    """ "the loss of the second epoch is about 4 x 10^41. That is still a finite float64, but it
+    is far above a million times the first epoch's loss, so `fit` stops the run there" """
+    X, y, loss = moons
+    wild = bl.mlp(SIZES, activation="relu", init="normal", rng=0)
+    h = fit(wild, loss, SGD(wild.parameters(), lr=0.1), X, y, epochs=50)
+    assert len(h.loss) == 2 and h.diverged_epoch == 2 and h.stop_reason == "diverged"
+    assert np.isfinite(h.loss[1]) and f"{h.loss[1]:.0e}" == "4e+41"
+    assert h.loss[1] > EXPLODE_FACTOR * h.loss[0]
+
+
+def test_05_what_saturated_means():
+    """ "a sigmoid output outside [0.03, 0.97], where sigma' < 0.03 (less than an eighth of its
+    best, 1/4), or a tanh output beyond +-0.97, where tanh' < 0.06 (less than a sixteenth of its
+    best, 1)" """
+    sig = 0.03 * (1 - 0.03)  # sigma' = a (1 - a), largest inside the band at its edges
+    assert sig < 0.03 and sig < 0.25 / 8
+    tanh = 1 - 0.97**2
+    assert tanh < 0.06 and tanh < 1 / 16
+
+
+@pytest.fixture(scope="module")
+def flow():
+    explorer = GradientFlowExplorer(depth=6, activation="sigmoid", init="auto")
+    yield explorer
+    explorer.close()
+
+
+def _first_epoch_norms(history) -> np.ndarray:
+    return np.array([v[0] for v in history.grad_norms.values()])
+
+
+def test_05_explorer_things_to_try(flow):
+    """Cell "Things to try" of the gradient-flow explorer, item by item."""
+    ln2 = np.log(2)
+    # 1. sigmoid, 6 layers: four orders of magnitude, from about 1e-4 to about 1; loss ln 2
+    g = _first_epoch_norms(flow.history)
+    assert round(np.log10(g[0])) == -4 and round(np.log10(g[-1])) == 0
+    assert abs(flow.history.loss[-1] - ln2) < 1e-3 and "ln 2" in flow.status.value
+    spread_sigmoid = g.max() / g.min()
+    # 2. relu: the lines bunch together and the loss falls
+    flow.activation.value = "relu"
+    g = _first_epoch_norms(flow.history)
+    assert g.max() / g.min() < 3 and flow.history.loss[-1] < 0.3
+    # 3. sigmoid with batch norm, then with residual: both pull the lines together; residual
+    #    sigmoid blocks still struggle, tanh with residual learns
+    flow.config = {"activation": "sigmoid", "batch_norm": True}
+    assert _first_epoch_norms(flow.history).max() / _first_epoch_norms(flow.history).min() < 100
+    flow.config = {"batch_norm": False, "residual": True}
+    g = _first_epoch_norms(flow.history)
+    assert g.max() / g.min() < spread_sigmoid / 100 and flow.history.loss[-1] > ln2
+    flow.activation.value = "tanh"
+    assert flow.history.loss[-1] < 0.2
+    # 4. relu with normal: gradients of about 100 in every layer; stuck at ln 2; units died
+    flow.config = {"residual": False, "activation": "relu", "init": "normal"}
+    g = _first_epoch_norms(flow.history)
+    assert np.all((50 < g) & (g < 200))
+    assert abs(flow.history.loss[-1] - ln2) < 1e-3
+    assert max(v[-1] for v in flow.history.saturation.values()) > 0.5
+    # 5. tanh with small: every gradient is tiny, in every layer
+    flow.config = {"activation": "tanh", "init": "small"}
+    assert _first_epoch_norms(flow.history).max() < 1e-4
+
+
+def test_05_batch_norm_helps_by_dividing_by_sigma_b(moons):
+    """ "sigma_B between about 0.15 and 0.25 in every layer, so each layer's division multiplies
+    the gradient by 4 to 7" (and sigma' is still at most 1/4)."""
+    X, y, loss = moons
+    model = bl.mlp(SIZES, activation="sigmoid", batch_norm=True, rng=0)
+    loss.forward(model(X), y)
+    model.backward(loss.backward())
+    sigma_b = []
+    for layer in model.layers:
+        if isinstance(layer, bl.BatchNorm1d):
+            z = layer._cache[0]  # x_hat of this forward: unit spread by construction
+            assert np.allclose(z.std(axis=0), 1.0, atol=1e-2)  # up to eps
+            sigma_b.append(float(np.median(1 / layer._cache[1])))
+    assert len(sigma_b) == 10 and 0.15 <= min(sigma_b) and max(sigma_b) <= 0.25
+    assert 4 <= 1 / max(sigma_b) and 1 / min(sigma_b) <= 7
+    for _, a in layer_activations(model, X):
+        assert (a * (1 - a)).max() <= 0.25
+
+
+def test_05_the_baseline_is_not_a_coin_toss(moons):
+    """ "Its accuracy is not 50% but 87%: every predicted probability stays within 1e-6 of 0.5
+    ... (they differ between points by less than 1e-6)" """
+    X, y, loss = moons
+    base = bl.mlp(SIZES, activation="sigmoid", rng=0)
+    h = fit(base, loss, SGD(base.parameters(), lr=0.1), X, y, epochs=60)
+    assert round(h.loss[-1], 2) == 0.69 and round(h.accuracy[-1], 2) == 0.87
+    p = bl.sigmoid(base(X))
+    assert np.abs(p - 0.5).max() < 1e-6
+    _, last_hidden = layer_activations(base, X)[-1]
+    assert last_hidden.std(axis=0).max() < 1e-6  # nearly the same for every input
+    assert last_hidden.mean(axis=0).std() > 0.01  # ... though the units differ from each other
+
+
+def test_05_clipping_keeps_the_wild_network_alive(moons):
+    """ "It trains: no divergence, and after 200 epochs 96% ... The gradient's norm stays above
+    10^4 all along ... the loss is still hundreds of nats, where He initialisation reached 0.21
+    in 60 epochs." """
+    X, y, loss = moons
+    wild = bl.mlp(SIZES, activation="relu", init="normal", rng=0)
+    h = fit(wild, loss, SGD(wild.parameters(), lr=0.1), X, y, epochs=200, clip_grad_norm=1.0)
+    norms = np.sqrt(sum(np.square(g) for g in h.grad_norms.values()))
+    assert not h.diverged and round(h.accuracy[-1], 2) == 0.96
+    assert norms.min() > 1e4
+    assert 100 < h.loss[-1] < 1000
+    he = bl.mlp(SIZES, activation="relu", rng=0)
+    h_he = fit(he, loss, SGD(he.parameters(), lr=0.1), X, y, epochs=60)
+    assert round(h_he.loss[-1], 2) == 0.21
