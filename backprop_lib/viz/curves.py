@@ -158,7 +158,10 @@ class LossCurves:
             last = float(len(history.loss))
             self.cross.set_data([last], [top])
             head, tail = message.split(": ", 1)
-            self.note.set_text(head + ":\n" + textwrap.fill(tail, 28))
+            # as wide as the panel allows (about 7 px a character), so the note stays inside
+            # it and off the tick labels even in a narrow panel
+            chars = int(np.clip(self.ax.bbox.width / 7.5, 14, 28))
+            self.note.set_text(textwrap.fill(head + ":", chars) + "\n" + textwrap.fill(tail, chars))
         else:
             self.cross.set_data([], [])
             self.note.set_text("")

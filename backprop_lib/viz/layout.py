@@ -100,6 +100,13 @@ def layout_problems(fig: Figure, renderer=None) -> list[str]:
         for what, box in mine + inside:
             if box.width > 0 and not _inside(box, page):
                 problems.append(f"{name}: {what} is clipped by the figure's edge")
+        for what, box in inside:
+            if not what.startswith("text"):
+                continue
+            for other, obox in mine:
+                if "tick label" in other and _overlap(box, obox):
+                    problems.append(f"{name}: the {what} covers the {other}")
+                    break
         if inside and inside[0][0] == "legend":
             box = inside[0][1]
             if not _inside(box, ax.get_window_extent(renderer)):
