@@ -180,3 +180,10 @@ def test_rates_outside_the_sliders_are_refused_not_moved_to_the_end():
         LearningRateExplorer(lr=20.0, config=SMALL)
     with pytest.raises(ValueError, match="positive, finite"):
         LearningRateExplorer(lr=float("nan"), config=SMALL)
+
+
+def test_race_with_a_penalty_says_its_loss_includes_it():
+    race = LearningRateRace(lrs=(0.1, 1.0), config={**SMALL, "penalty": "l2", "strength": 0.01})
+    assert race.curves.ax.get_ylabel() == "data loss + L2 penalty"
+    assert race.ax_sweep.get_ylabel() == "final data loss + L2 penalty"
+    race.close()

@@ -17,7 +17,7 @@ from ..viz.curves import LossCurves, RaceCurves, diverged_message
 from ..viz.param_slice import SliceView
 from ..viz.style import DIVERGED, SERIES, log_axis, style
 from ._args import check_rate, check_rate_range
-from .live import DataPanel, LiveTraining, loss_label
+from .live import DataPanel, LiveTraining, loss_label, penalty_name
 from .runs import OPTIMIZERS, RunConfig
 
 __all__ = ["LearningRateExplorer", "LearningRateRace"]
@@ -189,6 +189,8 @@ class LearningRateRace(LiveTraining):
         self.curves.update(histories, epochs=self.base.epochs, labels=labels)
         self.curves.legend.set_title(f"{self.optimizer.value}")
         label = loss_label(self.run)  # the dataset decides: cross-entropy or squared error
+        if self.run.history.penalty:  # the race draws History.loss: say what is in it
+            label = f"data loss + {penalty_name(self.run)}"
         self.curves.ax.yaxis.label.set_text(label)
         self.ax_sweep.yaxis.label.set_text(f"final {label}")
         ok, bad = [], []
