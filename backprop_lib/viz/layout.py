@@ -11,10 +11,12 @@ call it at every control's extremes.
 
 from __future__ import annotations
 
+from weakref import WeakKeyDictionary
+
 from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 
-__all__ = ["layout_problems", "drawn_tick_labels"]
+__all__ = ["layout_problems", "new_layout_problems", "drawn_tick_labels"]
 
 _SLACK = 1.0  # pixels: extents that touch within this are not counted as overlapping
 
@@ -28,9 +30,11 @@ def _visible(artist) -> bool:
 
 
 def drawn_tick_labels(axis) -> list:
-    """The visible tick labels (Text) of ``axis`` that the last draw put inside its view."""
-    axis.get_majorticklabels()  # brings the ticks up to date with the current limits
-    axis.get_minorticklabels()
+    """The visible tick labels (Text) of ``axis`` that the last draw put inside its view.
+
+    Read after a draw: the ticks are then up to date with the limits (no update is forced
+    here, which would cost as much as the check).
+    """
     lo, hi = sorted(axis.get_view_interval())
     to_px = axis.get_transform()
     span = abs(to_px.transform(hi) - to_px.transform(lo))
@@ -47,13 +51,12 @@ def drawn_tick_labels(axis) -> list:
     return labels
 
 
-def _shrunk(box: Bbox) -> Bbox:
-    return Bbox.from_extents(box.x0 + _SLACK, box.y0 + _SLACK, box.x1 - _SLACK, box.y1 - _SLACK)
-
-
 def _overlap(a: Bbox, b: Bbox) -> bool:
-    a, b = _shrunk(a), _shrunk(b)
-    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+    """Whether two boxes share more than a sliver (``_SLACK`` pixels) of area."""
+    ax0, ay0, ax1, ay1 = a.extents
+    bx0, by0, bx1, by1 = b.extents
+    slack = 2 * _SLACK
+    return ax0 + slack < bx1 and bx0 + slack < ax1 and ay0 + slack < by1 and by0 + slack < ay1
 
 
 def _name(ax, i: int) -> str:
@@ -138,3 +141,33 @@ def _inside(box: Bbox, page: Bbox) -> bool:
 
 def _same_place(a: Bbox, b: Bbox) -> bool:
     return max(abs(a.x0 - b.x0), abs(a.y0 - b.y0), abs(a.x1 - b.x1), abs(a.y1 - b.y1)) < 1.0
+
+
+_CLEAN: WeakKeyDictionary = WeakKeyDictionary()  # figure -> the signature last found clean
+
+
+def _signature(fig: Figure) -> tuple:
+    """What decides where text goes: every axes' place, limits, scales and texts."""
+    parts = [tuple(fig.canvas.get_width_height())]
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        parts.append((
+            ax.get_position().bounds, ax.get_xlim(), ax.get_ylim(), ax.get_xscale(),
+            ax.get_yscale(), ax.get_title(), ax.get_xlabel(), ax.get_ylabel(),
+            tuple(t.get_text() for t in ax.texts),
+            tuple(t.get_text() for t in legend.get_texts()) if legend is not None else None,
+        ))  # fmt: skip
+    return tuple(parts)
+
+
+def new_layout_problems(fig: Figure) -> list[str]:
+    """``layout_problems``, skipped when nothing that places text changed since a call found
+    none (the same limits, scales, titles, labels and texts): what a live dashboard calls after
+    every render, so an unchanged layout costs a comparison instead of a full check."""
+    signature = _signature(fig)
+    if _CLEAN.get(fig) == signature:
+        return []
+    problems = layout_problems(fig)
+    if not problems:
+        _CLEAN[fig] = _signature(fig)
+    return problems

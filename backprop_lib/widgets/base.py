@@ -28,7 +28,7 @@ from contextlib import contextmanager
 
 import ipywidgets as widgets
 
-from ..viz.layout import layout_problems
+from ..viz.layout import new_layout_problems
 from ..viz.style import new_figure, to_png
 
 __all__ = ["Dashboard", "in_kernel", "DOM_CLASSES"]
@@ -196,7 +196,7 @@ class Dashboard:
                     self._lay_out()
                 t2 = time.perf_counter()
                 png = to_png(self.figure)
-                if layout_problems(self.figure):  # new limits or labels no longer fit
+                if new_layout_problems(self.figure):  # new limits or labels no longer fit
                     self.relayout()
                     self._lay_out()
                     png = to_png(self.figure)
