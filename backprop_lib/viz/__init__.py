@@ -14,6 +14,7 @@ for the dashboards, a small class whose ``update(...)`` moves its artists in pla
 - ``param_slice``: a 2-D slice through a network's parameters (``plot_param_slice``)
 - ``network``: a TensorFlow-Playground-style diagram (``plot_network``, ``NetworkDiagram``)
 - ``style``: colours, fonts, ``new_figure``, ``to_png``
+- ``layout``: clipped or overlapping text in a drawn figure (``layout_problems``)
 """
 
 from .boundary import DecisionBoundary, plot_decision_boundary
@@ -21,6 +22,7 @@ from .curves import LossCurves, RaceCurves, diverged_message, loss_label, plot_l
 from .health import GradientHealth, plot_gradient_health
 from .histograms import plot_activation_histograms, plot_weight_histograms
 from .landscape import TOY_FUNCTIONS, ToyFunction, TrajectoryPlot, optimizer_path, plot_landscape
+from .layout import layout_problems
 from .network import NetworkDiagram, plot_network
 from .param_slice import SliceView, plot_param_slice
 from .regression import RegressionFit, plot_regression
@@ -55,6 +57,7 @@ __all__ = [
     "TrajectoryPlot",
     "optimizer_path",
     "plot_landscape",
+    "layout_problems",
     "NetworkDiagram",
     "plot_network",
     "SliceView",
