@@ -246,3 +246,14 @@ def test_guess_feedback():
     assert not ok and "below 1e-7" in message
     with pytest.raises(ValueError):
         bugs.guess_feedback("nonsense", "none")
+
+
+def test_found_it_names_where_the_bug_was():
+    _, message = bugs.guess_feedback("no_batch_mean", "no_batch_mean")
+    assert "The loss's backward computed `dpred = 2 * (pred - target)`" in message
+    assert "layer" not in message.split(".")[1]
+    _, message = bugs.guess_feedback("no_bias_grad", "no_bias_grad")
+    assert "had no line for db: it needs `b.grad += dy.sum(axis=0)`" in message
+    assert "(no line" not in message
+    _, message = bugs.guess_feedback("wrong_sign", "wrong_sign")
+    assert "The layer's backward computed `W.grad -= x.T @ dy`" in message

@@ -262,3 +262,12 @@ def test_checker_is_not_fooled_by_an_answer_that_edits_its_inputs():
 
     assert ex.check_linear_backward(inplace).status == "incorrect"
     assert ex.check_linear_backward(linear_backward).status == "correct"
+
+
+def test_rel_error_messages_name_the_learners_function():
+    assert "fill in `my_rel_error`" in str(ex.check_rel_error(stub))
+
+    def broken(a, b):
+        raise KeyError("oops")
+
+    assert "`my_rel_error` raised KeyError" in str(ex.check_rel_error(broken))

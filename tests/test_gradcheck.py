@@ -251,3 +251,38 @@ def test_wrong_objects_are_type_errors():
         gradcheck_loss(Tanh(), X, X)
     with pytest.raises(TypeError, match="needs a Loss"):
         gradcheck_model(Tanh(), Tanh(), X, X)
+
+
+# ---------------------------------------------------------------- bad data
+
+
+def _tiny_model():
+    return Sequential(Linear(3, 4, rng=0), Tanh(), Linear(4, 1, rng=1))
+
+
+def test_gradcheck_model_refuses_nan_in_x_before_touching_the_model():
+    model = _tiny_model()
+    x = np.random.default_rng(0).normal(size=(5, 3))
+    x[2, 1] = np.nan
+    before = [p.data.copy() for p in model.parameters()]
+    with pytest.raises(ValueError, match=r"x with 1 NaN or inf.*\(2, 1\).*np\.isfinite"):
+        gradcheck_model(model, MSELoss(), x, np.zeros((5, 1)))
+    assert all(np.array_equal(b, p.data) for b, p in zip(before, model.parameters(), strict=True))
+    assert all(not p.grad.any() for p in model.parameters())
+
+
+def test_gradcheck_model_refuses_nan_targets_and_a_nan_loss():
+    model, x = _tiny_model(), np.ones((4, 3))
+    with pytest.raises(ValueError, match="y with 1 NaN"):
+        gradcheck_model(model, MSELoss(), x, np.array([[0.0], [np.nan], [1.0], [2.0]]))
+    model[0].W.data[0, 0] = np.nan  # finite data, broken weights: the loss itself is NaN
+    with pytest.raises(ValueError, match="the loss is nan at the model's current weights"):
+        gradcheck_model(model, MSELoss(), x, np.zeros((4, 1)))
+    assert np.isnan(model[0].W.data[0, 0])  # left as it was
+
+
+def test_gradcheck_layer_and_loss_refuse_nan():
+    with pytest.raises(ValueError, match="gradcheck_layer got x with 1 NaN"):
+        gradcheck_layer(Linear(2, 2, rng=0), [[1.0, np.nan]])
+    with pytest.raises(ValueError, match="gradcheck_loss got pred with 1 NaN"):
+        gradcheck_loss(MSELoss(), [[np.inf]], [[1.0]])

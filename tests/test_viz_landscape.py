@@ -159,3 +159,29 @@ def test_random_slice_plot(net):
     model, X, y = net
     fig = plot_param_slice(model, BCEWithLogitsLoss(), X, y, rng=0, resolution=7)
     assert to_png(fig).startswith(b"\x89PNG")
+
+
+def test_slice_view_marks_start_and_end_not_a_minimum_and_has_a_colour_bar(net):
+    model, X, y = net
+    snaps = [flatten_parameters(model) * s for s in np.linspace(1.5, 1.0, 10)]
+    fig = new_figure(400, 300)
+    view = SliceView(fig.add_subplot(), resolution=9)
+    Z = view.update(model, BCEWithLogitsLoss(), X, y, snaps)
+    assert view.end.get_marker() == "s" and view.start.get_marker() == "o"  # no star
+    assert [t.get_text() for t in view.legend.get_texts()] == ["start", "end of training"]
+    assert "direction 1" in view.ax.get_xlabel() and "travel" in view.ax.get_xlabel()
+    assert view.colorbar.ax.get_ylabel() == "loss (log scale)"
+    finite = Z[np.isfinite(Z)]
+    assert view.image.norm.vmin == pytest.approx(finite.min())  # the bar spans the slice
+    to_png(fig)
+    labels = [t.get_text() for t in view.colorbar.ax.yaxis.get_ticklabels(which="both")]
+    assert not any("times" in t or "^" in t for t in labels)  # plain labels, no mathtext
+
+
+def test_slice_view_of_one_point_gets_a_readable_window(net):
+    model, X, y = net
+    fig = new_figure(400, 300)
+    view = SliceView(fig.add_subplot(), resolution=5)
+    view.update(model, BCEWithLogitsLoss(), X, y, [flatten_parameters(model)])  # epoch 0
+    lo, hi = view.ax.get_xlim()
+    assert hi - lo >= 0.2  # not a window 1e-4 wide, whose tick labels collide

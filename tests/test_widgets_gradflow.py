@@ -87,3 +87,27 @@ def test_config_round_trip(dash):
 def test_depth_out_of_range_is_a_clear_error():
     with pytest.raises(ValueError, match="depth"):
         GradientFlowExplorer(depth=0)
+
+
+def test_status_gives_the_gradients_size_and_says_when_the_loss_is_at_chance():
+    d = GradientFlowExplorer(depth=6, activation="sigmoid", config={"epochs": 60})
+    h = d.history
+    first, last = h.grad_norms["0.W"][-1], h.grad_norms[list(h.grad_norms)[-1]][-1]
+    status = d.status.value
+    assert f"first layer {first:.2g}, last layer {last:.2g}" in status
+    assert f"first / last = {first / last:.2g}" in status
+    assert "ln 2" in status and "not learning" in status  # 0.095 alone would read healthy
+    d.activation.value = "relu"
+    assert "ln 2" not in d.status.value and "first layer" in d.status.value
+    d.close()
+
+
+def test_layer_key_replaces_the_legend_at_every_depth():
+    d = GradientFlowExplorer(depth=2, config=SMALL)
+    for depth in (2, 12):
+        d.depth.value = depth
+        key = d.health.key
+        assert d.health.axes[0].get_legend() is None  # nothing covers the lines
+        assert key.ax.get_ylabel() == "layer (1 = next to the input)"
+        assert [t.get_text() for t in key.ax.get_yticklabels()][-1] == str(depth + 1)
+    d.close()

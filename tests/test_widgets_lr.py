@@ -166,3 +166,24 @@ def test_race_marks_diverged_rates():
 def test_race_needs_two_to_six_rates():
     with pytest.raises(ValueError, match="2 to 6"):
         LearningRateRace(lrs=(0.1,))
+
+
+def test_rates_outside_the_sliders_are_refused_not_moved_to_the_end():
+    with pytest.raises(
+        ValueError, match=r"lrs\[2\] = 15 is outside the slider's range \[0.001, 10\]"
+    ):
+        LearningRateRace(lrs=(0.05, 1.0, 15.0), config=SMALL)
+    race = LearningRateRace(lrs=(0.05, 1.0, 15.0), lr_range=(1e-3, 30.0), config=SMALL)
+    assert [s.value for s in race.sliders] == pytest.approx([0.05, 1.0, 15.0])
+    race.close()
+    with pytest.raises(ValueError, match="lr = 20 is outside"):
+        LearningRateExplorer(lr=20.0, config=SMALL)
+    with pytest.raises(ValueError, match="positive, finite"):
+        LearningRateExplorer(lr=float("nan"), config=SMALL)
+
+
+def test_race_with_a_penalty_says_its_loss_includes_it():
+    race = LearningRateRace(lrs=(0.1, 1.0), config={**SMALL, "penalty": "l2", "strength": 0.01})
+    assert race.curves.ax.get_ylabel() == "data loss + L2 penalty"
+    assert race.ax_sweep.get_ylabel() == "final data loss + L2 penalty"
+    race.close()

@@ -69,11 +69,24 @@ def test_switching_problem_swaps_the_landscape(dash):
     assert dash.path.shape == (31, 1)
     w, L = dash.path_line.get_data()
     np.testing.assert_allclose(L, 2.0 * np.asarray(w) ** 2)  # on the curve L = 4 w^2 / 2
-    assert len(dash.ax_factor.get_legend().get_texts()) == 1  # one curvature
+    texts = [t.get_text() for t in dash.ax_factor.get_legend().get_texts()]
+    assert texts == ["λ = 4", "2/λmax = 0.5"]  # one curvature, and the limit
     dash.problem.value = "ravine"
     assert dash.trajectory is not None
     assert dash.path.shape == (31, 2)
-    assert len(dash.ax_factor.get_legend().get_texts()) == 2
+    texts = [t.get_text() for t in dash.ax_factor.get_legend().get_texts()]
+    assert texts == ["flat λ = 1", "steep λ = 10", "2/λmax = 0.2"]
+
+
+def test_the_regime_shading_has_a_legend_in_the_regimes_words(dash):
+    for problem in ("parabola", "ravine"):
+        dash.problem.value = problem
+        legend = dash.regime_legend
+        assert legend.get_title().get_text() == "regime of η"
+        names = [t.get_text() for t in legend.get_texts()]
+        assert names == ["too small", "about right", "oscillating", "diverging"]
+        for lr in (0.01, 0.15, 0.19, 0.3):
+            assert lr_regime(lr, dash.A) in names
 
 
 @pytest.mark.parametrize(
@@ -161,3 +174,20 @@ def test_no_figure_leaks_and_a_closed_dashboard_is_freed():
     gc.collect()
     assert ref() is None
     assert _pylab_helpers.Gcf.get_num_fig_managers() == managers
+
+
+def test_a_nan_learning_rate_is_refused_by_name():
+    with pytest.raises(ValueError, match="lr must be a positive, finite learning rate, got nan"):
+        QuadraticExplorer(lr=float("nan"))
+    with pytest.raises(ValueError, match=r"outside the slider's range \[0.001, 1\].*lr_range"):
+        QuadraticExplorer(lr=3.0)
+    with pytest.raises(TypeError, match="lr must be a number"):
+        QuadraticExplorer(lr="0.1")
+    d = QuadraticExplorer(lr=0.1)
+    path = d.path.copy()
+    d.lr.value = float("nan")  # what a learner might type: shown, and nothing changes
+    assert isinstance(d.error, ValueError) and "positive, finite" in d.status.value
+    assert np.array_equal(d.path, path)
+    d.lr.value = 0.05
+    assert d.error is None and d.path.shape == path.shape
+    d.close()

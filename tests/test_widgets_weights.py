@@ -109,3 +109,16 @@ def test_every_slider_starts_on_a_multiple_of_its_step(hidden, seed):
 def test_limit_off_the_step_is_a_clear_error():
     with pytest.raises(ValueError, match="multiple of 0.05"):
         WeightExplorer(limit=3.33)
+
+
+def test_bad_data_is_refused_with_the_fix_before_anything_is_built():
+    X, y = make_xor(20, noise=0.25, rng=0)
+    X[3, 0] = np.nan
+    with pytest.raises(ValueError, match=r"NaN or inf in 1 of its 20 rows.*row 3.*np\.isfinite"):
+        WeightExplorer(X=X, y=y)
+    with pytest.raises(ValueError, match="features"):
+        WeightExplorer(X=np.ones((5, 3)), y=np.zeros(5))
+    with pytest.raises(ValueError, match=r"one 0/1 label per row.*\(5,\)"):
+        WeightExplorer(X=np.ones((5, 2)), y=np.zeros(4))
+    with pytest.raises(ValueError, match=r"only 0 and 1.*\(y > 0\)"):
+        WeightExplorer(X=np.ones((3, 2)), y=np.array([-1, 1, 1]))

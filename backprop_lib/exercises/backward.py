@@ -356,7 +356,7 @@ def check_rel_error(my_rel_error: Callable) -> CheckResult:
     for rng in _cases(600, 1):
         for a, b in _pairs(rng):
             with np.errstate(all="ignore"):
-                value, problem = run_answer(my_rel_error, a.copy(), b.copy(), what="`rel_error`")
+                value, problem = run_answer(my_rel_error, a.copy(), b.copy(), what="`my_rel_error`")
             if problem is not None:
                 return problem
             want = rel_error(a, b)

@@ -153,6 +153,19 @@ class Bug:
     right_line: str
     signature: str
     lesson: str
+    where: str = "layer"  # "layer": the buggy layer's backward; "loss": the loss's backward
+
+    @property
+    def what_went_wrong(self) -> str:
+        """One sentence: which backward held the bug, the wrong line (or the missing one), and
+        the right line."""
+        if self.wrong_line.startswith("("):  # a line that is missing, not a wrong one
+            missing = self.wrong_line.strip("()")
+            return f"The {self.where}'s backward had {missing}: it needs `{self.right_line}`."
+        return (
+            f"The {self.where}'s backward computed `{self.wrong_line}` instead of "
+            f"`{self.right_line}`."
+        )
 
 
 BUGS: dict[str, Bug] = {
@@ -207,6 +220,7 @@ BUGS: dict[str, Bug] = {
             "forward and backward must describe the same function: a loss that averages "
             "needs a gradient divided by n. Training may still work (it acts like a larger "
             "learning rate), which is why only a check finds it.",
+            where="loss",
         ),
     )
 }
@@ -402,10 +416,8 @@ def guess_feedback(guess: str, actual: str) -> tuple[bool, str]:
         if actual == "none":
             return True, "Right: this network is healthy, every gradient agrees (< 1e-7)."
         bug = BUGS[actual]
-        return True, (
-            f"Found it: {bug.title}. The layer computed `{bug.wrong_line}` instead of "
-            f"`{bug.right_line}`. {bug.lesson}"
-        )
+        lesson = bug.lesson[:1].upper() + bug.lesson[1:]
+        return True, f"Found it: {bug.title}. {bug.what_went_wrong} {lesson}"
     if guess == "none":
         return False, "Not healthy: at least one relative error is far above 1e-2."
     if actual == "none":

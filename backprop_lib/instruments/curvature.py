@@ -34,6 +34,7 @@ __all__ = [
     "gd_on_quadratic",
     "hessian",
     "hvp",
+    "lr_regime",
     "power_iteration",
     "quadratic_eigenvalues",
     "set_flat_parameters",
@@ -355,6 +356,26 @@ def contraction_factor(lr: float, A) -> float:
     """
     lam = quadratic_eigenvalues(A)
     return float(np.max(np.abs(1.0 - lr * lam)))
+
+
+def lr_regime(lr: float, A) -> str:
+    """The regime of constant-step gradient descent on 1/2 w^T A w (A positive definite, or a
+    curvature a > 0 for a parabola): the one vocabulary the notebooks and dashboards use.
+
+    With eta* = 2 / (lambda_min + lambda_max) (the best constant rate; 1/a on a parabola) and
+    the limit 2 / lambda_max: "too small" (lr < eta*/2: more than twice the steps needed),
+    "about right" (eta*/2 <= lr <= eta*), "oscillating" (eta* < lr < limit: the steep
+    direction flips sign every step and sets the speed), "on the limit" (bouncing forever),
+    "diverging" (lr > limit).
+    """
+    best, limit = best_constant_lr(A), stability_limit(A)
+    if math.isclose(lr, limit, rel_tol=1e-9):
+        return "on the limit"
+    if lr > limit:
+        return "diverging"
+    if lr > best:
+        return "oscillating"
+    return "about right" if lr >= best / 2 else "too small"
 
 
 def step_regime(lr: float, lam: float) -> str:

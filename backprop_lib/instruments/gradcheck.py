@@ -108,6 +108,29 @@ def numerical_gradient(
 # ---- saving and restoring everything a forward pass can change ----
 
 
+def _finite(a, what: str, check: str) -> np.ndarray:
+    """``a`` as a float64 copy, refused with a ValueError when it holds NaN or inf.
+
+    Central differences of a NaN are NaN, so every relative error would come out NaN and
+    read as "wrong" (``err < 1e-7`` is False) although the backward pass may be right.
+    """
+    try:
+        arr = np.array(a, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise TypeError(
+            f"{check} could not read {what} as numbers ({err}); pass an array of numbers"
+        ) from None
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(
+            f"{check} got {what} with {int(bad.sum())} NaN or inf entries (the first at index "
+            f"{first}); every relative error would be NaN. Check on clean data: drop or fill "
+            "the bad rows first (e.g. keep = np.isfinite(X).all(axis=1); X, y = X[keep], y[keep])"
+        )
+    return arr
+
+
 def _snapshot(layer: Layer) -> dict:
     """Copies of parameters, their grads, buffers and random generator states."""
     gens = []
@@ -178,7 +201,7 @@ def gradcheck_layer(layer: Layer, x, rng=0, h: float = 1e-5) -> dict[str, float]
     """
     if not isinstance(layer, Layer):
         raise TypeError(f"gradcheck_layer checks a Layer, got {type(layer).__name__}")
-    x = np.array(x, dtype=np.float64)  # our own copy, perturbed in place
+    x = _finite(x, "x", "gradcheck_layer")  # our own copy, perturbed in place
     snap = _snapshot(layer)
     try:
         y = np.array(layer.forward(x.copy()), dtype=np.float64)
@@ -227,7 +250,7 @@ def gradcheck_loss(loss: Loss, pred, target, h: float = 1e-5) -> float:
     """
     if not isinstance(loss, Loss):
         raise TypeError(f"gradcheck_loss checks a Loss, got {type(loss).__name__}")
-    pred = np.array(pred, dtype=np.float64)
+    pred = _finite(pred, "pred", "gradcheck_loss")
     loss.forward(pred.copy(), target)
     analytic = loss.backward()
     numeric = numerical_gradient(lambda p: loss.forward(p, target), pred, None, h)
@@ -259,11 +282,19 @@ def gradcheck_model(model: Layer, loss: Loss, x, y, h: float = 1e-5) -> dict[str
         raise TypeError(f"gradcheck_model checks a Layer, got {type(model).__name__}")
     if not isinstance(loss, Loss):
         raise TypeError(f"gradcheck_model needs a Loss, got {type(loss).__name__}")
-    x = np.array(x, dtype=np.float64)
+    x = _finite(x, "x", "gradcheck_model")
+    if np.asarray(y).dtype.kind in "fc":
+        _finite(y, "y", "gradcheck_model")
     snap = _snapshot(model)
     try:
         model.zero_grad()
-        loss.forward(model.forward(x), y)
+        value = loss.forward(model.forward(x), y)
+        if not np.isfinite(value):
+            raise ValueError(
+                f"gradcheck_model: the loss is {value} at the model's current weights, so every "
+                "relative error would be NaN; check a model whose weights and outputs are finite "
+                "(re-initialise it, or use a smaller learning rate before checking)"
+            )
         model.backward(loss.backward())
         named = _unique_names(model)
         analytic = {name: p.grad.copy() for name, p in named}

@@ -25,6 +25,7 @@ for the dashboards, a small class whose ``update(...)`` moves its artists in pla
   weight-size histograms (``plot_split_losses``, ``plot_split_boundary``,
   ``plot_weight_distributions``)
 - ``style``: colours, fonts, ``new_figure``, ``to_png``
+- ``layout``: clipped or overlapping text in a drawn figure (``layout_problems``)
 """
 
 from .boundary import DecisionBoundary, plot_decision_boundary
@@ -40,6 +41,7 @@ from .digits import plot_confusion_matrix, plot_digits
 from .health import GradientHealth, plot_gradient_health
 from .histograms import plot_activation_histograms, plot_weight_histograms
 from .landscape import TOY_FUNCTIONS, ToyFunction, TrajectoryPlot, optimizer_path, plot_landscape
+from .layout import layout_problems
 from .losses import NeuronRacePlot, plot_losses_vs_probability
 from .network import NetworkDiagram, plot_network
 from .param_slice import SliceView, plot_param_slice
@@ -87,6 +89,7 @@ __all__ = [
     "plot_landscape",
     "NeuronRacePlot",
     "plot_losses_vs_probability",
+    "layout_problems",
     "NetworkDiagram",
     "plot_network",
     "SliceView",

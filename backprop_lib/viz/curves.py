@@ -104,6 +104,9 @@ class LossCurves:
         self.log = log
         with style():
             (self.train_line,) = ax.plot([], [], color=SERIES[0], label="training")
+            # with a weight penalty: the total the optimizer minimises, next to the data loss
+            (self.total_line,) = ax.plot([], [], color=SERIES[0], ls=":", lw=1.6,
+                                         label="data loss + penalty")  # fmt: skip
             (self.val_line,) = ax.plot([], [], color=SERIES[1], ls="--", label="validation")
             (self.cross,) = ax.plot([], [], "X", color=DIVERGED, ms=11, mec="white", zorder=5)
             self.note = ax.text(
@@ -118,15 +121,35 @@ class LossCurves:
             ax.set_autoscale_on(False)  # limits are set in update
         self.legend = None
 
-    def update(self, history, epochs: int | None = None) -> None:
-        """Move the lines to ``history``'s losses; ``epochs`` fixes the x-axis (None: fit)."""
-        x, y = _finite(history.loss)
+    def update(self, history, epochs: int | None = None, penalty_name: str = "penalty") -> None:
+        """Move the lines to ``history``'s losses; ``epochs`` fixes the x-axis (None: fit).
+
+        A history with a weight penalty (``history.penalty`` not empty) is drawn as two
+        training lines: the data loss (solid, the quantity the axis label names) and the
+        total, data loss + penalty (dotted), so the axis never shows a penalty as nats.
+        ``penalty_name`` names it in the legend, e.g. "L1 penalty".
+        """
+        penalized = bool(getattr(history, "penalty", None))
+        x, y = _finite(history.data_loss if penalized else history.loss)
         self.train_line.set_data(x, y)
+        xt, yt = _finite(history.loss) if penalized else (np.array([]), np.array([]))
+        self.total_line.set_data(xt, yt)
+        self.train_line.set_label("data loss" if penalized else "training")
+        self.total_line.set_label(f"data loss + {penalty_name}")
         xv, yv = _finite(getattr(history, "val_loss", []) or [])
         self.val_line.set_data(xv, yv)
-        if len(yv) and self.legend is None:
-            with style():
-                self.legend = self.ax.legend(loc="upper center", ncols=2)
+        shown = [self.train_line] + [ln for ln, v in ((self.total_line, yt), (self.val_line, yv))
+                                     if len(v)]  # fmt: skip
+        if len(shown) > 1:
+            labels = [ln.get_label() for ln in shown]
+            if self.legend is None or [t.get_text() for t in self.legend.get_texts()] != labels:
+                if self.legend is not None:
+                    self.legend.remove()
+                with style():
+                    self.legend = self.ax.legend(handles=shown, loc="best", fontsize=8)
+        elif self.legend is not None:
+            self.legend.remove()
+            self.legend = None
         message = diverged_message(history)
         cap = None
         if message:
@@ -135,12 +158,15 @@ class LossCurves:
             last = float(len(history.loss))
             self.cross.set_data([last], [top])
             head, tail = message.split(": ", 1)
-            self.note.set_text(head + ":\n" + textwrap.fill(tail, 28))
+            # as wide as the panel allows (about 7 px a character), so the note stays inside
+            # it and off the tick labels even in a narrow panel
+            chars = int(np.clip(self.ax.bbox.width / 7.5, 14, 28))
+            self.note.set_text(textwrap.fill(head + ":", chars) + "\n" + textwrap.fill(tail, chars))
         else:
             self.cross.set_data([], [])
             self.note.set_text("")
         n = epochs if epochs is not None else len(history.loss)
-        _set_limits(self.ax, [y, yv], n, self.log, cap)
+        _set_limits(self.ax, [y, yt, yv], n, self.log, cap)
 
 
 class RaceCurves:

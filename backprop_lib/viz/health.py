@@ -1,6 +1,7 @@
 """Gradient health per layer over epochs: gradient norm, update-to-data ratio, saturation.
 
-Three panels, one line per layer coloured from dark (first layer) to light (last layer):
+Three panels, one line per layer coloured from dark (first layer) to light (last layer), with
+a colour key (a colour bar) beside the last panel:
 - ||dL/dW|| per weight matrix (log scale): vanishing gradients show as early layers far below
   late ones;
 - ||delta W|| / ||W|| per step (log scale) with the usual ~1e-3 guide: far below, the layer
@@ -17,12 +18,15 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import BoundaryNorm, ListedColormap
+from matplotlib.ticker import NullLocator
 
 from .style import PlotFigure, layer_colors, log_axis, new_figure, style
 
 __all__ = ["GradientHealth", "plot_gradient_health", "HEALTH_TITLES"]
 
-HEALTH_TITLES = ("gradient norm", "update / weight ratio", "saturated units")
+HEALTH_TITLES = ("gradient norm", "update / weight ratio", "saturated or dead units")
 _YLABELS = (
     "‖∂L/∂W‖",
     "‖ΔW‖ / ‖W‖",
@@ -64,7 +68,24 @@ class GradientHealth:
                 va="bottom", color="0.4", fontsize=8.5,
             )  # fmt: skip
             self.axes[2].set_ylim(0, 100)
-        self.legend = None
+        self.legend = None  # kept for callers that looked for it; the key below replaces it
+        self.key = None  # the layer colour key: a colour bar beside the last panel
+
+    def _update_key(self, colors) -> None:
+        """Which colour is which layer, as a colour bar beside the last panel: unlike a
+        legend it covers no line, however many layers there are."""
+        n = len(colors)
+        mappable = ScalarMappable(BoundaryNorm(np.arange(0.5, n + 1), n), ListedColormap(colors))
+        with style():
+            if self.key is None:
+                self.key = self.axes[-1].figure.colorbar(mappable, ax=self.axes[-1], pad=0.02,
+                                                         aspect=25)  # fmt: skip
+                self.key.set_label("layer (1 = next to the input)")
+            else:
+                self.key.update_normal(mappable)
+            ticks = sorted({1, (n + 1) // 2, n}) if n > 2 else list(range(1, n + 1))
+            self.key.set_ticks(ticks, labels=[str(t) for t in ticks])
+            self.key.ax.yaxis.set_minor_locator(NullLocator())
 
     def _rebuild(self, k: int, names: list[str]) -> None:
         for line in self.lines[k].values():
@@ -75,12 +96,8 @@ class GradientHealth:
                 name: self.axes[k].plot([], [], color=c, label=_label(i, name, len(names)))[0]
                 for i, (name, c) in enumerate(zip(names, colors, strict=True))
             }
-        if k == 0:
-            if self.legend is not None:
-                self.legend.remove()
-            labelled = [ln for ln in self.lines[0].values() if not ln.get_label().startswith("_")]
-            with style():
-                self.legend = self.axes[0].legend(handles=labelled, loc="lower left", fontsize=8)
+        if k == 0 and names:
+            self._update_key(colors)
 
     def update(self, history, epochs: int | None = None) -> None:
         """Move every layer's lines to ``history``; ``epochs`` fixes the x-axis (None: fit)."""

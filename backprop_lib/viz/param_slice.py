@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from .style import PlotFigure, new_figure, style
 
@@ -230,7 +231,7 @@ class SliceView:
     image and the path in place.
     """
 
-    def __init__(self, ax: Axes, resolution: int = 13, max_rows: int = 100):
+    def __init__(self, ax: Axes, resolution: int = 13, max_rows: int = 100, colorbar: bool = True):
         self.ax = ax
         self.resolution = int(resolution)
         self.max_rows = int(max_rows)
@@ -240,17 +241,37 @@ class SliceView:
                 norm=LogNorm(1e-2, 1), interpolation="bilinear", zorder=0,
             )  # fmt: skip
             (self.path,) = ax.plot([], [], "-", color="white", lw=1.6, zorder=3)
-            (self.start,) = ax.plot([], [], "o", color="white", mec="black", ms=7, zorder=4)
-            (self.end,) = ax.plot([], [], "*", color="white", mec="black", ms=13, zorder=4)
-            ax.set_xlabel("direction 1 (main)")
-            ax.set_ylabel("direction 2")
+            (self.start,) = ax.plot([], [], "o", color="white", mec="black", ms=7, zorder=4,
+                                    label="start")  # fmt: skip
+            # a square, not a star: the star marks a minimum in the toy landscapes, and the
+            # last snapshot is only where training stopped
+            (self.end,) = ax.plot([], [], "s", color="white", mec="black", ms=7, zorder=4,
+                                  label="end of training")  # fmt: skip
+            self.legend = ax.legend(handles=[self.start, self.end], loc="best", fontsize=8)
+            # direction 1 and 2: the principal components of the path (pca_plane)
+            ax.set_xlabel("direction 1: most of the path's travel")
+            ax.set_ylabel("direction 2: the next most")
             ax.grid(False)
+            self.colorbar = None
+            if colorbar:
+                self.colorbar = ax.figure.colorbar(self.image, ax=ax, pad=0.02)
+                self.colorbar.set_label("loss (log scale)")
+                self._plain_colorbar_labels()
+
+    def _plain_colorbar_labels(self) -> None:
+        # plain labels ("0.3", not 3×10⁻¹) on the major ticks only: readable, and far cheaper
+        # to draw live. A new norm resets a colorbar's formatters, so this runs after each.
+        axis = self.colorbar.ax.yaxis
+        axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.2g}"))
+        axis.set_minor_formatter(NullFormatter())
 
     def update(self, model, loss, X, y, snapshots: Sequence[np.ndarray]) -> np.ndarray:
         """Recompute the slice for these snapshots; returns the loss grid (r, r)."""
         origin, d1, d2, coords = pca_plane(snapshots)
         lo, hi = coords.min(axis=0), coords.max(axis=0)
-        span = np.maximum(hi - lo, 1e-3 * (1 + np.abs(coords).max()))
+        # a path of one point (epoch 0, after Reset) still gets a readable window, not one
+        # whose tick labels are 1e-4 apart
+        span = np.maximum(hi - lo, max(1.0, 1e-3 * np.abs(coords).max()))
         lo, hi = lo - 0.2 * span, hi + 0.2 * span
         alphas = np.linspace(lo[0], hi[0], self.resolution)
         betas = np.linspace(lo[1], hi[1], self.resolution)
@@ -262,6 +283,8 @@ class SliceView:
         vmin, vmax = (float(finite.min()), float(finite.max())) if len(finite) else (1e-2, 1.0)
         self.image.set_data(np.where(np.isfinite(Z), np.maximum(Z, vmin), vmax))
         self.image.set_norm(LogNorm(vmin, max(vmax, vmin * 1.01)))
+        if self.colorbar is not None:
+            self._plain_colorbar_labels()
         self.image.set_extent((lo[0], hi[0], lo[1], hi[1]))
         self.ax.set_xlim(lo[0], hi[0])
         self.ax.set_ylim(lo[1], hi[1])
@@ -299,7 +322,8 @@ def plot_param_slice(
         norm = LogNorm(finite.min(), finite.max()) if len(finite) else None
         im = ax.imshow(Z, origin="lower", extent=(-span, span, -span, span), cmap="viridis",
                        norm=norm, interpolation="bilinear")  # fmt: skip
-        ax.plot(0, 0, "*", color="white", mec="black", ms=13)
+        ax.plot(0, 0, "s", color="white", mec="black", ms=7, label="the current parameters")
+        ax.legend(loc="upper right", fontsize=8)
         ax.figure.colorbar(im, ax=ax, label="loss (log scale)")
         ax.set_xlabel("random direction 1 (filter-normalised)")
         ax.set_ylabel("random direction 2")

@@ -29,6 +29,7 @@ from contextlib import contextmanager
 import ipywidgets as widgets
 
 from ..threads import limit_blas_threads
+from ..viz.layout import new_layout_problems
 from ..viz.style import new_figure, to_png
 
 __all__ = ["Dashboard", "in_kernel", "DOM_CLASSES"]
@@ -137,6 +138,11 @@ class Dashboard:
         self.figure.set_layout_engine("constrained")
         self._layout_frozen = False
 
+    def _lay_out(self) -> None:
+        self.figure.draw_without_rendering()
+        self.figure.set_layout_engine("none")
+        self._layout_frozen = True
+
     def set_status(self, text: str, color: str | None = None) -> None:
         """Show ``text`` (escaped) in the status line, optionally coloured."""
         body = html.escape(text)
@@ -194,11 +200,13 @@ class Dashboard:
                 if not self._layout_frozen:
                     # lay out once (constrained layout costs a full extra pass per render),
                     # then keep the positions: later renders are a single pass
-                    self.figure.draw_without_rendering()
-                    self.figure.set_layout_engine("none")
-                    self._layout_frozen = True
+                    self._lay_out()
                 t2 = time.perf_counter()
                 png = to_png(self.figure)
+                if new_layout_problems(self.figure):  # new limits or labels no longer fit
+                    self.relayout()
+                    self._lay_out()
+                    png = to_png(self.figure)
                 t3 = time.perf_counter()
                 self.image.value = png
                 self.timings = {"compute": t1 - t0, "draw": t2 - t1, "render": t3 - t2,

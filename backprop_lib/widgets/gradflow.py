@@ -115,10 +115,27 @@ class GradientFlowExplorer(LiveTraining):
         self.curves.update(h, epochs=self.base.epochs)
         self.curves.ax.yaxis.label.set_text(loss_label(self.run))
         self.health.update(h, epochs=self.base.epochs)
-        names = list(h.grad_norms)
-        note = ""
-        if len(names) >= 2 and h.grad_norms[names[0]]:
-            first, last = h.grad_norms[names[0]][-1], h.grad_norms[names[-1]][-1]
-            if np.isfinite(first) and np.isfinite(last) and last > 0:
-                note = f"gradient norm, first layer / last layer = {first / last:.2g}"
-        self.show_progress(note)
+        self.show_progress(flow_note(h, self.run.classes))
+
+
+def flow_note(history, classes: int) -> str:
+    """The status line: the gradient's size in the first and the last layer and their ratio,
+    and, when the loss sits at chance (ln of the number of classes), that the network is not
+    learning. A ratio alone can read "healthy" for a network whose every gradient is tiny.
+    """
+    names = list(history.grad_norms)
+    parts = []
+    if len(names) >= 2 and history.grad_norms[names[0]]:
+        first, last = history.grad_norms[names[0]][-1], history.grad_norms[names[-1]][-1]
+        if np.isfinite(first) and np.isfinite(last) and last > 0:
+            parts.append(
+                f"‖∂L/∂W‖ first layer {first:.2g}, last layer {last:.2g} "
+                f"(first / last = {first / last:.2g})"
+            )
+    loss = history.loss[-1] if history.loss else float("nan")
+    if classes and np.isfinite(loss) and abs(loss - np.log(max(classes, 2))) < 5e-3:
+        parts.append(
+            f"loss {loss:.3f} ≈ ln {max(classes, 2)}: no better than a guess that gives every "
+            "class the same probability, so the network is not learning"
+        )
+    return " · ".join(parts)

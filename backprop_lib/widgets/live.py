@@ -25,12 +25,18 @@ from ..viz.style import style
 from .base import Dashboard
 from .runs import Run, RunConfig
 
-__all__ = ["LiveTraining", "DataPanel", "loss_label"]
+__all__ = ["LiveTraining", "DataPanel", "loss_label", "penalty_name"]
 
 
 def loss_label(run) -> str:
     """The loss axis label for a run: its loss and unit (``viz.curves.loss_label``)."""
     return label_for_loss(run.loss)
+
+
+def penalty_name(run) -> str:
+    """What the run adds to its data loss: "L1 penalty", "L2 penalty" or "penalty"."""
+    kind = getattr(run.config, "penalty", "none")
+    return f"{kind.upper()} penalty" if kind in ("l1", "l2") else "penalty"
 
 
 class DataPanel:
@@ -196,7 +202,8 @@ class LiveTraining(Dashboard):
         """Draw the first run into ``self.curves`` (a LossCurves) and ``self.data_panel``, and
         title the data panel with the epoch; returns the run, for what a subclass adds."""
         run = self.run
-        self.curves.update(run.history, epochs=run.config.epochs)
+        self.curves.update(run.history, epochs=run.config.epochs,
+                           penalty_name=penalty_name(run))  # fmt: skip
         self.curves.ax.yaxis.label.set_text(loss_label(run))
         self.data_panel.update(run)
         self.data_panel.ax.title.set_text(f"after {run.epoch} epochs")

@@ -16,7 +16,8 @@ import numpy as np
 from ..viz.curves import LossCurves, RaceCurves, diverged_message
 from ..viz.param_slice import SliceView
 from ..viz.style import DIVERGED, SERIES, log_axis, style
-from .live import DataPanel, LiveTraining, loss_label
+from ._args import check_rate, check_rate_range
+from .live import DataPanel, LiveTraining, loss_label, penalty_name
 from .runs import OPTIMIZERS, RunConfig
 
 __all__ = ["LearningRateExplorer", "LearningRateRace"]
@@ -69,10 +70,9 @@ class LearningRateExplorer(LiveTraining):
         trajectory: bool = True,
         threaded=None,
     ):
+        low, high = self.lr_range = check_rate_range(lr_range)
+        lr = check_rate(lr, self.lr_range)
         self.base = _base_config(config, lr=lr)
-        low, high = lr_range
-        if not 0 < low < high:
-            raise ValueError(f"lr_range must be (low, high) with 0 < low < high, got {lr_range}")
         self.marker, self.marker_label = marker, marker_label
         self.trajectory = bool(trajectory)
         width = 1000 if trajectory else 760
@@ -95,7 +95,7 @@ class LearningRateExplorer(LiveTraining):
         self.refresh()
 
     def configs(self) -> list[RunConfig]:
-        return [self.base.replace(lr=float(self.lr.value))]
+        return [self.base.replace(lr=check_rate(self.lr.value, self.lr_range, "lr.value"))]
 
     def draw(self) -> None:
         run = self.draw_loss_and_data()
@@ -140,9 +140,11 @@ class LearningRateRace(LiveTraining):
         config: RunConfig | dict | None = None,
         threaded=None,
     ):
-        lrs = [float(v) for v in lrs]
+        lrs = list(lrs)
         if not 2 <= len(lrs) <= 6:
             raise ValueError(f"race 2 to 6 learning rates, got {len(lrs)}")
+        self.lr_range = check_rate_range(lr_range)
+        lrs = [check_rate(v, self.lr_range, f"lrs[{i}]") for i, v in enumerate(lrs)]
         self.base = _base_config(config, optimizer=optimizer, epochs=200)
         super().__init__(epochs=self.base.epochs, width_px=960, height_px=340, threaded=threaded)
         low, high = np.log10(lr_range[0]), np.log10(lr_range[1])
@@ -176,7 +178,10 @@ class LearningRateRace(LiveTraining):
 
     def configs(self) -> list[RunConfig]:
         opt = self.optimizer.value
-        return [self.base.replace(lr=float(s.value), optimizer=opt) for s in self.sliders]
+        return [
+            self.base.replace(lr=check_rate(s.value, self.lr_range, f"lr{k}.value"), optimizer=opt)
+            for k, s in enumerate(self.sliders, start=1)
+        ]
 
     def draw(self) -> None:
         labels = [f"η = {run.config.lr:.3g}" for run in self.runs]
@@ -184,6 +189,8 @@ class LearningRateRace(LiveTraining):
         self.curves.update(histories, epochs=self.base.epochs, labels=labels)
         self.curves.legend.set_title(f"{self.optimizer.value}")
         label = loss_label(self.run)  # the dataset decides: cross-entropy or squared error
+        if self.run.history.penalty:  # the race draws History.loss: say what is in it
+            label = f"data loss + {penalty_name(self.run)}"
         self.curves.ax.yaxis.label.set_text(label)
         self.ax_sweep.yaxis.label.set_text(f"final {label}")
         ok, bad = [], []

@@ -17,7 +17,7 @@ from ..nn.models import ACTIVATIONS
 from ..viz.curves import LossCurves
 from ..viz.network import NetworkDiagram
 from ..viz.style import style
-from .live import DataPanel, LiveTraining
+from .live import DataPanel, LiveTraining, loss_label, penalty_name
 from .runs import DATASETS, INITS, OPTIMIZERS, PENALTIES, RunConfig
 
 __all__ = ["TrainingDashboard"]
@@ -214,8 +214,14 @@ class TrainingDashboard(LiveTraining):
             self.diagram.update(self.model)
         h = run.history
         parts = []
-        if h.loss and np.isfinite(h.loss[-1]):
-            parts.append(f"loss {h.loss[-1]:.4g}")
+        unit = " nats" if "nats" in loss_label(run) else ""
+        if h.penalty and h.data_loss and np.isfinite(h.loss[-1]):
+            # the three numbers apart: a penalty is not a cross-entropy and has no unit
+            parts.append(f"data loss {h.data_loss[-1]:.4g}{unit}")
+            parts.append(f"{penalty_name(run)} {h.penalty[-1]:.4g}")
+            parts.append(f"data loss + penalty {h.loss[-1]:.4g}")
+        elif h.loss and np.isfinite(h.loss[-1]):
+            parts.append(f"loss {h.loss[-1]:.4g}{unit}")
         if h.accuracy:
             parts.append(f"training accuracy {100 * h.accuracy[-1]:.1f}%")
         self.show_progress(" · ".join(parts))

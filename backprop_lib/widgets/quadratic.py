@@ -21,6 +21,7 @@ import numpy as np
 from ..instruments import curvature
 from ..viz.landscape import TOY_FUNCTIONS, TrajectoryPlot
 from ..viz.style import DIVERGED, SERIES, log_axis, style
+from ._args import check_rate, check_rate_range
 from .base import Dashboard
 
 __all__ = ["QuadraticExplorer", "lr_regime", "PROBLEMS"]
@@ -31,27 +32,10 @@ PROBLEMS = {
     # the Hessian of TOY_FUNCTIONS["ravine"], (w1^2 + 10 w2^2) / 2, whose contours are drawn
     "ravine": (np.diag([1.0, 10.0]), np.array(TOY_FUNCTIONS["ravine"].start)),
 }
+lr_regime = curvature.lr_regime  # the regimes' names, shared with the notebook's cells
+
 REGIME_COLORS = {"too small": "#0072B2", "about right": "#009E73", "oscillating": "#E69F00",
                  "diverging": DIVERGED}  # fmt: skip
-
-
-def lr_regime(lr: float, A) -> str:
-    """What constant-step gradient descent does on 1/2 w^T A w (A positive definite).
-
-    With eta* = 2 / (lambda_min + lambda_max) (the best constant rate) and the limit
-    2 / lambda_max: "too small" (lr < eta*/2: more than twice the steps needed),
-    "about right" (eta*/2 <= lr <= eta*), "oscillating" (eta* < lr < limit: the steep
-    direction flips sign every step and sets the speed), "on the limit" (bouncing forever),
-    "diverging" (lr > limit). On a parabola (d = 1), eta* = 1/a.
-    """
-    best, limit = curvature.best_constant_lr(A), curvature.stability_limit(A)
-    if math.isclose(lr, limit, rel_tol=1e-9):
-        return "on the limit"
-    if lr > limit:
-        return "diverging"
-    if lr > best:
-        return "oscillating"
-    return "about right" if lr >= best / 2 else "too small"
 
 
 class QuadraticExplorer(Dashboard):
@@ -86,9 +70,8 @@ class QuadraticExplorer(Dashboard):
             raise ValueError(f"unknown problem {problem!r}; use one of {sorted(PROBLEMS)}")
         if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
             raise ValueError(f"steps must be an int >= 1, got {steps!r}")
-        low, high = lr_range
-        if not 0 < low < high:
-            raise ValueError(f"lr_range must be (low, high) with 0 < low < high, got {lr_range}")
+        low, high = check_rate_range(lr_range)
+        lr = check_rate(lr, (low, high))
         super().__init__(width_px=1000, height_px=330, threaded=threaded)
         self.steps, self.lr_range = steps, (float(low), float(high))
         self.lr = self.add_control("lr", widgets.FloatLogSlider(
@@ -108,8 +91,8 @@ class QuadraticExplorer(Dashboard):
 
     # -- state ----------------------------------------------------------------------------------
     def compute(self, stale) -> bool:
+        lr = check_rate(self.lr.value, self.lr_range, what="lr.value")  # before any change
         self.A, w0 = PROBLEMS[self.problem.value]
-        lr = float(self.lr.value)
         self.limit = curvature.stability_limit(self.A)
         self.rho = curvature.contraction_factor(lr, self.A)
         self.regime = lr_regime(lr, self.A)
@@ -151,24 +134,33 @@ class QuadraticExplorer(Dashboard):
             etas = np.geomspace(*self.lr_range, 300)
             best, limit = curvature.best_constant_lr(A), curvature.stability_limit(A)
             edges = [self.lr_range[0], best / 2, best, limit, self.lr_range[1]]
+            bands = []
             for (lo, hi), name in zip(pairwise(edges), REGIME_COLORS, strict=True):
                 if hi > lo:
-                    axf.axvspan(lo, hi, color=REGIME_COLORS[name], alpha=0.15, lw=0)
+                    bands.append(axf.axvspan(lo, hi, color=REGIME_COLORS[name], alpha=0.15, lw=0,
+                                             label=name))  # fmt: skip
             names = ["flat", "steep"] if len(lams) == 2 else [""]
-            for lam, name, color in zip(lams, names, SERIES[2:], strict=False):
-                axf.plot(etas, np.abs(1 - etas * lam), color=color, label=f"{name} λ = {lam:g}")
+            lines = [
+                axf.plot(
+                    etas, np.abs(1 - etas * lam), color=color, label=f"{name} λ = {lam:g}".strip()
+                )[0]
+                for lam, name, color in zip(lams, names, SERIES[2:], strict=False)
+            ]
             axf.axhline(1.0, color="0.3", lw=1)
-            axf.axvline(limit, color=DIVERGED, ls="--", lw=1.2)
-            low, high = self.lr_range
-            axf.text(limit, 2.4, f" 2/λmax = {limit:.3g} ", color=DIVERGED, va="top", fontsize=8.5,
-                     ha="right" if limit > np.sqrt(low * high) else "left")  # fmt: skip
+            # the limit is named in the legend, not written next to its line (where the
+            # slider's line and the curves would cross the words)
+            lines.append(axf.axvline(limit, color=DIVERGED, ls="--", lw=1.2,
+                                     label=f"2/λmax = {limit:.3g}"))  # fmt: skip
             self.eta_line = axf.axvline(1.0, color="black", lw=1.5)
             (self.eta_dots,) = axf.plot([], [], "o", color="black", ms=5, zorder=5)
             log_axis(axf, "x")
             axf.set(xlim=self.lr_range, ylim=(0, 2.5), xlabel="learning rate η",
                     ylabel="per-step factor |1 − ηλ|")  # fmt: skip
             axf.set_title("factor per step, by direction")
-            axf.legend(loc="lower left", fontsize=8)
+            self.regime_legend = axf.legend(handles=bands, loc="upper left", fontsize=8,
+                                            title="regime of η", title_fontsize=8)  # fmt: skip
+            axf.add_artist(self.regime_legend)
+            self.line_legend = axf.legend(handles=lines, loc="lower left", fontsize=8)
         self._shown = self.problem.value
         self.relayout()  # the new labels may need other margins
 
@@ -203,10 +195,13 @@ class QuadraticExplorer(Dashboard):
         self.eta_dots.set_data(np.full(len(lams), lr), np.abs(1 - lr * lams))
         ratio = lr / self.limit
         text = (
-            f"η = {lr:.3g} = {ratio:.2f} × 2/λmax: {self.regime}; error × {self.rho:.3g} per step"
+            f"η = {lr:.3g} = {ratio:.2g} × 2/λmax: {self.regime}; error × {self.rho:.3g} per step"
         )
         n = curvature.steps_to_shrink(lr, self.A, factor=1e-3)
-        text += f", 1000× smaller after {n} steps" if math.isfinite(n) else ", never shrinks"
+        if not math.isfinite(n):
+            text += ", never shrinks"
+        else:
+            text += f", 1000× smaller after {n} step{'' if n == 1 else 's'}"
         self.set_status(text, color=DIVERGED if self.regime == "diverging" else None)
         self.lr.description = f"learning rate η  (2/λmax = {self.limit:.3g})"
 

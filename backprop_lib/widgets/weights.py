@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
+from ..checks import as_batch
 from ..data import make_xor
 from ..nn.losses import BCEWithLogitsLoss
 from ..nn.models import ACTIVATIONS, mlp
@@ -31,6 +32,33 @@ def _on_step(value: float, limit: float) -> float:
     sent back, redrawing the dashboard once without any input.
     """
     return round(round(float(np.clip(value, -limit, limit)) / STEP) * STEP, 10)
+
+
+def _check_data(X, y) -> tuple[np.ndarray, np.ndarray]:
+    """``X`` as an (n, 2) float array of finite numbers and ``y`` as (n,) 0/1 labels."""
+    X = as_batch(X, "WeightExplorer", features=2)
+    bad = ~np.isfinite(X).all(axis=1)
+    if bad.any():
+        raise ValueError(
+            f"WeightExplorer got X with NaN or inf in {int(bad.sum())} of its {len(X)} rows "
+            f"(the first is row {int(np.flatnonzero(bad)[0])}); the plot cannot place those "
+            "points. Drop them first: keep = np.isfinite(X).all(axis=1); X, y = X[keep], y[keep]"
+        )
+    if y is None:
+        raise ValueError("WeightExplorer got X without y; pass the 0/1 labels too, y of shape (n,)")
+    y = np.asarray(y)
+    if y.size != len(X) or y.dtype.kind not in "biuf":
+        raise ValueError(
+            f"WeightExplorer needs one 0/1 label per row of X: got y of shape {y.shape} "
+            f"(dtype {y.dtype}) for X of shape {X.shape}; pass y of shape ({len(X)},)"
+        )
+    y = y.reshape(-1)
+    if not np.isin(y, (0, 1)).all():
+        raise ValueError(
+            f"WeightExplorer shows two classes: y must hold only 0 and 1, got {np.unique(y)[:5]}; "
+            "for labels such as -1/1 pass (y > 0).astype(int)"
+        )
+    return X, y.astype(int)
 
 
 class WeightExplorer(Dashboard):
@@ -69,11 +97,11 @@ class WeightExplorer(Dashboard):
             raise ValueError(f"limit must be a multiple of {STEP} (the slider step), got {limit}")
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
-        super().__init__(width_px=900, height_px=360, threaded=threaded)
         if X is None:
             X, y = make_xor(120, noise=0.25, rng=0)
-        self.X = np.asarray(X, dtype=float)
-        self.y = np.asarray(y).reshape(-1).astype(int)
+        X, y = _check_data(X, y)
+        super().__init__(width_px=900, height_px=360, threaded=threaded)
+        self.X, self.y = X, y
         self.sizes = [2, hidden, 1]
         self.model = mlp(self.sizes, activation=activation, rng=rng)
         self._loss = BCEWithLogitsLoss()
