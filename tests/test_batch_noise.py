@@ -20,8 +20,10 @@ def moons():
     return X, y, bl.BCEWithLogitsLoss()
 
 
-@pytest.mark.parametrize(("n", "B", "steps"), [(200, 32, 7), (200, 200, 1), (200, 500, 1),
-                                               (7, 1, 7), (100, 10, 10), (101, 10, 11)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("n", "B", "steps"),
+    [(200, 32, 7), (200, 200, 1), (200, 500, 1), (7, 1, 7), (100, 10, 10), (101, 10, 11)],
+)
 def test_steps_per_epoch_is_the_ceiling(n, B, steps):
     assert bn.steps_per_epoch(n, B) == steps == math.ceil(n / B)
     assert bn.steps_per_epoch(n, None) == 1
@@ -117,7 +119,8 @@ def test_batch_gradients_are_means_of_distinct_rows():
 def test_gradient_noise_is_exact_over_every_batch(n, B):
     G = np.random.default_rng(n + B).normal(size=(n, 4))
     g = G.mean(axis=0)
-    errors = [np.sum((G[list(c)].mean(axis=0) - g) ** 2) for c in itertools.combinations(range(n), B)]
+    batches = itertools.combinations(range(n), B)  # every batch, each equally likely
+    errors = [np.sum((G[list(c)].mean(axis=0) - g) ** 2) for c in batches]
     assert bn.gradient_noise(G, B) == pytest.approx(math.sqrt(np.mean(errors)), abs=1e-12)
 
 
