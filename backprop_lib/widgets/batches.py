@@ -39,7 +39,9 @@ __all__ = [
     "ScaleRun",
     "StoppingExplorer",
     "batch_run",
+    "draw_surface",
     "epochs_to_reach",
+    "plot_ravines",
     "raw_condition_number",
     "scale_run",
     "stopping_run",
@@ -139,6 +141,55 @@ def epochs_to_reach(loss: np.ndarray, best: float, within: float = 0.01) -> int 
     return int(hits[0]) if len(hits) else None
 
 
+def draw_surface(ax, X, y, path, w_best, best):
+    """Contours of L(w) - L* over a square around the minimum that holds the path's start.
+
+    L(w) = mean((X w - y)^2) for X (n, 2); equal scales on both axes, so a ravine looks
+    like one. Returns the contour set (to remove it before the next drawing).
+    """
+    half = 1.3 * max(float(np.max(np.abs(w_best - path[0]))), 1e-9)
+    w1 = np.linspace(w_best[0] - half, w_best[0] + half, 161)
+    w2 = np.linspace(w_best[1] - half, w_best[1] + half, 161)
+    W1, W2 = np.meshgrid(w1, w2)
+    excess = (_mse(X, y, np.c_[W1.ravel(), W2.ravel()]) - best).reshape(W1.shape)
+    levels = np.geomspace(1e-3, max(float(excess.max()), 1e-2), 12)
+    contours = ax.contour(W1, W2, np.maximum(excess, 1e-12), levels=levels, colors="0.55",
+                          linewidths=0.8)  # fmt: skip
+    ax.set_xlim(w1[0], w1[-1])
+    ax.set_ylim(w2[0], w2[-1])
+    return contours
+
+
+def plot_ravines(scales=(1.0, 30.0), epochs: int = 100):
+    """The loss surfaces of ``scale_run`` at each scale, raw and standardised, with the paths.
+
+    One panel per scale (raw inputs), then one for the standardised inputs (the same at every
+    scale). Returns a figure.
+    """
+    from ..viz.style import new_figure
+
+    runs = [scale_run(float(s), epochs=epochs) for s in scales]
+    fig = new_figure(330 * (len(runs) + 1), 330)
+    with style():
+        axes = fig.subplots(1, len(runs) + 1)
+        panels = [(r.X, r.path, r.w_best, r.best, f"std {_num(r.scale)}: κ = {r.kappa:.2g}",
+                   r.lr) for r in runs]  # fmt: skip
+        r = runs[0]
+        Xs = standardize(r.X)[0]
+        std_path = _gd_linear(Xs, r.y, r.std_lr, epochs)
+        w_std = np.linalg.lstsq(Xs, r.y, rcond=None)[0][:, 0]
+        panels.append((Xs, std_path, w_std, r.std_best, f"standardised: κ = {r.std_kappa:.2g}",
+                       r.std_lr))  # fmt: skip
+        for ax, (X, path, w_best, best, title, lr) in zip(axes, panels, strict=True):
+            draw_surface(ax, X, r.y, path, w_best, best)
+            ax.plot(path[:, 0], path[:, 1], "o-", ms=2.5, lw=1, color=SERIES[1], zorder=4)
+            ax.plot(*w_best, "*", ms=12, color="white", mec="black", zorder=5)
+            ax.set_aspect("equal", adjustable="box")
+            ax.set(xlabel="w₁", ylabel="w₂")
+            ax.set_title(f"{title}\n{epochs} steps at lr = {lr:.2g}", fontsize=10)
+    return fig
+
+
 def _num(x: float) -> str:
     """A slider value as a learner reads it: 1000 rather than 1e+03."""
     return f"{x:.0f}" if x >= 100 else f"{x:.3g}"
@@ -209,24 +260,12 @@ class FeatureScaleExplorer(Dashboard):
 
     def draw(self) -> None:
         r = self.run
-        ax = self.ax_surface
-        center = r.w_best
-        half = 1.3 * max(np.max(np.abs(center - r.path[0])), 1e-9)  # the start stays in view
-        w1 = np.linspace(center[0] - half, center[0] + half, 161)
-        w2 = np.linspace(center[1] - half, center[1] + half, 161)
-        W1, W2 = np.meshgrid(w1, w2)
-        grid = np.c_[W1.ravel(), W2.ravel()]
-        excess = (_mse(r.X, r.y, grid) - r.best).reshape(W1.shape)
         if self.contours is not None:
             self.contours.remove()
-        levels = np.geomspace(1e-3, max(float(excess.max()), 1e-2), 12)
-        self.contours = ax.contour(W1, W2, np.maximum(excess, 1e-12), levels=levels,
-                                   colors="0.55", linewidths=0.8)  # fmt: skip
+        self.contours = draw_surface(self.ax_surface, r.X, r.y, r.path, r.w_best, r.best)
         self.path_line.set_data(r.path[:, 0], r.path[:, 1])
-        self.best_dot.set_data([center[0]], [center[1]])
-        ax.set_xlim(w1[0], w1[-1])
-        ax.set_ylim(w2[0], w2[-1])
-        ax.set_title(f"raw loss surface, std {_num(r.scale)}: κ = {r.kappa:.2g}")
+        self.best_dot.set_data([r.w_best[0]], [r.w_best[1]])
+        self.ax_surface.set_title(f"raw loss surface, std {_num(r.scale)}: κ = {r.kappa:.2g}")
         epochs = np.arange(len(r.loss))
         with np.errstate(invalid="ignore", divide="ignore"):
             self.raw_line.set_data(epochs, np.maximum(r.loss - r.best, 1e-12))
@@ -459,7 +498,8 @@ class StoppingExplorer(Dashboard):
     threaded : see ``Dashboard``
 
     Controls: ``patience`` (IntSlider, early stopping's, class ``bp-main-control``),
-    ``epochs`` (the fixed budget), ``threshold``, ``tol``, ``grad_eps`` (FloatLogSliders).
+    ``epochs`` (the fixed budget), ``tol_patience`` (IntSliders), ``threshold``, ``tol``,
+    ``grad_eps`` (FloatLogSliders).
     State: ``history`` (trained once), ``rules``, ``stops`` {rule: epoch or None}.
     """
 
@@ -469,7 +509,6 @@ class StoppingExplorer(Dashboard):
         self.history = stopping_run(epochs)
         self.length = len(self.history.loss)
         super().__init__(width_px=1000, height_px=360, threaded=threaded)
-        self.tol_patience = r.tol_patience
         wide = {"description_width": "initial"}
         self.patience = self.add_control("patience", widgets.IntSlider(
             value=r.patience, min=1, max=100, description="early-stopping patience",
@@ -486,16 +525,22 @@ class StoppingExplorer(Dashboard):
         ))  # fmt: skip
         self.tol = self.add_control("tol", widgets.FloatLogSlider(
             value=r.tol, min=-5, max=-1, step=0.1, readout_format=".2g",
-            description=f"relative tolerance ({r.tol_patience} epochs)", continuous_update=False,
-            style=wide, layout=widgets.Layout(width="380px"),
+            description="relative tolerance", continuous_update=False, style=wide,
+            layout=widgets.Layout(width="380px"),
+        ))  # fmt: skip
+        self.tol_patience = self.add_control("tol_patience", widgets.IntSlider(
+            value=r.tol_patience, min=1, max=30, description="... for this many epochs",
+            continuous_update=False, style=wide, layout=widgets.Layout(width="380px"),
         ))  # fmt: skip
         self.grad_eps = self.add_control("grad_eps", widgets.FloatLogSlider(
             value=r.grad_eps, min=-4, max=0, step=0.1, readout_format=".2g",
             description="gradient norm below", continuous_update=False, style=wide,
             layout=widgets.Layout(width="380px"),
         ))  # fmt: skip
-        self.layout(widgets.HBox([widgets.VBox([self.patience, self.epochs, self.threshold]),
-                                  widgets.VBox([self.tol, self.grad_eps])]))  # fmt: skip
+        left = widgets.VBox([self.patience, self.epochs, self.threshold])
+        self.layout(
+            widgets.HBox([left, widgets.VBox([self.tol, self.tol_patience, self.grad_eps])])
+        )
         self.rel = stopping.relative_improvement(self.history.loss)
         self.gnorm = stopping.weight_gradient_norms(self.history)
         with style():
@@ -536,7 +581,7 @@ class StoppingExplorer(Dashboard):
     def rules(self) -> stopping.StoppingRules:
         return stopping.StoppingRules(
             epochs=int(self.epochs.value), threshold=float(self.threshold.value),
-            tol=float(self.tol.value), tol_patience=self.tol_patience,
+            tol=float(self.tol.value), tol_patience=int(self.tol_patience.value),
             grad_eps=float(self.grad_eps.value), patience=int(self.patience.value),
         )  # fmt: skip
 
