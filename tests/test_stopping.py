@@ -40,6 +40,8 @@ def test_early_stopping_by_hand():
     assert stopping.early_stopping_epoch(val, patience=3) == (7, 4)
     assert stopping.early_stopping_epoch(val, patience=4) == (None, 4)
     assert stopping.early_stopping_epoch(val, patience=1, min_delta=0.12) == (3, 2)
+    # a tie is no improvement (as in fit): the best epoch stays the first of equal values
+    assert stopping.early_stopping_epoch([1.0, 0.8, 0.8, 0.8], patience=2) == (4, 2)
 
 
 @pytest.fixture(scope="module")
