@@ -140,6 +140,7 @@ def test_batch_slider_retrains_with_that_batch(batch_dash, B, tmp_path):
         assert r.noise == 0.0 and r.expected == 0.0
         np.testing.assert_allclose(r.cloud, np.tile(r.grad, (len(r.cloud), 1)), atol=1e-12)
         assert len(batch_dash.noise_dot.get_xdata()) == 0
+        assert "gradient noise 0 " in batch_dash.ax_cloud.get_title()
     batch_dash.figure.savefig(tmp_path / f"batch_{B}.png")
 
 

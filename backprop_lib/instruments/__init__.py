@@ -7,9 +7,12 @@ None of this is in torch's ``nn`` or ``optim``; each is a way of looking at trai
 - ``curvature.py``: Hessian-vector products, the sharpness λmax and the stability limit 2/λmax.
 - ``lr_finder.py``: the learning-rate range test and sweeps over rates.
 - ``bugs.py``: classic backward-pass bugs planted in layers, for the bug hunt.
+- ``conditioning.py``: the least-squares Hessian and its condition number (input scaling).
+- ``batch_noise.py``: the training loop step by step, and the noise of mini-batch gradients.
+- ``stopping.py``: five stopping rules applied after the fact to a recorded run.
 """
 
-from . import bugs, curvature, gradcheck, health, lr_finder
+from . import batch_noise, bugs, conditioning, curvature, gradcheck, health, lr_finder, stopping
 from .curvature import sharpness, stability_limit
 from .gradcheck import (
     gradcheck_layer,
@@ -25,7 +28,9 @@ __all__ = [
     "LRFinderResult",
     "LRSweepResult",
     "LayerHealth",
+    "batch_noise",
     "bugs",
+    "conditioning",
     "curvature",
     "gradcheck",
     "gradcheck_layer",
@@ -39,4 +44,5 @@ __all__ = [
     "rel_error",
     "sharpness",
     "stability_limit",
+    "stopping",
 ]

@@ -10,6 +10,8 @@ one by making it a cell's last expression.
 - ``GradientFlowExplorer``: depth / activation / init / batch norm / residual vs gradient health
 - ``TrainingDashboard``: every setting of a training run (TensorFlow-Playground style)
 - ``QuadraticExplorer``: gradient descent on a parabola or a 2-D ravine, regimes of the rate
+- ``FeatureScaleExplorer``, ``BatchSizeExplorer``, ``StoppingExplorer`` (batches.py): input
+  scale against the loss surface, batch size against gradient noise, stopping rules on one run
 - ``StepThrough`` (stepthrough.py), ``BugHunt`` (bughunt.py): loaded on first use
 
 Building blocks: ``Dashboard`` (base.py), ``LiveTraining`` (live.py), ``RunConfig`` / ``Run``
@@ -17,6 +19,7 @@ Building blocks: ``Dashboard`` (base.py), ``LiveTraining`` (live.py), ``RunConfi
 """
 
 from .base import DOM_CLASSES, Dashboard, in_kernel
+from .batches import BatchSizeExplorer, FeatureScaleExplorer, StoppingExplorer
 from .gradflow import GradientFlowExplorer
 from .live import LiveTraining
 from .lr import LearningRateExplorer, LearningRateRace
@@ -29,6 +32,9 @@ __all__ = [
     "DOM_CLASSES",
     "Dashboard",
     "in_kernel",
+    "BatchSizeExplorer",
+    "FeatureScaleExplorer",
+    "StoppingExplorer",
     "GradientFlowExplorer",
     "LiveTraining",
     "LearningRateExplorer",

@@ -446,15 +446,15 @@ class BatchSizeExplorer(Dashboard):
         top = max(1.0, float(np.percentile(finite, 99.5))) if len(finite) else 1.0
         self.ax_steps.set_ylim(0, 1.05 * top)
         self.ax_steps.set_title(f"B = {r.batch_size}: {_steps(spe)} per epoch")
-        pts = r.cloud @ np.c_[self.e1, self.e2]  # (draws, 2)
-        self.cloud_dots.set_data(pts[:, 0], pts[:, 1])
-        self.ax_cloud.set_title(f"gradient noise {r.noise:.2g} (B = {r.batch_size})")
         g = float(np.linalg.norm(r.grad))
         if r.noise <= 1e-9 * g:  # the full batch: no noise at all (rounding aside)
             r.noise = 0.0
             self.noise_dot.set_data([], [])
         else:
             self.noise_dot.set_data([r.batch_size], [r.noise])
+        pts = r.cloud @ np.c_[self.e1, self.e2]  # (draws, 2)
+        self.cloud_dots.set_data(pts[:, 0], pts[:, 1])
+        self.ax_cloud.set_title(f"gradient noise {r.noise:.2g} (B = {r.batch_size})")
         end = f"loss {log.epoch_loss[-1]:.3f}" if log.epoch_loss else "no epoch completed"
         text = (
             f"B = {r.batch_size}: {_steps(spe)} per epoch, {len(log.loss)} steps in "
