@@ -117,7 +117,10 @@ def test_section4_feature_scale_explorer_things_to_try():
     assert epochs_to_reach(r30.loss, r30.best) is None
     r1000 = scale_run(1000.0)
     assert f"{r1000.kappa:.0e}" == "1e+06" and f"{r1000.lr / 0.9:.0e}" == "1e-06"
-    # the ravine figure: at std 100, w2 has barely left 0 after 100 steps
+    # the ravine figure: at std 1 the path gets there; at 10 it is still short of the minimum
+    # along w2 after 100 steps; at 100, w2 has barely left 0
+    assert np.abs(r1.path[-1] - r1.w_best).max() < 1e-6
+    assert 0.3 * r10.w_best[1] < r10.path[-1, 1] < 0.95 * r10.w_best[1]
     r100 = scale_run(100.0)
     assert abs(r100.path[-1, 1]) < 0.02 * abs(r100.w_best[1])
 
@@ -219,3 +222,19 @@ def test_section10_stopping_explorer_things_to_try(run):
     assert stop(tol=1e-4, tol_patience=10)["relative improvement"] == 184
     assert stop(threshold=0.3)["loss threshold"] == 71
     assert 130 < 184 < 300 and np.ptp(run.loss[150:300]) < 0.02  # 184 is on a plateau
+
+
+def test_section6_the_tug_of_war_inside_an_unshuffled_epoch(sorted_moons):
+    X, y = sorted_moons
+    net = bl.mlp([2, 16, 16, 1], activation="tanh", rng=0)
+    loss, optimizer = bl.BCEWithLogitsLoss(), bl.SGD(net.parameters(), lr=0.3)
+    batch_noise.run_steps(net, loss, optimizer, X, y, epochs=19, batch_size=20, shuffle=False)
+    p = []
+    for xb, yb in bl.data.minibatches(X, y.reshape(-1, 1).astype(float), 20, shuffle=False):
+        loss.forward(net.forward(xb), yb)
+        optimizer.zero_grad()
+        net.backward(loss.backward())
+        optimizer.step()
+        p.append(bl.sigmoid(bl.predict(net, X)).mean())
+    assert [f"{p[i]:.2f}" for i in (0, 4, 9)] == ["0.54", "0.41", "0.57"]
+    assert np.all(np.diff(p[:5]) < 0) and np.all(np.diff(p[4:]) > 0)  # down, then up
