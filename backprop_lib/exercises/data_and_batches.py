@@ -70,7 +70,7 @@ def check_standardize(standardize: Callable) -> CheckResult:
     Both parts scaled with the training columns' mean and standard deviation:
     X' = (X - mean_train) / std_train (np.std's ddof=0; the sample std, ddof=1, is accepted).
     """
-    what = "`standardize`"
+    what = "`standardize_split`"
     for k, (X_train, X_test) in enumerate(_standardized_cases()):
         train_in, test_in = X_train.copy(), X_test.copy()
         if k == 0:
