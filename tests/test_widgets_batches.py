@@ -122,7 +122,7 @@ def test_bad_scale_is_named():
 # ---- the batch-size explorer ----
 
 
-@pytest.mark.parametrize("B", [1, 8, 64, 200])
+@pytest.mark.parametrize("B", [1, 8, 9, 64, 200])
 def test_batch_slider_retrains_with_that_batch(batch_dash, B, tmp_path):
     batch_dash.batch_size.value = B
     r = batch_dash.run
@@ -169,8 +169,9 @@ def test_batch_run_is_deterministic_and_checks_its_batch_size():
     a, b = batch_run(16, epochs=2), batch_run(16, epochs=2)
     np.testing.assert_array_equal(a.log.loss, b.log.loss)
     np.testing.assert_array_equal(a.cloud, b.cloud)
-    with pytest.raises(ValueError, match="batch_size"):
-        BatchSizeExplorer(batch_size=3)
+    for bad in (0, 201, 2.5, True):
+        with pytest.raises(ValueError, match="batch_size"):
+            BatchSizeExplorer(batch_size=bad)
     assert BATCH_SIZES[-1] == 200
 
 

@@ -285,7 +285,8 @@ class FeatureScaleExplorer(Dashboard):
 
 # ---- 2. the batch size ----
 
-#: The batch sizes the dashboard offers (the last one is the full training set).
+#: The batch sizes whose noise the dashboard measures in advance (the last one is the full
+#: training set, 200 rows); the slider takes any size from 1 to 200.
 BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 200)
 
 
@@ -343,22 +344,29 @@ class BatchSizeExplorer(Dashboard):
 
     Parameters
     ----------
-    batch_size : one of ``BATCH_SIZES``
+    batch_size : int from 1 to 200 (the training rows)
     lr : float, the SGD learning rate
     epochs : int, epochs per run
     threaded : see ``Dashboard``
 
-    Controls: ``batch_size`` (SelectionSlider, class ``bp-main-control``), ``lr``
+    Controls: ``batch_size`` (IntSlider 1..200, class ``bp-main-control``), ``lr``
     (FloatLogSlider). State: ``run`` (a ``BatchRun``), ``noise_by_batch`` {B: measured RMS}.
     """
 
     def __init__(self, batch_size: int = 8, lr: float = 0.1, epochs: int = 20, threaded=None):
-        if batch_size not in BATCH_SIZES:
-            raise ValueError(f"batch_size must be one of {BATCH_SIZES}, got {batch_size!r}")
+        n = BATCH_SIZES[-1]
+        if (
+            isinstance(batch_size, bool)
+            or not isinstance(batch_size, (int, np.integer))
+            or not (1 <= batch_size <= n)
+        ):
+            raise ValueError(
+                f"batch_size must be an int from 1 to {n} (the rows), got {batch_size!r}"
+            )
         self.epochs = int(epochs)
         super().__init__(width_px=1000, height_px=340, threaded=threaded)
-        self.batch_size = self.add_control("batch_size", widgets.SelectionSlider(
-            options=list(BATCH_SIZES), value=batch_size, description="batch size B",
+        self.batch_size = self.add_control("batch_size", widgets.IntSlider(
+            value=int(batch_size), min=1, max=n, description="batch size B",
             continuous_update=False, style={"description_width": "initial"},
             layout=widgets.Layout(width="420px"),
         ), main=True)  # fmt: skip
