@@ -372,7 +372,8 @@ class BatchSizeExplorer(Dashboard):
         ), main=True)  # fmt: skip
         self.lr = self.add_control("lr", widgets.FloatLogSlider(
             value=lr, min=-3, max=1, step=0.1, readout_format=".3g", description="learning rate",
-            continuous_update=False, layout=widgets.Layout(width="360px"),
+            continuous_update=False, style={"description_width": "initial"},
+            layout=widgets.Layout(width="360px"),
         ))  # fmt: skip
         self.layout(widgets.HBox([self.batch_size, self.lr]))
         X, y, loss = _moons_problem()
