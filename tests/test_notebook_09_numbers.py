@@ -238,3 +238,22 @@ def test_section6_the_tug_of_war_inside_an_unshuffled_epoch(sorted_moons):
         p.append(bl.sigmoid(bl.predict(net, X)).mean())
     assert [f"{p[i]:.2f}" for i in (0, 4, 9)] == ["0.54", "0.41", "0.57"]
     assert np.all(np.diff(p[:5]) < 0) and np.all(np.diff(p[4:]) > 0)  # down, then up
+
+
+def test_section3_batch_norm_normalises_the_sum_not_the_inputs_inside_it(split):
+    X_train, _, y_train, _ = split
+
+    def size_share(W):  # the house-size term's share of each unit's pre-activation variance
+        return np.var(X_train[:, :1] * W[0], axis=0) / np.var(X_train @ W, axis=0)
+
+    net = bl.mlp([2, 8, 1], activation="tanh", batch_norm=True, rng=0)
+    assert size_share(net[0].W.data).min() > 0.999
+    fit(net, bl.MSELoss(), bl.SGD(net.parameters(), lr=0.1), X_train, y_train, 100,
+        batch_size=20, rng=1)  # fmt: skip
+    W = net[0].W.data
+    assert size_share(W).min() > 0.999
+    assert f"{np.abs(W[1] / W[0]).max():.1f}" == "1.3"
+    A = np.c_[X_train[:, 0], np.ones(len(X_train))]  # the best fit on the size alone
+    size_only = np.mean((A @ np.linalg.lstsq(A, y_train, rcond=None)[0] - y_train) ** 2)
+    assert f"{size_only:.2f}" == "0.34"
+    assert np.std(X_train[:, 0]) / np.std(X_train[:, 1]) > 100  # "hundreds of times"
