@@ -114,9 +114,15 @@ def test_static_ravines_figure(tmp_path):
     fig.savefig(tmp_path / "ravines.png")
 
 
-def test_bad_scale_is_named():
+def test_bad_arguments_are_named():
     with pytest.raises(ValueError, match="scale"):
         scale_run(0.0)
+    with pytest.raises(ValueError, match="scale must be a number from 1 to 1000"):
+        FeatureScaleExplorer(scale=0.5)
+    with pytest.raises(ValueError, match="epochs"):
+        FeatureScaleExplorer(epochs=0)
+    with pytest.raises(TypeError, match="epochs"):
+        BatchSizeExplorer(epochs=2.5)
 
 
 # ---- the batch-size explorer ----

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 
+from ..checks import check_count
 from ..data import make_moons, make_scaled_regression, standardize, train_test_split
 from ..instruments import batch_noise, conditioning, curvature, stopping
 from ..nn.layers import Linear
@@ -209,7 +210,11 @@ class FeatureScaleExplorer(Dashboard):
     """
 
     def __init__(self, scale: float = 30.0, epochs: int = 100, threaded=None):
-        self.epochs = int(epochs)
+        if not (isinstance(scale, (int, float)) and 1 <= scale <= 1000):
+            raise ValueError(
+                f"scale must be a number from 1 to 1000 (the slider's range), got {scale!r}"
+            )
+        self.epochs = check_count(epochs, "epochs", 1)
         super().__init__(width_px=1000, height_px=340, threaded=threaded)
         self.scale = self.add_control("scale", widgets.FloatLogSlider(
             value=scale, min=0, max=3, step=0.05, readout_format=".3g",
@@ -363,7 +368,7 @@ class BatchSizeExplorer(Dashboard):
             raise ValueError(
                 f"batch_size must be an int from 1 to {n} (the rows), got {batch_size!r}"
             )
-        self.epochs = int(epochs)
+        self.epochs = check_count(epochs, "epochs", 1)
         super().__init__(width_px=1000, height_px=340, threaded=threaded)
         self.batch_size = self.add_control("batch_size", widgets.IntSlider(
             value=int(batch_size), min=1, max=n, description="batch size B",
@@ -515,7 +520,7 @@ class StoppingExplorer(Dashboard):
     def __init__(self, rules: stopping.StoppingRules | None = None, epochs: int = 600,
                  threaded=None):  # fmt: skip
         r = DEFAULT_RULES if rules is None else rules
-        self.history = stopping_run(epochs)
+        self.history = stopping_run(check_count(epochs, "epochs", 2))
         self.length = len(self.history.loss)
         super().__init__(width_px=1000, height_px=360, threaded=threaded)
         wide = {"description_width": "initial"}
