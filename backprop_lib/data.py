@@ -34,6 +34,7 @@ __all__ = [
     "make_circles",
     "make_memory_task",
     "make_moons",
+    "make_scaled_regression",
     "make_sine",
     "make_spirals",
     "make_xor",
@@ -195,6 +196,47 @@ def make_sine(n: int = 100, noise: float = 0.1, rng=None) -> tuple[np.ndarray, n
     gen = as_rng(rng)
     X = gen.uniform(-np.pi, np.pi, size=(n, 1))
     return X, np.sin(X) + noise * gen.standard_normal((n, 1))
+
+
+def make_scaled_regression(
+    n: int = 200,
+    scales=(1000.0, 1.0),
+    offsets=(0.0, 0.0),
+    weights=(1.0, -2.0),
+    noise: float = 0.1,
+    rng=None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A linear regression whose features live on very different scales (data notebook, 09).
+
+    Z ~ N(0, I) (n, d); X = offsets + scales * Z (feature j has mean ``offsets[j]`` and
+    standard deviation ``scales[j]``); y = Z @ weights + noise * N(0, 1). The relationship is
+    the same whatever the scales: in raw units the best fit is w_j = weights[j] / scales[j],
+    b = -sum_j offsets[j] * weights[j] / scales[j] (up to the noise).
+
+    Returns X (n, d) float64 and y (n, 1) float64 (2-D, as ``MSELoss`` against a (n, 1)
+    prediction needs); d = len(scales).
+    """
+    n = check_count(n, "make_scaled_regression n", 2)
+    noise = _check_noise(noise, "make_scaled_regression")
+    scales = np.asarray(scales, dtype=np.float64)
+    if scales.ndim != 1 or len(scales) == 0 or not np.all(np.isfinite(scales) & (scales > 0)):
+        raise ValueError(
+            f"make_scaled_regression scales must be positive numbers, one per feature, got "
+            f"{scales.tolist()}; e.g. (1000.0, 1.0)"
+        )
+    d = len(scales)
+    offsets = np.asarray(offsets, dtype=np.float64)
+    weights = np.asarray(weights, dtype=np.float64)
+    for name, v in (("offsets", offsets), ("weights", weights)):
+        if v.shape != (d,) or not np.all(np.isfinite(v)):
+            raise ValueError(
+                f"make_scaled_regression {name} must be {d} finite numbers (one per feature, "
+                f"like scales), got {v.tolist()}"
+            )
+    gen = as_rng(rng)
+    Z = gen.standard_normal((n, d))
+    y = Z @ weights + noise * gen.standard_normal(n)
+    return offsets + scales * Z, y.reshape(-1, 1)
 
 
 @functools.lru_cache(maxsize=1)

@@ -12,10 +12,15 @@ None of this is in torch's ``nn`` or ``optim``; each is a way of looking at trai
 - ``update_rules.py``: closed forms about momentum on a quadratic and Adam's bias correction.
 - ``initialization.py``: copies among a layer's units (symmetry) and the activations' spread.
 - ``saliency.py``: every layer's output (feature maps), and d(class score)/d(input).
+- ``conditioning.py``: the least-squares Hessian and its condition number (input scaling).
+- ``batch_noise.py``: the training loop step by step, and the noise of mini-batch gradients.
+- ``stopping.py``: five stopping rules applied after the fact to a recorded run.
 """
 
 from . import (
+    batch_noise,
     bugs,
+    conditioning,
     curvature,
     gradcheck,
     health,
@@ -23,6 +28,7 @@ from . import (
     lr_finder,
     neuron,
     saliency,
+    stopping,
     surfaces,
     update_rules,
 )
@@ -50,7 +56,9 @@ __all__ = [
     "LRSweepResult",
     "LayerHealth",
     "activation_spread",
+    "batch_noise",
     "bugs",
+    "conditioning",
     "curvature",
     "distinct_units",
     "distinct_units_per_layer",
@@ -75,4 +83,5 @@ __all__ = [
     "update_rules",
     "unit_gap",
     "unit_groups",
+    "stopping",
 ]

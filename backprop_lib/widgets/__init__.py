@@ -16,6 +16,8 @@ one by making it a cell's last expression.
 - ``InitExplorer``: initialisation scheme and scale vs distinct units, activations' spread, loss
 - ``FeatureMapExplorer``: a trained CNN's feature maps and saliency for a chosen image
 - ``RegularizationExplorer`` (regularization.py): overfitting, L2/L1 penalties, dropout
+- ``FeatureScaleExplorer``, ``BatchSizeExplorer``, ``StoppingExplorer`` (batches.py): input
+  scale against the loss surface, batch size against gradient noise, stopping rules on one run
 - ``StepThrough`` (stepthrough.py), ``BugHunt`` (bughunt.py): loaded on first use
 
 Building blocks: ``Dashboard`` (base.py), ``LiveTraining`` (live.py), ``RunConfig`` / ``Run``
@@ -23,6 +25,7 @@ Building blocks: ``Dashboard`` (base.py), ``LiveTraining`` (live.py), ``RunConfi
 """
 
 from .base import DOM_CLASSES, Dashboard, in_kernel
+from .batches import BatchSizeExplorer, FeatureScaleExplorer, StoppingExplorer
 from .conv import FeatureMapExplorer
 from .gradflow import GradientFlowExplorer
 from .live import LiveTraining
@@ -41,6 +44,9 @@ __all__ = [
     "Dashboard",
     "in_kernel",
     "FeatureMapExplorer",
+    "BatchSizeExplorer",
+    "FeatureScaleExplorer",
+    "StoppingExplorer",
     "GradientFlowExplorer",
     "InitExplorer",
     "LiveTraining",
