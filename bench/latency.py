@@ -73,6 +73,9 @@ CASES = [
     Case("optimizer race", lambda: W.OptimizerRace(), {"largest": {"steps": "max"}}),
     Case("network race", lambda: W.NetworkRace(), {"largest": {"epochs": "max"}}),
     Case("initialisation explorer", lambda: W.InitExplorer()),
+    Case("feature-scale explorer", lambda: W.FeatureScaleExplorer()),
+    Case("batch-size explorer", lambda: W.BatchSizeExplorer()),
+    Case("stopping explorer", lambda: W.StoppingExplorer()),
     Case(
         "regularisation explorer",
         lambda: W.RegularizationExplorer(),
