@@ -124,7 +124,7 @@ def test_04_below_the_marker_the_loss_still_spikes(explorer_runs, lr):
 def test_04_edge_of_stability_arrives_early():
     """ "at eta = 1 the sharpness grows from 1.3 to about 3.2 by epoch 95, so the limit falls from
     1.5 to about 0.6 ... the spike, around epoch 100 ... right after it the sharpness is about
-    1.1" (sharpness of the explorer's float32 weights, measured in float64)."""
+    1.3" (sharpness of the explorer's float32 weights, measured in float64)."""
     run = Run(DEMO.replace(lr=1.0), record_health=False)
     probe = Run(DEMO.replace(dtype="float64"), record_health=False)
 
@@ -139,20 +139,21 @@ def test_04_edge_of_stability_arrives_early():
     run.advance(300)
     spike = int(np.argmax(_rise(run.history.loss))) + 1
     assert 95 < spike < 105
-    assert round(after, 1) == 1.1
+    assert round(after, 1) == 1.3 and 2 / after > 1.0  # flatter ground: stable again
 
 
 def test_04_far_above_the_marker(explorer_runs):
     """ "`3` to `4` ...: the loss jumps up within the first ten epochs, then recovers and ends
-    lower than at 0.5." and "`10`: the loss thrashes (it ends near 7 nats)" """
+    lower than at 0.5." and "`10`: the loss thrashes (in its last 50 epochs it still swings
+    between about 0.2 and 6 nats)" """
     for lr in (3.0, 4.0):
         loss = explorer_runs[lr].history.loss
         assert np.max(np.diff(loss[:10])) > 0.5
         assert loss[-1] < explorer_runs[0.5].history.loss[-1]
         assert 3.0 / 1.5 <= lr / 1.5 <= 3.0  # two to three times the marker
     wild = np.asarray(explorer_runs[10.0].history.loss)
-    assert round(wild[-1]) == 7
-    assert wild[-50:].max() / wild[-50:].min() > 2  # still thrashing at the end
+    assert round(wild[-50:].min(), 1) == 0.2 and round(wild[-50:].max()) == 6
+    assert not explorer_runs[10.0].history.diverged
 
 
 def test_04_the_race_is_a_u_and_5_beats_1():
