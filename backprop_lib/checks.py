@@ -5,7 +5,7 @@ bad value gets a ``ValueError`` or ``TypeError`` that names the thing and the fi
 that several modules make live here, once:
 
 - ``as_rng``: a Generator, an int seed or None, as a numpy Generator;
-- ``check_count``, ``check_size``, ``check_number``: ints and numbers given as arguments;
+- ``check_count``, ``check_size``, ``check_number``, ``check_float_dtype``: arguments;
 - ``as_batch``, ``check_grad``: a layer's input batch and the gradient its backward gets;
 - ``as_float_array``, ``same_shape``: a loss's predictions and targets.
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
+    "check_float_dtype",
     "as_batch",
     "as_float_array",
     "as_rng",
@@ -140,3 +141,10 @@ def same_shape(pred, target, loss: str) -> tuple[np.ndarray, np.ndarray]:
     if not np.isfinite(target).all():
         raise ValueError(f"{loss} target contains NaN or inf; clean the labels before training")
     return pred, target
+
+
+def check_float_dtype(dtype) -> np.dtype:
+    """``dtype`` as a numpy floating dtype (float64, float32); anything else is a TypeError."""
+    if not np.issubdtype(np.dtype(dtype), np.floating):
+        raise TypeError(f"dtype must be np.float64 or np.float32, got {np.dtype(dtype)}")
+    return np.dtype(dtype)

@@ -24,7 +24,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..checks import as_rng, check_count, check_grad, check_size
+from ..checks import as_rng, check_count, check_float_dtype, check_grad, check_size
 from . import init as _init
 from .layers import Layer
 from .parameter import Parameter
@@ -235,17 +235,8 @@ class Conv2d(Layer):
         self.kernel_size = _pair(kernel_size, "Conv2d kernel_size", 1)
         self.stride = _pair(stride, "Conv2d stride", 1)
         self.padding = _pair(padding, "Conv2d padding", 0)
-        if isinstance(init, str):
-            if init not in _init.INITIALIZERS:
-                names = ", ".join(sorted(_init.INITIALIZERS))
-                raise ValueError(f"unknown init {init!r}; use one of: {names}, or a function")
-            init_fn = _init.INITIALIZERS[init]
-        elif callable(init):
-            init_fn = init
-        else:
-            raise TypeError(f"init must be a name or a function, got {type(init).__name__}")
-        if not np.issubdtype(np.dtype(dtype), np.floating):
-            raise TypeError(f"dtype must be np.float64 or np.float32, got {np.dtype(dtype)}")
+        init_fn = _init.get_initializer(init)
+        check_float_dtype(dtype)
         kh, kw = self.kernel_size
         fan_in, f = self.in_channels * kh * kw, self.out_channels
         w = np.asarray(init_fn((fan_in, f), rng=as_rng(rng), dtype=dtype))

@@ -20,6 +20,7 @@ import numpy as np
 from ..checks import as_rng
 
 __all__ = [
+    "get_initializer",
     "INITIALIZERS",
     "calculate_gain",
     "constant",
@@ -161,3 +162,18 @@ INITIALIZERS: dict[str, Callable[..., np.ndarray]] = {
     "kaiming_normal": kaiming_normal,
     "kaiming_uniform": kaiming_uniform,
 }
+
+
+def get_initializer(init) -> Callable[..., np.ndarray]:
+    """The initialiser ``init`` names (a key of ``INITIALIZERS``), or ``init`` itself if callable.
+
+    What ``Linear(init=...)`` and ``Conv2d(init=...)`` accept; anything else is a named error.
+    """
+    if isinstance(init, str):
+        if init not in INITIALIZERS:
+            names = ", ".join(sorted(INITIALIZERS))
+            raise ValueError(f"unknown init {init!r}; use one of: {names}, or a function")
+        return INITIALIZERS[init]
+    if callable(init):
+        return init
+    raise TypeError(f"init must be a name or a function, got {type(init).__name__}")

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from ..checks import as_batch, as_rng, check_grad, check_number, check_size
+from ..checks import as_batch, as_rng, check_float_dtype, check_grad, check_number, check_size
 from . import init as _init
 from .parameter import Parameter
 
@@ -161,17 +161,8 @@ class Linear(Layer):
     ):
         self.in_features = check_size(in_features, "Linear in_features")
         self.out_features = check_size(out_features, "Linear out_features")
-        if isinstance(init, str):
-            if init not in _init.INITIALIZERS:
-                names = ", ".join(sorted(_init.INITIALIZERS))
-                raise ValueError(f"unknown init {init!r}; use one of: {names}, or a function")
-            init_fn = _init.INITIALIZERS[init]
-        elif callable(init):
-            init_fn = init
-        else:
-            raise TypeError(f"init must be a name or a function, got {type(init).__name__}")
-        if not np.issubdtype(np.dtype(dtype), np.floating):
-            raise TypeError(f"dtype must be np.float64 or np.float32, got {np.dtype(dtype)}")
+        init_fn = _init.get_initializer(init)
+        check_float_dtype(dtype)
         shape = (self.in_features, self.out_features)
         w = np.asarray(init_fn(shape, rng=as_rng(rng), dtype=dtype))
         if w.shape != shape:
@@ -369,8 +360,7 @@ class BatchNorm1d(Layer):
             raise ValueError(
                 f"BatchNorm1d momentum must be in [0, 1], got {momentum}; the default is 0.1"
             )
-        if not np.issubdtype(np.dtype(dtype), np.floating):
-            raise TypeError(f"dtype must be np.float64 or np.float32, got {np.dtype(dtype)}")
+        check_float_dtype(dtype)
         self.eps = float(eps)
         self.momentum = float(momentum)
         self.gamma = Parameter(np.ones(num_features), name="gamma", dtype=dtype)

@@ -28,7 +28,7 @@ import math
 
 import numpy as np
 
-from ..checks import as_rng, check_count, check_grad, check_size
+from ..checks import as_rng, check_count, check_float_dtype, check_grad, check_size
 from .layers import Layer
 from .parameter import Parameter
 
@@ -174,8 +174,7 @@ class RNN(Layer):
             raise ValueError(
                 f"RNN nonlinearity must be one of {NONLINEARITIES}, got {nonlinearity!r}"
             )
-        if not np.issubdtype(np.dtype(dtype), np.floating):
-            raise TypeError(f"dtype must be np.float64 or np.float32, got {np.dtype(dtype)}")
+        check_float_dtype(dtype)
         self.nonlinearity = nonlinearity
         self.truncate = truncate
         gen = as_rng(rng)
@@ -309,8 +308,7 @@ class Embedding(Layer):
     def __init__(self, num_embeddings: int, embedding_dim: int, rng=None, dtype=np.float64):
         self.num_embeddings = check_size(num_embeddings, "Embedding num_embeddings")
         self.embedding_dim = check_size(embedding_dim, "Embedding embedding_dim")
-        if not np.issubdtype(np.dtype(dtype), np.floating):
-            raise TypeError(f"dtype must be np.float64 or np.float32, got {np.dtype(dtype)}")
+        check_float_dtype(dtype)
         shape = (self.num_embeddings, self.embedding_dim)
         self.W = Parameter(as_rng(rng).standard_normal(shape), name="W", dtype=dtype)
         self._tokens = None
