@@ -48,6 +48,7 @@ $(VENV)/.installed-bridge: pyproject.toml $(VENV)/.installed-test
 bridge: $(VENV)/.installed-bridge
 	$(BIN)/python -c "import torch; print('torch', torch.__version__)"
 	$(BIN)/python -m pytest tests/test_bridge.py tests/test_torch_compat.py \
+	    tests/test_conv_torch.py tests/test_recurrent_torch.py \
 	    tests/test_capstone_claims.py tests/test_exercises_capstone.py \
 	    tests/test_optimizers.py tests/test_schedules.py notebooks/12_capstone.ipynb
 

@@ -85,3 +85,16 @@ def test_environment_yml_installs_the_project_editable():
 def test_conda_forge_is_the_channel():
     text = (ROOT / "environment.yml").read_text()
     assert re.search(r"channels:\s*\n\s*- conda-forge", text)
+
+
+def test_make_bridge_runs_every_test_module_that_needs_torch():
+    """CI runs the torch cross-checks only through `make bridge`: a new one must be listed."""
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile[makefile.index("\nbridge:") :].split("\n\n")[0]
+    needs_torch = {
+        path.name
+        for path in (ROOT / "tests").glob("test_*.py")
+        if 'importorskip("torch")' in path.read_text() or "torch_available" in path.read_text()
+    }
+    listed = {name for name in needs_torch if f"tests/{name}" in recipe}
+    assert needs_torch and listed == needs_torch, sorted(needs_torch - listed)
