@@ -82,6 +82,7 @@ CASES = [
         {"largest": {"layers": "max", "width": "max", "dropout": 0.5}},
     ),
     Case("sequence explorer", lambda: W.SequenceExplorer()),  # its main control is the length
+    Case("feature-map explorer", lambda: W.FeatureMapExplorer()),
     Case("weight explorer", lambda: W.WeightExplorer()),
     Case("step-through", lambda: StepThrough(_neuron())),
     Case("bug hunt", lambda: BugHunt()),
