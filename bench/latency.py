@@ -27,12 +27,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from backprop_lib import small_cnn
 from backprop_lib import widgets as W
 from backprop_lib.autograd import Value
+from backprop_lib.data import load_digits
 from backprop_lib.viz.style import to_png
 from backprop_lib.widgets.base import DOM_CLASSES
 from backprop_lib.widgets.bughunt import BugHunt
 from backprop_lib.widgets.stepthrough import StepThrough
+
+
+def _digits(n: int = 64):
+    """The first n bundled digits and their labels: a feature-map explorer's images."""
+    X, y = load_digits()
+    return X[:n], y[:n]
 
 
 def _neuron() -> Value:
@@ -82,7 +90,7 @@ CASES = [
         {"largest": {"layers": "max", "width": "max", "dropout": 0.5}},
     ),
     Case("sequence explorer", lambda: W.SequenceExplorer()),  # its main control is the length
-    Case("feature-map explorer", lambda: W.FeatureMapExplorer()),
+    Case("feature-map explorer", lambda: W.FeatureMapExplorer(small_cnn(rng=0), *_digits())),
     Case("weight explorer", lambda: W.WeightExplorer()),
     Case("step-through", lambda: StepThrough(_neuron())),
     Case("bug hunt", lambda: BugHunt()),
