@@ -6,7 +6,8 @@ that several modules make live here, once:
 
 - ``as_rng``: a Generator, an int seed or None, as a numpy Generator;
 - ``check_count``, ``check_size``, ``check_number``, ``check_float_dtype``: arguments;
-- ``as_batch``, ``check_grad``: a layer's input batch and the gradient its backward gets;
+- ``as_numbers``, ``as_batch``, ``check_grad``: a layer's input and the gradient its backward
+  gets;
 - ``as_float_array``, ``same_shape``: a loss's predictions and targets.
 
 A new layer or loss uses these, so its errors read like every other one's.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
+    "as_numbers",
     "check_float_dtype",
     "as_batch",
     "as_float_array",
@@ -69,11 +71,11 @@ def check_number(value, what: str, default: float) -> float:
     return float(value)
 
 
-def as_batch(x, layer: str, features: int | None = None, dtype=np.float64) -> np.ndarray:
-    """Check that ``x`` is a 2-D numeric batch ``(batch, features)``; return it as ``dtype``.
+def as_numbers(x, layer: str, expected: str) -> np.ndarray:
+    """``x`` as a numeric array (ints, bools and floats; lists are read as float64).
 
-    ``dtype`` is the layer's own (its parameters'), so a float32 layer computes in float32
-    even when it is given the float64 arrays the datasets hold (and vice versa).
+    ``expected`` describes the shape the layer wants, e.g. "a 2-D array (batch, features)",
+    for the message when ``x`` cannot be read as numbers. Shapes are checked by the caller.
     """
     fix_type = "convert it with np.asarray(x, dtype=np.float64)"
     if not isinstance(x, np.ndarray):
@@ -81,9 +83,21 @@ def as_batch(x, layer: str, features: int | None = None, dtype=np.float64) -> np
             x = np.asarray(x, dtype=np.float64)
         except (TypeError, ValueError) as err:  # strings, ragged nested lists, ...
             raise TypeError(
-                f"{layer} could not read x as numbers ({err}); pass a 2-D array of numbers, "
-                f"shape (batch, features): {fix_type}"
+                f"{layer} could not read x as numbers ({err}); pass {expected} of numbers: "
+                f"{fix_type}"
             ) from None
+    if x.dtype.kind not in "fiub":
+        raise TypeError(f"{layer} expects a float array, got dtype {x.dtype}; {fix_type}")
+    return x
+
+
+def as_batch(x, layer: str, features: int | None = None, dtype=np.float64) -> np.ndarray:
+    """Check that ``x`` is a 2-D numeric batch ``(batch, features)``; return it as ``dtype``.
+
+    ``dtype`` is the layer's own (its parameters'), so a float32 layer computes in float32
+    even when it is given the float64 arrays the datasets hold (and vice versa).
+    """
+    x = as_numbers(x, layer, "a 2-D array (batch, features)")
     if x.ndim != 2:
         if x.ndim == 1:
             fix = "use x.reshape(1, -1) for one example, or x.reshape(-1, 1) for N numbers"
@@ -99,8 +113,6 @@ def as_batch(x, layer: str, features: int | None = None, dtype=np.float64) -> np
             f"{layer} got x with {x.shape[1]} features (shape {x.shape}); "
             f"expected (batch, {features})"
         )
-    if x.dtype.kind not in "fiub":
-        raise TypeError(f"{layer} expects a float array, got dtype {x.dtype}; {fix_type}")
     return x.astype(dtype, copy=False)  # no copy when x already has the layer's dtype
 
 

@@ -24,7 +24,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..checks import as_rng, check_count, check_float_dtype, check_grad, check_size
+from ..checks import as_numbers, as_rng, check_count, check_float_dtype, check_grad, check_size
 from . import init as _init
 from .layers import Layer
 from .parameter import Parameter
@@ -86,19 +86,7 @@ def _out_size(size: int, k: int, s: int, p: int, layer: str, axis: str) -> int:
 
 def _as_images(x, layer: str, channels: int | None, dtype) -> np.ndarray:
     """``x`` as a 4-D numeric batch of images (N, C, H, W) of ``dtype``, or a clear error."""
-    if not isinstance(x, np.ndarray):
-        try:
-            x = np.asarray(x, dtype=np.float64)
-        except (TypeError, ValueError) as err:
-            raise TypeError(
-                f"{layer} could not read x as numbers ({err}); pass a 4-D array "
-                "(batch, channels, height, width)"
-            ) from None
-    if x.dtype.kind not in "fiub":
-        raise TypeError(
-            f"{layer} expects a float array, got dtype {x.dtype}; "
-            "convert it with np.asarray(x, dtype=np.float64)"
-        )
+    x = as_numbers(x, layer, "a 4-D array (batch, channels, height, width)")
     if x.ndim != 4:
         if x.ndim == 3:
             fix = "for one image (channels, height, width) use x[None]"

@@ -28,7 +28,7 @@ import math
 
 import numpy as np
 
-from ..checks import as_rng, check_count, check_float_dtype, check_grad, check_size
+from ..checks import as_numbers, as_rng, check_count, check_float_dtype, check_grad, check_size
 from .layers import Layer
 from .parameter import Parameter
 
@@ -39,17 +39,7 @@ NONLINEARITIES = ("tanh", "relu")
 
 def as_sequence(x, layer: str, features: int, dtype=np.float64) -> np.ndarray:
     """Check that ``x`` is a numeric batch ``(batch, time, features)``; return it as ``dtype``."""
-    fix_type = "convert it with np.asarray(x, dtype=np.float64)"
-    if not isinstance(x, np.ndarray):
-        try:
-            x = np.asarray(x, dtype=np.float64)
-        except (TypeError, ValueError) as err:  # strings, ragged nested lists, ...
-            raise TypeError(
-                f"{layer} could not read x as numbers ({err}); pass a 3-D array of numbers, "
-                f"shape (batch, time, {features}): {fix_type}"
-            ) from None
-    if x.dtype.kind not in "fiub":
-        raise TypeError(f"{layer} expects a float array, got dtype {x.dtype}; {fix_type}")
+    x = as_numbers(x, layer, f"a 3-D array (batch, time, {features})")
     if x.ndim != 3:
         if x.ndim == 2:
             fix = (
