@@ -280,3 +280,96 @@ def test_every_task_has_an_answer_the_library_accepts():
         bl.BCEWithLogitsLoss()(logits, prices)
     with pytest.raises(ValueError, match="probabilities"):
         bl.BCELoss()(logits * 10, labels01)
+
+
+# ---- answers that fit only the sizes or the data of some cases ----
+
+
+def test_mse_takes_n_from_any_shape_not_from_two_axes():
+    # "arrays of any shape": rows x columns is n for a matrix only
+    def two_axes(p, t):
+        d = p - t
+        return np.mean(d**2), 2 * d / (p.shape[0] * p.shape[1])
+
+    result = ex.check_mse(two_axes)
+    assert result.status == "incorrect"
+    assert "divides by 6" in result.message and "(2, 3, 2)" in result.message, result.message
+
+    def rows_times_the_rest(p, t):  # n written another way, right for every shape
+        d = p - t
+        return np.mean(d**2), 2 * d / (d.shape[0] * int(np.prod(d.shape[1:])))
+
+    assert ex.check_mse(rows_times_the_rest).correct  # the same n, written another way
+
+    def needs_two_axes(p, t):  # right for 2-D and 3-D, but a vector has no axis 1
+        d = p - t
+        return np.mean(d**2), 2 * d / (d.shape[0] * d.shape[1] * d[0, 0].size)
+
+    result = ex.check_mse(needs_two_axes)
+    assert result.status == "incorrect", result.message
+    assert "IndexError" in result.message and "(7,)" in result.message, result.message
+
+
+def test_log_softmax_with_the_max_of_the_whole_array_is_named():
+    def global_max(z):
+        m = z.max()
+        return z - m - np.log(np.exp(z - m).sum(axis=1, keepdims=True))
+
+    with np.errstate(all="ignore"):
+        result = ex.check_log_softmax(global_max)
+    assert result.status == "incorrect"
+    assert "each row's own max" in result.message, result.message
+
+
+def test_a_scale_close_to_one_is_printed_with_enough_digits():
+    def slightly_off(p, t):
+        d = p - t
+        return np.mean(d**2), 1.00003 * 2 * d / d.size
+
+    message = ex.check_mse(slightly_off).message
+    assert "1.00003 x the right size" in message, message
+
+
+@pytest.mark.parametrize(
+    "check, answer",
+    [
+        (
+            ex.check_mse,
+            lambda p, t: (
+                np.float32(np.mean((p - t) ** 2)),
+                (2 * (p - t) / (p - t).size).astype(np.float32),
+            ),
+        ),
+        (
+            ex.check_mse,
+            lambda p, t: (
+                (
+                    float(np.mean((p - t) ** 2)),
+                    tuple(map(tuple, np.atleast_2d(2 * (p - t) / p.size))),
+                )
+                if p.ndim == 2
+                else mse_and_grad(p, t)
+            ),
+        ),
+        (ex.check_log_softmax, lambda z: log_softmax(z.astype(np.float32))),
+        (ex.check_softmax_ce_grad, lambda z, y: softmax_ce_grad(z, y).astype(np.float32)),
+    ],
+    ids=["mse-float32", "mse-tuples", "log-softmax-float32", "ce-float32"],
+)
+def test_float32_and_tuples_are_accepted(check, answer):
+    assert check(answer).correct, check(answer).message
+
+
+GARBAGE = [lambda *a: "text", lambda *a: {"a": 1}, lambda *a: [1, [2, 3]],
+           lambda *a: (np.nan, [np.nan]), lambda *a: (1.0, "x"), lambda *a: np.zeros((2, 2, 2)),
+           lambda *a: 1 / 0]  # fmt: skip
+
+
+@pytest.mark.parametrize("answer", GARBAGE)
+@pytest.mark.parametrize(
+    "check", [ex.check_mse, ex.check_log_softmax, ex.check_softmax_ce_grad, ex.check_loss_choice]
+)
+def test_no_answer_makes_a_checker_raise(check, answer):
+    with np.errstate(all="ignore"):
+        result = check(answer)
+    assert result.status == "incorrect", result.message

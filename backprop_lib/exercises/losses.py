@@ -49,6 +49,15 @@ def _as_array(value, name: str) -> tuple[np.ndarray | None, CheckResult | None]:
         return None, incorrect(f"{name} should be an array of numbers, got {type(value).__name__}")
 
 
+def _times(c: float) -> str:
+    """A ratio near 1 with enough digits to show it is not 1 (1.00003, not 1)."""
+    for digits in range(4, 12):
+        text = f"{c:.{digits}g}"
+        if abs(c - 1) < 1e-12 or float(text) != 1.0:
+            return text
+    return repr(c)
+
+
 def _scale_hint(
     answer: np.ndarray, base: np.ndarray, factor: float, n: int, truth: str, half: str | None
 ) -> str | None:
@@ -85,7 +94,7 @@ def _scale_hint(
             "values: take n from the array, never a fixed number"
         )
     return (
-        f"the gradient is {c * n / factor:.4g} x the right size; the mean over n = {n} "
+        f"the gradient is {_times(c * n / factor)} x the right size; the mean over n = {n} "
         f"values gives {factor:g} ({truth}) / n"
     )
 
@@ -99,6 +108,8 @@ def _mse_cases() -> list[tuple[np.ndarray, np.ndarray]]:
         (rng.normal(size=(5, 1)), rng.normal(size=(5, 1))),
         (rng.normal(size=(8, 3)), rng.normal(size=(8, 3))),
         (rng.normal(size=(3, 4)) * 2.0, rng.normal(size=(3, 4))),
+        (rng.normal(size=(2, 3, 2)), rng.normal(size=(2, 3, 2))),  # "any shape": n = pred.size
+        (rng.normal(size=7), rng.normal(size=7)),  # a vector has no second axis
     ]
 
 
@@ -109,7 +120,10 @@ def check_mse(mse_and_grad: Callable) -> CheckResult:
     grad = 2 (pred - target) / n, shaped like pred (as ``MSELoss`` gives).
     """
     for pred, target in _mse_cases():
+        shape = f"pred of shape {pred.shape}"
         value, problem = run_answer(mse_and_grad, pred.copy(), target.copy(), what="`mse_and_grad`")
+        if problem is not None and problem.status == "incorrect":
+            return incorrect(f"{problem.message} (for {shape})")
         if problem is not None:
             return problem
         if not isinstance(value, (tuple, list)) or len(value) != 2:
@@ -125,7 +139,6 @@ def check_mse(mse_and_grad: Callable) -> CheckResult:
         want_grad = reference.backward()
         diff = pred - target
         n, rows = diff.size, diff.shape[0]
-        shape = f"pred of shape {pred.shape}"
         loss_arr, problem = _as_array(loss, "the loss")
         if problem is not None:
             return problem
@@ -240,6 +253,14 @@ def check_log_softmax(log_softmax: Callable) -> CheckResult:
         if got.shape != want.shape:
             return compare_arrays(got, want, name="log_softmax(z)")
         if not np.all(np.isfinite(got)):
+            with np.errstate(all="ignore"):
+                whole = z - z.max() - np.log(np.exp(z - z.max()).sum(axis=1, keepdims=True))
+            if got.shape == whole.shape and np.allclose(got, whole, rtol=RTOL, equal_nan=True):
+                return incorrect(
+                    "subtract each row's own max, z.max(axis=1, keepdims=True), not the max of "
+                    "the whole array: in a row far below the largest logit every exp(z - m) "
+                    "underflows to 0, and log(0) = -inf"
+                )
             return incorrect(
                 "log_softmax(z) has inf or NaN for logits like "
                 f"{np.array2string(z[0], precision=0)}: exp overflowed, or softmax "
