@@ -260,3 +260,79 @@ def test_a_mistake_on_the_second_case_only_is_caught():
     """eps inside the square root matters only with the large eps of the second case."""
     assert ex.RMSPROP_CASES[0]["eps"] < 1e-6 < ex.RMSPROP_CASES[1]["eps"]
     assert ex.check_rmsprop_step(r_eps_inside).status == "incorrect"
+
+
+# ---- hyperparameters written in, other forms, state of the wrong shape ----
+
+
+def m_beta_written_in(w, g, b, lr, beta):
+    b = 0.9 * b + g
+    return w - lr * b, b
+
+
+def m_lr_written_in(w, g, b, lr, beta):
+    b = beta * b + g
+    return w - 0.1 * b, b
+
+
+def r_torch_defaults(w, g, v, lr, alpha, eps):
+    v = 0.99 * v + 0.01 * g * g
+    return w - lr * g / (np.sqrt(v) + 1e-8), v
+
+
+def r_eps_written_in(w, g, v, lr, alpha, eps):
+    v = alpha * v + (1 - alpha) * g * g
+    return w - lr * g / (np.sqrt(v) + 1e-8), v
+
+
+def a_torch_defaults(w, g, m, v, t, lr, b1, b2, eps):
+    return adam_step(w, g, m, v, t, lr, 0.9, 0.999, 1e-8)
+
+
+@pytest.mark.parametrize(
+    "check, answer, words",
+    [
+        (ex.check_momentum_step, m_beta_written_in, "beta = 0.9 written in"),
+        (ex.check_momentum_step, m_lr_written_in, "lr = 0.1 written in"),
+        (ex.check_rmsprop_step, r_eps_written_in, "eps = 1e-08 written in"),
+        (ex.check_rmsprop_step, r_torch_defaults, "alpha = 0.99 written in"),
+        (
+            ex.check_adam_step,
+            a_torch_defaults,
+            "beta1 = 0.9, beta2 = 0.999, eps = 1e-08 written in",
+        ),
+    ],
+    ids=["momentum-beta", "momentum-lr", "rmsprop-eps", "rmsprop-defaults", "adam-defaults"],
+)
+def test_hyperparameters_written_in_get_their_hint(check, answer, words):
+    result = check(answer)
+    assert result.status == "incorrect"
+    assert words in result.message and "use the argument" in result.message, result.message
+
+
+def _float32(step):
+    def run(*args):
+        return tuple(np.asarray(v, dtype=np.float32) for v in step(*args))
+
+    return run
+
+
+@pytest.mark.parametrize(
+    "check, answer",
+    [(ex.check_momentum_step, _float32(momentum_step)),
+     (ex.check_rmsprop_step, _float32(rmsprop_step)),
+     (ex.check_adam_step, _float32(adam_step))],
+    ids=["momentum", "rmsprop", "adam"],
+)  # fmt: skip
+def test_float32_answers_pass(check, answer):
+    result = check(answer)
+    assert result.correct, result.message
+
+
+def test_a_state_of_another_shape_is_a_hint_not_a_traceback():
+    result = ex.check_momentum_step(
+        lambda w, g, b, lr, beta: (w - lr * (beta * b + g), (beta * b + g).T)
+    )
+    assert result.status == "incorrect" and "(4, 2)" in result.message, result.message
+    result = ex.check_adam_step(lambda w, g, m, v, t, lr, b1, b2, eps: (w, [1, [2]], v))
+    assert result.status == "incorrect"

@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 STEPS = 6  # steps per case
-RTOL, ATOL = 1e-7, 1e-10
+RTOL, ATOL = 1e-5, 1e-8  # float32 arithmetic passes; every mistake below differs by far more
 
 MOMENTUM_CASES = [
     {"shape": (3,), "lr": 0.1, "beta": 0.9, "seed": 1},
@@ -117,12 +117,36 @@ def _drive(
                 f"for w of shape {w0.shape} you returned new weights of shape "
                 f"{arrays[0].shape}; every rule here works elementwise, so the shape stays"
             )
-        w, state = (
-            arrays[0],
-            [a if a.shape == w0.shape else np.broadcast_to(a, w0.shape).copy() for a in arrays[1:]],
-        )
+        try:
+            state = [np.broadcast_to(a, w0.shape).copy() for a in arrays[1:]]
+        except ValueError:
+            shapes = ", ".join(str(a.shape) for a in arrays[1:])
+            return out, incorrect(
+                f"for w of shape {w0.shape} you returned a state of shape {shapes}; the state "
+                "holds one number per weight, so it has the shape of w"
+            )
+        w = arrays[0]
         out.append(w)
     return out, None
+
+
+def _written_in(case: dict, cases: list[dict], defaults: dict) -> list[dict]:
+    """Settings a learner may have typed in instead of using the arguments: one at a time or
+    all together, the first case's values or torch's defaults; only those that differ here."""
+    keys = [k for k in case if k not in ("shape", "seed")]
+    options = [{k: cases[0][k]} for k in keys] + [{k: v} for k, v in defaults.items()]
+    options += [{k: cases[0][k] for k in keys}, defaults]
+    found = []
+    for option in options:
+        changed = {k: v for k, v in option.items() if v != case[k]}
+        if changed and changed not in found:
+            found.append(changed)
+    return found
+
+
+def _bind(call: Callable, case: dict) -> Callable:
+    """``call`` with ``case`` filled in, as ``_drive`` calls it."""
+    return lambda f, w, g, s, t: call(f, w, g, s, t, case)
 
 
 def _judge(
@@ -135,13 +159,15 @@ def _judge(
     name: str,
     success: str,
     returns: str,
+    right: Callable,
+    defaults: dict,
 ) -> CheckResult:
+    """Run ``learner`` on every case; on the first wrong one, name the mistake it matches:
+    one of ``mistakes`` (step functions), or ``right`` run with settings written in."""
     for case in cases:
         w0, trace = reference(case)
 
-        def bound(f, w, g, s, t, case=case):
-            return call(f, w, g, s, t, case)
-
+        bound = _bind(call, case)
         got, problem = _drive(learner, w0, trace, n_state, bound, returns)
         if problem is not None:
             return problem
@@ -152,9 +178,18 @@ def _judge(
             i for i, (a, b) in enumerate(zip(got, want, strict=True))
             if not np.allclose(a, b, rtol=RTOL, atol=ATOL)
         )  # fmt: skip
-        for hint, wrong in mistakes.items():
+        candidates = [(hint, wrong, bound) for hint, wrong in mistakes.items()]
+        for fixed in _written_in(case, cases, defaults):
+            typed = ", ".join(f"{k} = {v:g}" for k, v in fixed.items())
+            given = ", ".join(f"{k} = {case[k]:g}" for k in fixed)
+            hint = (
+                f"{typed} written in: use the argument{'s' if len(fixed) > 1 else ''} "
+                f"{', '.join(fixed)} (this case passes {given})"
+            )
+            candidates.append((hint, right, _bind(call, {**case, **fixed})))
+        for hint, wrong, calls in candidates:
             with np.errstate(all="ignore"):
-                seq, _ = _drive(wrong, w0, trace, n_state, bound, returns)
+                seq, _ = _drive(wrong, w0, trace, n_state, calls, returns)
             if len(seq) == len(got) and all(
                 np.allclose(a, b, rtol=RTOL, atol=ATOL, equal_nan=True)
                 for a, b in zip(got, seq, strict=True)
@@ -217,6 +252,8 @@ def check_momentum_step(momentum_step: Callable) -> CheckResult:
         "correct! your momentum step matches the library's SGD(momentum=beta) (torch's rule) "
         "step by step, on a vector and on a matrix",
         "(w_new, buf_new)",
+        _momentum(lambda b, g, be: be * b + g, lambda w, g, b, nb, lr, be: w - lr * nb),
+        {"beta": 0.9},
     )
 
 
@@ -269,6 +306,8 @@ def check_rmsprop_step(rmsprop_step: Callable) -> CheckResult:
         "correct! your RMSprop step matches the library's RMSprop (torch's rule) step by step, "
         "eps outside the square root and all",
         "(w_new, sq_avg_new)",
+        _rms(_AVG, _STEP),
+        {"alpha": 0.99, "eps": 1e-8},  # torch's defaults
     )
 
 
@@ -342,4 +381,6 @@ def check_adam_step(adam_step: Callable) -> CheckResult:
         "correct! your Adam step, bias correction included, matches the library's Adam "
         "(torch's rule) step by step",
         "(w_new, m_new, v_new)",
+        _adam(_corrected()),
+        {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8},  # torch's defaults
     )
