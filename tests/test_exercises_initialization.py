@@ -91,7 +91,7 @@ def test_xavier_std_matches_samples_of_the_initialiser():
 
 def test_the_cases_have_the_counts_a_pairwise_loop_finds():
     cases = ex._symmetry_cases()
-    assert [count_by_pairs(W) for W in cases] == [3, 4, 4, 1]
+    assert [count_by_pairs(W) for W in cases] == [3, 4, 4, 1, 6]
     assert len({W.shape for W in cases}) == len(cases)  # different sizes
     # in the first two, distinct rows, all rows, columns and the answer are four numbers
     for W in cases[:2]:
@@ -163,3 +163,38 @@ def test_wrong_values_are_printed_with_enough_digits_to_differ():
     result = ex.check_xavier_std(lambda i, o: math.sqrt(2 / (i + o)) * 1.001)
     got, want = re.search(r"returned (\S+); expected (\S+)$", result.message).groups()
     assert got != want, result.message
+
+
+# ---- answers that compare less than the whole column ----
+
+
+@pytest.mark.parametrize(
+    "answer, hint",
+    [
+        (lambda W: len(np.unique(W[0])), "only the first weight"),
+        (lambda W: len(set(W[0].tolist())), "only the first weight"),
+        (lambda W: len(np.unique(W.sum(axis=0))), "a summary of each column"),
+        (lambda W: len(np.unique(W.mean(axis=0))), "a summary of each column"),
+        (lambda W: np.unique(np.sort(W, axis=0), axis=1).shape[1], "sorted"),
+    ],
+    ids=["first-row", "first-row-set", "column-sums", "column-means", "sorted-columns"],
+)
+def test_a_part_of_each_column_is_not_enough(answer, hint):
+    result = ex.check_distinct_units(answer)
+    assert result.status == "incorrect"
+    assert hint in result.message, result.message
+
+
+def test_the_near_copies_case_tells_the_shortcuts_apart():
+    W = ex._symmetry_cases()[-1]
+    right = count_distinct_units(W)
+    first_row, sums = len(np.unique(W[0])), len(np.unique(W.sum(axis=0)))
+    in_order = np.unique(np.sort(W, axis=0), axis=1).shape[1]
+    assert len({right, first_row, sums, in_order}) == 4
+    assert right not in (W.shape[0], W.shape[1], 3)  # not rows, columns, the first case's count
+    assert count_by_pairs(W) == right
+
+
+def test_xavier_without_parentheses_is_named():
+    result = ex.check_xavier_std(lambda fan_in, fan_out: np.sqrt(2 / fan_in + fan_out))
+    assert result.status == "incorrect" and "parentheses" in result.message, result.message

@@ -39,6 +39,23 @@ def _with_copies(groups: list[list[int]], rows: int, seed: int) -> np.ndarray:
 SYMMETRY_W = _with_copies([[0, 2, 5, 6], [1, 4], [3]], rows=6, seed=8)
 
 
+def _near_copies() -> np.ndarray:
+    """An (8, 7) matrix of 6 distinct units whose columns share their first weight, their sum or
+    their sorted values without being equal: comparing less than whole columns miscounts.
+
+    Columns: a, a with rows 1-7 shuffled, a with two entries moved by +-0.5 (same first weight,
+    same sum), b, b again, and two columns with b's sum but another first weight. Every entry
+    is a multiple of 0.25, so equal sums are exactly equal.
+    """
+    a = np.array([1.25, -0.5, 2.0, 0.75, -1.5, 0.25, -1.0, 1.75])
+    b = np.array([-0.25, 1.5, -2.25, 0.5, 1.0, -0.75, 2.5, 0.0])
+    shuffled = a[[0, 3, 1, 4, 2, 7, 5, 6]]
+    moved = a + np.array([0.0, 0.5, 0.0, -0.5, 0.0, 0.0, 0.0, 0.0])
+    c = b + np.array([0.5, -0.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+    e = b + np.array([-0.75, 0.0, 0.0, 0.0, 0.0, 0.0, 0.75, 0.0])
+    return np.stack([a, shuffled, moved, b, b, c, e], axis=1)  # 6 distinct units
+
+
 def _symmetry_cases() -> list[np.ndarray]:
     rng = np.random.default_rng(80)
     return [
@@ -46,6 +63,7 @@ def _symmetry_cases() -> list[np.ndarray]:
         _with_copies([[0, 8], [1, 3, 5], [2], [4, 6, 7]], rows=7, seed=9),  # (7, 9): 4
         rng.normal(size=(3, 4)),  # random: every unit its own
         np.full((2, 3), 0.5),  # constant: one unit, copied
+        _near_copies(),  # (8, 7): 6, though first weights, sums or sorted columns say less
     ]
 
 
@@ -97,6 +115,18 @@ def check_distinct_units(count_distinct_units: Callable) -> CheckResult:
             "different units there are": units - want,
             "that counts the groups of copies but leaves out the units without a copy; each "
             "of those is a distinct unit too": sum(len(g) > 1 for g in groups),
+            "that compares only the first weight of each unit (W[0]); two units are copies "
+            "only when every weight of their columns agrees (np.unique(W, axis=1))": len(
+                np.unique(W[0])
+            ),
+            "that compares a summary of each column (its sum or mean); different columns can "
+            "share one: compare the whole columns (np.unique(W, axis=1))": len(
+                np.unique(W.sum(axis=0))
+            ),
+            "that compares each column's sorted values; the same weights on other inputs make "
+            "another unit: compare the columns as they are (np.unique(W, axis=1))": (
+                np.unique(np.sort(W, axis=0), axis=1).shape[1]
+            ),
         }
         for hint, wrong in mistakes.items():
             if got == wrong:
@@ -182,6 +212,8 @@ def check_xavier_std(xavier_std: Callable) -> CheckResult:
             "use the sum of the fans, not their product: sqrt(2 / (fan_in + fan_out))": math.sqrt(
                 2.0 / (fan_in * fan_out)
             ),
+            "put the sum in parentheses: 2 / fan_in + fan_out divides by fan_in only; "
+            "sqrt(2 / (fan_in + fan_out))": math.sqrt(2.0 / fan_in + fan_out),
         }
         for hint, wrong in mistakes.items():
             if _close(got, wrong):
