@@ -241,3 +241,40 @@ def test_stop_epoch_cases_have_different_sizes_and_outcomes():
     answers = [stopping.relative_improvement_epoch(L, tol) for L, tol in ex._STOP_CASES]
     assert None in answers and len({a for a in answers if a is not None}) >= 3
     assert len({len(L) for L, _ in ex._STOP_CASES}) >= 3
+
+
+# ---- "below tol" is strict; other forms of a right answer ----
+
+
+def test_stop_epoch_at_an_improvement_of_exactly_tol_is_named():
+    def at_most(losses, tol):
+        for t in range(2, len(losses) + 1):
+            if (losses[t - 2] - losses[t - 1]) / losses[t - 2] <= tol:
+                return t
+        return None
+
+    result = ex.check_stop_epoch(at_most)
+    assert result.status == "incorrect" and "exactly tol" in result.message, result.message
+
+
+def test_the_tie_case_is_exact_in_floating_point():
+    losses, tol = next((L, tol) for L, tol in ex._STOP_CASES if L[0] == 1.0 and tol == 0.5)
+    assert (losses[0] - losses[1]) / losses[0] == tol  # exactly: no rounding decides it
+    assert stopping.relative_improvement_epoch(losses, tol) == 4
+
+
+def test_float32_and_numpy_answers_pass():
+    def float32(X_train, X_test):
+        mean, std = X_train.mean(axis=0), X_train.std(axis=0)
+        return ((X_train - mean) / std).astype(np.float32), ((X_test - mean) / std).astype(
+            np.float32
+        )
+
+    assert ex.check_standardize(float32).correct
+    assert ex.check_steps_per_epoch(lambda n, b: np.ceil(np.float32(n) / b)).correct
+
+    def numpy_int(losses, tol):
+        t = stopping.relative_improvement_epoch(losses, tol)
+        return None if t is None else np.int64(t)
+
+    assert ex.check_stop_epoch(numpy_int).correct

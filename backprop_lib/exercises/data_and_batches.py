@@ -216,6 +216,10 @@ _STOP_CASES = [
     ([10.0, 8.0, 7.0, 6.35, 6.0], 0.1),  # dividing by L_t instead of L_{t-1} differs here
     ([8.0, 4.0, 2.0, 1.0, 0.5], 0.1),  # never fires
     ([1.0, 0.5, 0.6, 0.3], 0.1),  # the loss rises at epoch 3: that is no improvement
+    (
+        [1.0, 0.5, 0.25, 0.2],
+        0.5,
+    ),  # improvements of exactly tol (0.5, exact in binary) are not below it
 ]
 
 
@@ -272,6 +276,14 @@ def check_stop_epoch(stop_epoch: Callable) -> CheckResult:
             return incorrect(f"{shown} the rule never fires (every epoch improves by >= tol)")
         if v == expected:
             continue
+        at_most = next(
+            (t for t in steps if (losses[t - 2] - losses[t - 1]) / losses[t - 2] <= tol), None
+        )
+        if v == at_most:
+            return incorrect(
+                f"{shown} you returned {v:g}, where the improvement is exactly tol; the rule "
+                "stops only *below* tol: use <, not <="
+            )
         if v == expected - 1:
             return incorrect(
                 f"{shown} you returned {v:g}, one too early: epochs are numbered from 1 "
