@@ -282,3 +282,65 @@ def _one_more(L, k):
 def test_early_stopping_mistakes(answer, hint):
     result = ex.check_early_stopping_epoch(answer)
     assert not result.correct and hint in result.message, result.message
+
+
+# ---- mistakes that fit some cases only: 0/0, the mask's own fraction, p written in ----
+
+
+def test_l1_as_w_over_abs_w_is_named():
+    with np.errstate(all="ignore"):
+        result = ex.check_l1_gradient(lambda W, lam: lam * W / np.abs(W))
+    assert result.status == "incorrect" and "0/0" in result.message, result.message
+
+
+@pytest.mark.parametrize(
+    "forward, backward, hint",
+    [
+        (lambda x, k, p: x * k / k.mean(), dropout_backward, "fraction this mask kept"),
+        (dropout_forward, lambda g, k, p: g * k / k.mean(), "fraction this mask kept"),
+        (lambda x, k, p: x * k * 2, dropout_backward, "p = 0.5 written in"),
+        (lambda x, k, p: x * k / 0.5, lambda g, k, p: g * k / 0.5, "p = 0.5 written in"),
+        (dropout_forward, lambda g, k, p: g * k / (1 - 0.5), "p = 0.5 written in"),
+    ],
+    ids=["forward-mean", "backward-mean", "forward-times-2", "both-p", "backward-p"],
+)
+def test_dropout_mistakes_that_fit_the_first_case(forward, backward, hint):
+    result = ex.check_dropout(forward, backward)
+    assert result.status == "incorrect" and hint in result.message, result.message
+
+
+def test_the_first_dropout_mask_keeps_exactly_half():
+    # which is why the mask's own fraction and p = 0.5 both pass the first case alone
+    x, keep, grad_y, p = ex._dropout_cases()[0]
+    assert keep.mean() == 1 - p == 0.5
+
+
+def test_early_stopping_that_returns_none_when_it_never_stops_is_not_a_stub():
+    def only_when_it_stops(val_losses, patience):
+        best, best_epoch, wait = float("inf"), 0, 0
+        for epoch, val in enumerate(val_losses, start=1):
+            if val < best:
+                best, best_epoch, wait = val, epoch, 0
+            else:
+                wait += 1
+                if wait == patience:
+                    return best_epoch
+        return None  # forgot the run that never stops
+
+    result = ex.check_early_stopping_epoch(only_when_it_stops)
+    assert result.status == "incorrect", result.message
+    assert "returned None" in result.message and "never stops" in result.message, result.message
+
+
+GARBAGE = [lambda *a: "text", lambda *a: {"a": 1}, lambda *a: [1, [2, 3]], lambda *a: [np.nan],
+           lambda *a: np.zeros((2, 2, 2)), lambda *a: 1 / 0]  # fmt: skip
+
+
+@pytest.mark.parametrize("answer", GARBAGE)
+def test_no_answer_makes_a_checker_raise(answer):
+    with np.errstate(all="ignore"):
+        for result in (ex.check_l2_gradient(answer), ex.check_l1_gradient(answer),
+                       ex.check_dropout(answer, dropout_backward),
+                       ex.check_dropout(dropout_forward, answer),
+                       ex.check_early_stopping_epoch(answer)):  # fmt: skip
+            assert result.status == "incorrect", result.message

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..nn.losses import l1_penalty, l2_penalty
 from ..nn.parameter import Parameter
-from ._check import CheckResult, compare_arrays, correct, incorrect, run_answer
+from ._check import CheckResult, compare_arrays, correct, incorrect, not_attempted, run_answer
 
 __all__ = [
     "DROPOUT_EXAMPLE",
@@ -44,12 +44,27 @@ def _weight_cases() -> list[tuple[np.ndarray, float]]:
 
 
 def _check_penalty_gradient(fn: Callable, expected: Callable, mistakes: Callable, what: str,
-                            success: str) -> CheckResult:  # fmt: skip
+                            success: str, at_zero: str | None = None) -> CheckResult:  # fmt: skip
+    """Compare ``fn(W, lam)`` with ``expected(W, lam)`` on every case; ``at_zero`` is the hint
+    for an answer right everywhere but NaN or inf exactly where W is 0 (a 0/0)."""
     for W, lam in _weight_cases():
         value, problem = run_answer(fn, W.copy(), lam, what=what)
         if problem is not None:
             return problem
         want = expected(W, lam)
+        if at_zero is not None:
+            try:
+                got = np.asarray(value, dtype=np.float64)
+            except (TypeError, ValueError):
+                got = None
+            if got is not None and got.shape == W.shape:
+                bad = ~np.isfinite(got)
+                if (
+                    np.any(bad)
+                    and np.array_equal(bad, W == 0)
+                    and np.allclose(got[~bad], want[~bad])
+                ):
+                    return incorrect(at_zero)
         result = compare_arrays(
             value, want, name=f"{what} for W of shape {W.shape}, λ = {lam}",
             mistakes=mistakes(W, lam), rtol=1e-6, atol=1e-12,
@@ -129,6 +144,8 @@ def check_l1_gradient(l1_gradient: Callable) -> CheckResult:
         "l1_gradient(W, lam)",
         "correct! dP/dW = λ·sign(W): the same pull of λ towards 0 for a small weight as for a "
         "large one, which is why L1 drives weights to zero and L2 does not",
+        at_zero="W / |W| is 0/0 = NaN where a weight is exactly 0: use np.sign(W), which is "
+        "sign(w) elsewhere and 0 at w = 0",
     )
 
 
@@ -187,6 +204,13 @@ def check_dropout(dropout_forward: Callable, dropout_backward: Callable) -> Chec
             * (1 - p),
             "dropout_forward: keep == 1 marks the units that are *kept*; you zeroed those and "
             "kept the dropped ones": x * (1 - keep) / (1 - p),
+            f"dropout_forward: p = 0.5 written in; use the argument p (this case passes p = {p})": x
+            * keep
+            / 0.5,
+            "dropout_forward: divide by 1 - p, the probability of keeping a unit, not by the "
+            "fraction this mask kept (keep.mean()): E[y] = x needs the probability": x
+            * keep
+            / keep.mean(),
         }
         result = compare_arrays(value, y_want, name=f"dropout_forward's output {where}",
                                 mistakes=forward_mistakes)  # fmt: skip
@@ -209,6 +233,10 @@ def check_dropout(dropout_forward: Callable, dropout_backward: Callable) -> Chec
             "where it was kept": grad_y * (1 - keep) / (1 - p),
             "dropout_backward: returning grad_y unchanged is the eval-mode backward; in "
             "training the mask and the scale apply": grad_y,
+            f"dropout_backward: p = 0.5 written in; use the argument p (this case passes "
+            f"p = {p})": grad_y * keep / 0.5,
+            "dropout_backward: divide by 1 - p, the probability of keeping a unit, not by the "
+            "fraction this mask kept (keep.mean())": grad_y * keep / keep.mean(),
         }
         result = compare_arrays(value, gx_want, name=f"dropout_backward's gradient {where}",
                                 mistakes=backward_mistakes)  # fmt: skip
@@ -261,14 +289,31 @@ def _stopping_cases() -> list[tuple[list[float], int]]:
     return [(a, 3), (b, 3), (c, 5), (a, 6), (d, 2), (e, 2)]
 
 
+def _call(fn: Callable, *args, what: str):
+    """Call a learner's function after the first case: None is an answer here, not a stub."""
+    try:
+        return fn(*args), None
+    except NotImplementedError:
+        return None, not_attempted(what)
+    except Exception as exc:  # noqa: BLE001 - any learner error becomes a hint
+        return None, incorrect(f"{what} raised {type(exc).__name__}: {exc}")
+
+
 def check_early_stopping_epoch(early_stopping_epoch: Callable) -> CheckResult:
     """Check ``early_stopping_epoch(val_losses, patience) -> int``, the epoch (counted from
     1) whose parameters early stopping restores (``reference_early_stopping_epoch``)."""
-    for losses, patience in _stopping_cases():
-        value, problem = run_answer(early_stopping_epoch, list(losses), patience,
-                                    what="`early_stopping_epoch`")  # fmt: skip
+    what = "`early_stopping_epoch`"
+    for k, (losses, patience) in enumerate(_stopping_cases()):
+        run = run_answer if k == 0 else _call
+        value, problem = run(early_stopping_epoch, list(losses), patience, what=what)
         if problem is not None:
             return problem
+        if value is None:
+            return incorrect(
+                f"early_stopping_epoch(..., patience={patience}) returned None for the losses "
+                f"{losses}; return an epoch number (when training never stops, the best epoch "
+                "of the whole run)"
+            )
         try:
             got = float(np.asarray(value, dtype=np.float64).reshape(()))
         except (TypeError, ValueError):
