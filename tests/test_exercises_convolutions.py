@@ -230,10 +230,87 @@ def _minimum(x, dy):
         (_last_tie, "the last maximum"),
         (_minimum, "not its minimum"),
         (lambda x, dy: dy, "shape of dy"),
-        (_four_by_four, r"dx has shape \(4, 4\) but should have shape \(4, 6\)"),
+        (_four_by_four, r"dx has shape \(4, 2\) but should have shape \(6, 2\)"),
     ],
 )  # fmt: skip
 def test_maxpool_backward_mistakes(wrong, hint):
     result = ex.check_maxpool_backward(wrong)
     assert result.status == "incorrect"
     assert re.search(hint, result.message), result.message
+
+
+# ---- sizes written in, a loop one short, answers that are not arrays ----
+
+
+def test_the_maxpool_cases_differ_in_height_and_width():
+    shapes = [x.shape for x, _ in ex.MAXPOOL_CASES]
+    assert len({h for h, _ in shapes}) == len(shapes) == len({w for _, w in shapes})
+
+
+def _maxpool_rows(rows):
+    def answer(x, dy):  # the loop over window rows written for the first image
+        dx = np.zeros_like(x)
+        for i in range(rows):
+            for j in range(dy.shape[1]):
+                window = x[2 * i : 2 * i + 2, 2 * j : 2 * j + 2]
+                u, v = np.unravel_index(np.argmax(window), (2, 2))
+                dx[2 * i + u, 2 * j + v] = dy[i, j]
+        return dx
+
+    return answer
+
+
+def test_maxpool_with_a_window_count_written_in_is_named():
+    result = ex.check_maxpool_backward(_maxpool_rows(2))
+    assert result.status == "incorrect", result.message
+    assert "got no gradient" in result.message and "range(dy.shape[0])" in result.message
+
+
+def _conv1d_skipping(first):
+    def answer(x, w, dy):  # the loop over output positions misses one end
+        dx, dw = np.zeros(len(x)), np.zeros(len(w))
+        for i in range(1, len(dy)) if first else range(len(dy) - 1):
+            for u in range(len(w)):
+                dw[u] += dy[i] * x[i + u]
+                dx[i + u] += dy[i] * w[u]
+        return dx, dw
+
+    return answer
+
+
+@pytest.mark.parametrize("first", [False, True], ids=["last", "first"])
+def test_conv1d_loop_one_position_short_is_named(first):
+    result = ex.check_conv1d_backward(_conv1d_skipping(first))
+    assert result.status == "incorrect"
+    assert ("first" if first else "last") + " output position" in result.message, result.message
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [lambda x, w, dy: ([1, [2, 3]], w), lambda x, w, dy: (x, [1, [2]]), lambda x, w, dy: "dx",
+     lambda x, w, dy: (None, w)],
+)  # fmt: skip
+def test_conv1d_answers_that_are_not_arrays_get_a_message(answer):
+    result = ex.check_conv1d_backward(answer)
+    assert result.status == "incorrect", result.message
+
+
+@pytest.mark.parametrize(
+    "answer", [lambda x, dy: [1, [2, 3]], lambda x, dy: "dx", lambda x, dy: np.nan * x]
+)
+def test_maxpool_answers_that_are_not_arrays_get_a_message(answer):
+    assert ex.check_maxpool_backward(answer).status == "incorrect"
+
+
+def test_maxpool_with_the_column_count_written_in_is_named():
+    def two_columns(x, dy):
+        dx = np.zeros_like(x)
+        for i in range(dy.shape[0]):
+            for j in range(2):
+                window = x[2 * i : 2 * i + 2, 2 * j : 2 * j + 2]
+                u, v = np.unravel_index(np.argmax(window), (2, 2))
+                dx[2 * i + u, 2 * j + v] = dy[i, j]
+        return dx
+
+    result = ex.check_maxpool_backward(two_columns)
+    assert result.status == "incorrect" and "range(dy.shape[1])" in result.message, result.message

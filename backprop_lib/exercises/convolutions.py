@@ -110,6 +110,14 @@ def _case(n: int, k: int, seed: int):
 CONV1D_CASES = [_case(5, 3, 1), _case(9, 4, 2), _case(7, 2, 3)]
 
 
+def _shape(value) -> tuple | None:
+    """The shape of a learner's array or nested list; None for a ragged one."""
+    try:
+        return np.shape(value)
+    except ValueError:
+        return None
+
+
 def check_conv1d_backward(conv1d_backward: Callable) -> CheckResult:
     """Check ``conv1d_backward(x, w, dy) -> (dx, dw)`` for y = conv1d_forward(x, w).
 
@@ -118,6 +126,15 @@ def check_conv1d_backward(conv1d_backward: Callable) -> CheckResult:
     the full convolution, len(x) entries).
     """
     for x, w, dy in CONV1D_CASES:
+        k = len(w)
+        short = {}  # a loop over the output positions that misses one end: dy with a 0 there
+        for end, at in (("last", -1), ("first", 0)):
+            cut = dy.copy()
+            cut[at] = 0.0
+            short[
+                f"the loop over output positions misses the {end} output position: i runs "
+                f"over every entry of dy, range(len(x) - len(w) + 1) (here {len(dy)} of them)"
+            ] = (np.convolve(cut, w, mode="full"), np.correlate(x, cut, mode="valid"))
         value, problem = run_answer(
             conv1d_backward, x.copy(), w.copy(), dy.copy(), what="`conv1d_backward`"
         )
@@ -129,10 +146,9 @@ def check_conv1d_backward(conv1d_backward: Callable) -> CheckResult:
                 + (f" of length {len(value)}" if isinstance(value, (tuple, list)) else "")
             )
         dx, dw = value
-        k = len(w)
         want_dw = np.correlate(x, dy, mode="valid")  # (k,)
         want_dx = np.convolve(dy, w, mode="full")  # (n,)
-        if np.shape(dx) == want_dw.shape and np.shape(dw) == want_dx.shape:
+        if _shape(dx) == want_dw.shape and _shape(dw) == want_dx.shape:
             return incorrect("dx and dw are swapped: return (dx, dw), dx shaped like x")
         result = compare_arrays(
             dw,
@@ -143,6 +159,7 @@ def check_conv1d_backward(conv1d_backward: Callable) -> CheckResult:
                 "flipping it (np.correlate(x, dy, 'valid'))": want_dw[::-1],
                 "dw[u] sums over every output position i: dy[i] times the input x[i + u] that "
                 "w[u] multiplied there": np.array([dy.sum() * x[u] for u in range(k)]),
+                **{hint: wrong_dw for hint, (_, wrong_dw) in short.items()},
             },
         )
         if not result.correct:
@@ -157,10 +174,11 @@ def check_conv1d_backward(conv1d_backward: Callable) -> CheckResult:
                 "dx[h] = sum_u dy[h - u] w[u], a full convolution (np.convolve(dy, w))": (
                     np.correlate(np.pad(dy, k - 1), w, mode="valid")
                 ),
+                **{hint: wrong_dx for hint, (wrong_dx, _) in short.items()},
             },
         )
         if not result.correct:
-            if np.shape(dx) == (n - 2 * (k - 1),):
+            if _shape(dx) == (n - 2 * (k - 1),):
                 return incorrect(
                     f"dx has {n - 2 * (k - 1)} entries but x has {n}: that is a 'valid' "
                     f"convolution; pad dy with {k - 1} zeros on each side (a 'full' one) so "
@@ -175,7 +193,8 @@ def check_conv1d_backward(conv1d_backward: Callable) -> CheckResult:
 
 # ---- 3. max-pool routing ----
 
-#: Images (H, W) with their upstream gradients (H/2, W/2), with tied maxima in some windows.
+#: Images (H, W) with their upstream gradients (H/2, W/2), with tied maxima in some windows;
+#: heights and widths all differ, so a window count written in fails on one of them.
 MAXPOOL_CASES = [
     (
         np.array(
@@ -183,16 +202,13 @@ MAXPOOL_CASES = [
         ),  # fmt: skip
         np.array([[0.5, -1.0], [2.0, 1.5]]),
     ),
-    (
-        np.array(
-            [
-                [0.0, 2.0, 7.0, 1.0, 1.0, 1.0],
-                [2.0, 1.0, 6.0, 7.0, 0.0, 1.0],
-                [3.0, 3.0, 0.0, 0.0, 4.0, 2.0],
-                [1.0, 3.0, 9.0, 0.0, 1.0, 3.0],
-            ]
-        ),  # fmt: skip
-        np.array([[1.0, -2.0, 3.0], [0.25, 4.0, -0.5]]),
+    (  # 6 x 2: one window across, negative values, ties along the diagonals
+        np.array([[-1.0, -3.0], [-2.0, -1.0], [0.5, 2.0], [2.0, 0.5], [-4.0, -2.0], [-3.0, -5.0]]),
+        np.array([[1.5], [-0.75], [2.5]]),
+    ),
+    (  # 2 x 6: one window down, a tie in every window
+        np.array([[0.0, 2.0, 7.0, 1.0, 1.0, 1.0], [2.0, 1.0, 6.0, 7.0, 0.0, 1.0]]),
+        np.array([[1.0, -2.0, 3.0]]),
     ),
 ]
 
@@ -220,6 +236,26 @@ def _last_max(win, g):
     return out
 
 
+def _windows_missed(value, want: np.ndarray, dy: np.ndarray) -> list[tuple[int, int]]:
+    """The windows (i, j) left at 0 by an answer that is right everywhere else, if any."""
+    try:
+        got = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return []
+    if got.shape != want.shape or np.allclose(got, want):
+        return []
+    missed = []
+    for i in range(dy.shape[0]):
+        for j in range(dy.shape[1]):
+            a = got[2 * i : 2 * i + 2, 2 * j : 2 * j + 2]
+            b = want[2 * i : 2 * i + 2, 2 * j : 2 * j + 2]
+            if not np.allclose(a, b):
+                if np.any(a):
+                    return []  # a wrong value, not a missing window
+                missed.append((i, j))
+    return missed
+
+
 def check_maxpool_backward(maxpool_backward: Callable) -> CheckResult:
     """Check ``maxpool_backward(x, dy) -> dx`` for 2x2 max pooling with stride 2.
 
@@ -230,9 +266,21 @@ def check_maxpool_backward(maxpool_backward: Callable) -> CheckResult:
         value, problem = run_answer(
             maxpool_backward, x.copy(), dy.copy(), what="`maxpool_backward`"
         )
+        if problem is not None and ("IndexError" in problem.message or "empty" in problem.message):
+            return incorrect(
+                f"{problem.message} (for x of shape {x.shape}, dy of shape {dy.shape}): loop "
+                "over the windows dy has, range(dy.shape[0]) and range(dy.shape[1])"
+            )
         if problem is not None:
             return problem
         want = _route(x, dy, _first_max)
+        missed = _windows_missed(value, want, dy)
+        if missed:
+            return incorrect(
+                f"window(s) {', '.join(map(str, missed))} of x {x.shape} got no gradient: "
+                f"loop over every window, range(dy.shape[0]) and range(dy.shape[1]) "
+                f"({dy.shape[0]} x {dy.shape[1]} here), not a number written in"
+            )
         result = compare_arrays(
             value,
             want,
@@ -256,7 +304,7 @@ def check_maxpool_backward(maxpool_backward: Callable) -> CheckResult:
             },
         )
         if not result.correct:
-            if np.shape(value) == dy.shape:
+            if _shape(value) == dy.shape:
                 return incorrect(
                     f"dx has the shape of dy {dy.shape}; it must have the shape of x {x.shape}: "
                     "one gradient per input pixel"
