@@ -168,3 +168,84 @@ def test_translation_hard_coded_to_the_first_models_sizes_fails():
     fixed = _translate(first)
     result = ex.check_torch_translation(lambda m: fixed)
     assert not result.correct and "5-5-2" in result.message
+
+
+# ---- sizes read off the data, counts divided by the wrong number, layers half copied ----
+
+
+def test_confusion_matrix_sized_by_the_largest_label_is_named():
+    def largest_label(t, p, k):
+        return right_confusion(t, p, max(t.max(), p.max()) + 1)
+
+    result = ex.check_confusion_matrix(largest_label)
+    assert not result.correct and "largest label" in result.message, result.message
+
+
+def test_a_case_has_its_last_class_nowhere():
+    assert any(max(t.max(), p.max()) < k - 1 for t, p, k in ex._confusion_cases())
+
+
+@pytest.mark.parametrize(
+    ("wrong", "hint"),
+    [
+        (lambda z, y: np.sum(np.argmax(z, axis=1) == y) / 6, "divided by 6"),
+        (lambda z, y: np.sum(np.argmax(z, axis=1) == y) / (len(y) - 1), "divided by 5"),
+        (lambda z, y: np.sum(np.argmax(z, axis=1) == y) / (len(y) + 1), "divided by 7"),
+        (lambda z, y: np.mean(np.argmax(z, axis=0) == y), "axis=1"),  # raises: (C,) vs (n,)
+        (lambda z, y: np.mean(np.argmax(z) == y), "axis=1"),  # one argmax of the whole array
+    ],
+    ids=["fixed-6", "n-1", "n+1", "axis0-raises", "flat-argmax"],
+)
+def test_accuracy_names_the_divisor_and_the_axis(wrong, hint):
+    result = ex.check_accuracy_from_logits(wrong)
+    assert not result.correct and hint in result.message, result.message
+
+
+def test_accuracy_accepts_numpy_float32_and_fractions():
+    from fractions import Fraction
+
+    assert ex.check_accuracy_from_logits(lambda z, y: np.float32(right_accuracy(z, y))).correct
+    assert ex.check_accuracy_from_logits(
+        lambda z, y: Fraction(int(np.sum(np.argmax(z, axis=1) == y)), len(y))
+    ).correct
+
+
+@needs_torch
+def test_translation_with_the_activation_written_in_is_named():
+    import torch
+
+    def always_relu(model):
+        net = _translate(model)
+        net[1] = torch.nn.ReLU()
+        return net
+
+    result = ex.check_torch_translation(always_relu)
+    assert not result.correct and "Tanh" in result.message and "ReLU" in result.message
+
+
+@needs_torch
+def test_translation_without_the_biases_copied_is_named():
+    import torch
+
+    def no_bias_copy(model):
+        net = _translate(model)
+        with torch.no_grad():
+            net[0].bias.normal_()  # as torch.nn.Linear initialises it: not our b
+        return net
+
+    result = ex.check_torch_translation(no_bias_copy)
+    assert not result.correct and "bias" in result.message and "layer 1" in result.message
+
+
+@needs_torch
+def test_translation_answers_that_are_not_models_get_a_message():
+    for answer in (lambda m: "model", lambda m: [1, 2], lambda m: 1 / 0):
+        assert ex.check_torch_translation(answer).status == "incorrect"
+
+
+@pytest.mark.parametrize(
+    "answer", [lambda *a: "text", lambda *a: [1, [2, 3]], lambda *a: {"a": 1}, lambda *a: [np.nan]]
+)
+def test_no_answer_makes_a_checker_raise(answer):
+    assert ex.check_confusion_matrix(answer).status == "incorrect"
+    assert ex.check_accuracy_from_logits(answer).status == "incorrect"

@@ -27,9 +27,10 @@ __all__ = ["check_accuracy_from_logits", "check_confusion_matrix", "check_torch_
 
 
 def _confusion_cases() -> list[tuple[np.ndarray, np.ndarray, int]]:
-    """Three cases: 3 classes (7 rows); 5 classes (12 rows) where class 4 is never predicted and
-    class 3 appears nowhere (its row and column are zeros); 10 classes (40 rows). None of
-    them is symmetric."""
+    """Four cases: 3 classes (7 rows); 5 classes (12 rows) where class 4 is never predicted and
+    class 3 appears nowhere (its row and column are zeros); 10 classes (40 rows); 6 classes
+    (11 rows) where classes 2 and 5, the last, appear nowhere, so that neither the labels seen
+    nor the largest label give the size. None of them is symmetric."""
     rng = np.random.default_rng(12)
     cases = [(np.array([0, 2, 1, 2, 0, 1, 2]), np.array([0, 1, 1, 2, 2, 1, 0]), 3)]
     y5 = np.array([0, 1, 2, 4, 0, 1, 2, 4, 4, 1, 0, 2])  # class 3 never appears
@@ -38,6 +39,9 @@ def _confusion_cases() -> list[tuple[np.ndarray, np.ndarray, int]]:
     y10 = rng.integers(0, 10, size=40)
     p10 = np.where(rng.random(40) < 0.7, y10, rng.integers(0, 10, size=40))
     cases.append((y10, p10, 10))
+    y6 = np.array([0, 1, 3, 4, 4, 1, 0, 3, 1, 4, 0])
+    p6 = np.array([0, 3, 3, 4, 1, 1, 0, 4, 1, 4, 3])
+    cases.append((y6, p6, 6))
     return cases
 
 
@@ -45,6 +49,7 @@ def _confusion_mistakes(y_true, y_pred, k, expected) -> dict[str, object]:
     present = np.unique(np.concatenate([y_true, y_pred]))
     only_present = expected[np.ix_(present, present)]
     rows = expected.sum(axis=1, keepdims=True)
+    top = int(max(y_true.max(), y_pred.max()))  # the largest label seen
     return {
         "rows should be the true classes and columns the predictions; yours is transposed "
         "(M[i, j] counts images of class i predicted as j)": expected.T,
@@ -54,7 +59,18 @@ def _confusion_mistakes(y_true, y_pred, k, expected) -> dict[str, object]:
         ),
         "a class that never appears (or is never predicted) still gets its row and column: "
         "size the matrix with num_classes, not with the labels you see": only_present,
+        f"the matrix stops at the largest label seen ({top}), but this case has {k} classes: "
+        "a class that never appears still gets its row and column, so size the matrix with "
+        "num_classes": expected[: top + 1, : top + 1],
     }
+
+
+def _shape(value) -> tuple | None:
+    """The shape of a learner's array or nested list; None for a ragged one."""
+    try:
+        return np.shape(value)
+    except ValueError:
+        return None
 
 
 def check_confusion_matrix(fn: Callable) -> CheckResult:
@@ -66,7 +82,7 @@ def check_confusion_matrix(fn: Callable) -> CheckResult:
         if problem is not None:
             return problem
         expected = confusion_matrix(y_true, y_pred, k)
-        if k != 10 and np.shape(answer) == (10, 10):
+        if k != 10 and _shape(answer) == (10, 10):
             return incorrect(
                 f"this case has {k} classes: size the matrix with num_classes, not a fixed 10"
             )
@@ -107,6 +123,11 @@ def check_accuracy_from_logits(fn: Callable) -> CheckResult:
         answer, problem = run_answer(
             fn, logits.copy(), y.copy(), what="accuracy_from_logits(logits, y)"
         )
+        if problem is not None and "broadcast" in problem.message:
+            return incorrect(
+                f"{problem.message}: argmax over axis 0 gives one index per class (shape "
+                f"({logits.shape[1]},)), not one per row; take it over each row, axis=1"
+            )
         if problem is not None:
             return problem
         try:
@@ -124,6 +145,13 @@ def check_accuracy_from_logits(fn: Callable) -> CheckResult:
         for wrong, hint in mistakes.items():
             if abs(value - wrong) <= 0.005:
                 return incorrect(hint)
+        right = round(acc * n)
+        divisor = right / value if value > 0 else 0.0
+        if 0 < divisor <= 2 * n and abs(divisor - round(divisor)) < 1e-6:
+            return incorrect(
+                f"that is the {right} right answers divided by {round(divisor)}; divide by the "
+                f"number of rows, n = {n} here (len(y), never a number written in)"
+            )
         return incorrect(
             f"for {n} rows of {logits.shape[1]} logits you returned {value:.4f}; the accuracy is "
             f"{acc:.4f} ({acc * n:.0f} of {n}): take argmax over each row (axis=1)"
@@ -174,6 +202,7 @@ def check_torch_translation(fn: Callable) -> CheckResult:
         no_act = (X @ first.W.data + first.b.data) @ model[2].W.data + model[2].b.data
         untransposed = first.W.data.shape[0] == first.W.data.shape[1] and any(
             isinstance(m, torch.nn.Linear)
+            and tuple(m.weight.shape) == first.W.data.shape
             and np.allclose(m.weight.detach().numpy().astype(np.float64), first.W.data)
             for m in theirs.modules()
         )
@@ -181,6 +210,28 @@ def check_torch_translation(fn: Callable) -> CheckResult:
             return incorrect(
                 f"for the {sizes} model: torch's weight is our W transposed (weight = W.T); "
                 "you copied W as it is, which only fits a square layer by accident"
+            )
+        ours = [m for m in model.layers if isinstance(m, Linear)]
+        linears = [m for m in theirs.modules() if isinstance(m, torch.nn.Linear)]
+        for i, (a, b) in enumerate(zip(ours, linears, strict=False), start=1):
+            weight = b.weight.detach().numpy().astype(np.float64)
+            bias = None if b.bias is None else b.bias.detach().numpy().astype(np.float64)
+            right_weight = weight.shape == a.W.data.T.shape and np.allclose(
+                weight, a.W.data.T, rtol=rtol, atol=rtol
+            )
+            if right_weight and (
+                bias is None or not np.allclose(bias, a.b.data, rtol=rtol, atol=rtol)
+            ):
+                return incorrect(
+                    f"for the {sizes} model: layer {i}'s weight is right but its bias is not "
+                    "ours; copy b into bias too (torch.nn.Linear starts with a random bias)"
+                )
+        want_act = type(model[1]).__name__
+        acts = [type(m).__name__ for m in theirs.modules() if type(m).__name__ in ("ReLU", "Tanh")]
+        if acts and want_act not in acts:
+            return incorrect(
+                f"for the {sizes} model: its activation is {want_act}, yours is {acts[0]}; "
+                "translate each layer of the model you are given, not a fixed one"
             )
         if out.shape == expected.shape and np.allclose(out, no_act, rtol=rtol, atol=rtol):
             return incorrect(f"for the {sizes} model: the activation between the layers is missing")
