@@ -265,3 +265,60 @@ def test_the_notebooks_solutions_pass_and_its_student_stubs_are_not_attempted(st
     for name, check in CHECKS.items():
         result = check(namespace[name])
         assert result.status == ("not attempted" if student else "correct"), (name, result)
+
+
+# ---- tanh's slope from the wrong value, other forms of the scalars ----
+
+
+def test_step_with_tanh_applied_to_h_again_is_named():
+    result = ex.check_rnn_step_backward(variant(slope=lambda h, h_prev: 1 - np.tanh(h) ** 2))
+    assert result.status == "incorrect" and "1 - np.tanh(h)**2" in result.message, result.message
+
+
+def _two_step_slope(kind):
+    def grad(x1, x2, h0, w, u):
+        h1 = np.tanh(w * x1 + u * h0)
+        h2 = np.tanh(w * x2 + u * h1)
+        d2 = 1 - h2**2
+        s1 = {"h2": 1 - h2**2, "tanh twice": 1 - np.tanh(h1) ** 2}[kind]
+        if kind == "tanh twice":
+            d2 = 1 - np.tanh(h2) ** 2
+        d1 = d2 * u * s1
+        return d2 * x2 + d1 * x1, d2 * h1 + d1 * h0
+
+    return grad
+
+
+@pytest.mark.parametrize(
+    "kind, hint", [("h2", "step 1's own output h1"), ("tanh twice", "1 - np.tanh(h)**2")]
+)
+def test_two_step_slope_of_the_wrong_value_is_named(kind, hint):
+    result = ex.check_two_step_gradient(_two_step_slope(kind))
+    assert result.status == "incorrect" and hint in result.message, result.message
+
+
+def test_two_step_accepts_size_one_arrays_and_float32():
+    def size_one(*case):
+        return tuple(np.array([v]) for v in two_step_gradient(*case))
+
+    def float32(*case):
+        return tuple(np.float32(v) for v in two_step_gradient(*case))
+
+    assert ex.check_two_step_gradient(size_one).correct
+    assert ex.check_two_step_gradient(float32).correct
+    assert ex.check_two_step_gradient(lambda *c: [[v] for v in two_step_gradient(*c)]).correct
+
+
+@pytest.mark.parametrize("answer", ["b.", "B.", "b) ", "option b", "(B)."])
+def test_clipping_letter_with_punctuation_or_a_word(answer):
+    assert ex.check_clipping_answer(lambda: answer).correct
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [lambda *a: "text", lambda *a: [1, [2, 3]], lambda *a: ([1, [2]], 1.0), lambda *a: {"a": 1},
+     lambda *a: 1 / 0],
+)  # fmt: skip
+def test_no_answer_makes_a_checker_raise(answer):
+    for check in (ex.check_rnn_step_backward, ex.check_two_step_gradient, ex.check_clipping_answer):
+        assert check(answer).status == "incorrect"

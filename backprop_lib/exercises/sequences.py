@@ -30,6 +30,11 @@ __all__ = [
 
 # ---- 1. one step of BPTT ----
 
+TANH_TWICE = (
+    "h is already tanh(a): tanh's slope is 1 - h**2, not 1 - np.tanh(h)**2 (that applies tanh "
+    "a second time)"
+)
+
 
 def rnn_step_reference(dh, x, h_prev, W_xh, W_hh, b):
     """The right answer, from the library: RNN.backward on a one-step sequence from h_prev.
@@ -82,29 +87,38 @@ def check_rnn_step_backward(rnn_step_backward: Callable) -> CheckResult:
             "tanh's slope belongs to this step's output: 1 - h**2 with h = h_t, not h_prev"
         )
         da_prev_state = dh * (1 - h_prev**2)
+        da_twice = dh * (1 - np.tanh(h) ** 2)
         checks = [
             ("db", db, ref[4], {
                 no_slope: dh.sum(axis=0),
                 wrong_state: da_prev_state.sum(axis=0),
+                TANH_TWICE: da_twice.sum(axis=0),
                 "db adds the contributions of every example: da.sum(axis=0), not a mean (the "
                 "loss's backward already divided by the batch size)": da.mean(axis=0),
             }),
             ("dW_xh", dW_xh, ref[2], {
                 no_slope: x.T @ dh,
                 wrong_state: x.T @ da_prev_state,
+                TANH_TWICE: x.T @ da_twice,
             }),
             ("dW_hh", dW_hh, ref[3], {
                 no_slope: h_prev.T @ dh,
                 wrong_state: h_prev.T @ da_prev_state,
+                TANH_TWICE: h_prev.T @ da_twice,
                 "dW_hh multiplies what W_hh multiplied in the forward pass, the previous state: "
                 "h_prev.T @ da, not h.T @ da": h.T @ da,
                 "dW_hh has W_hh's shape and pairs h_prev's units (rows) with da's (columns): "
                 "h_prev.T @ da, not da.T @ h_prev": da.T @ h_prev,
             }),
-            ("dx", dx, ref[0], {no_slope: dh @ W_xh.T, wrong_state: da_prev_state @ W_xh.T}),
+            ("dx", dx, ref[0], {
+                no_slope: dh @ W_xh.T,
+                wrong_state: da_prev_state @ W_xh.T,
+                TANH_TWICE: da_twice @ W_xh.T,
+            }),
             ("dh_prev", dh_prev, ref[1], {
                 no_slope: dh @ W_hh.T,
                 wrong_state: da_prev_state @ W_hh.T,
+                TANH_TWICE: da_twice @ W_hh.T,
                 "the gradient goes back through W_hh transposed: da @ W_hh.T (W_hh is square, "
                 "so da @ W_hh has the right shape but the wrong values)": da @ W_hh,
             }),
@@ -136,6 +150,16 @@ def two_step_reference(x1, x2, h0, w, u) -> tuple[float, float]:
 TWO_STEP_CASES = [(0.5, -1.0, 0.3, 0.8, 1.2), (1.5, 0.7, -0.6, -0.4, 0.9)]
 
 
+def _one_number(value):
+    """A number in a 1-element array or list ([0.3], np.array([0.3])) as the number itself."""
+    try:
+        return (
+            np.reshape(value, ()) if np.size(value) == 1 and not isinstance(value, str) else value
+        )
+    except ValueError:  # a ragged list: compare_arrays says it is not numbers
+        return value
+
+
 def check_two_step_gradient(two_step_gradient: Callable) -> CheckResult:
     """Check ``two_step_gradient(x1, x2, h0, w, u) -> (dL_dw, dL_du)``.
 
@@ -164,18 +188,21 @@ def check_two_step_gradient(two_step_gradient: Callable) -> CheckResult:
         no_s1 = "the path through h1 passes tanh at step 1 too: multiply by (1 - h1**2)"
         no_u = "from h2 back to h1 the gradient is multiplied by u (h2 depends on u * h1)"
         swapped = "return them in the order dL/dw, dL/du"
+        late = "tanh's slope at step 1 is taken at step 1's own output h1: 1 - h1**2, not 1 - h2**2"
+        t2, t1 = 1 - np.tanh(h2) ** 2, 1 - np.tanh(h1) ** 2  # tanh applied to h once more
         for name, answer, expected, mistakes in [
             ("dL/dw", dw, ref_dw, {
                 last_only: s2 * x2, no_s1: s2 * (x2 + u * x1), no_u: s2 * (x2 + s1 * x1),
-                swapped: ref_du,
+                swapped: ref_du, late: s2 * (x2 + u * s2 * x1), TANH_TWICE: t2 * (x2 + u * t1 * x1),
             }),
             ("dL/du", du, ref_du, {
                 last_only: s2 * h1, no_s1: s2 * (h1 + u * h0), no_u: s2 * (h1 + s1 * h0),
-                swapped: ref_dw,
+                swapped: ref_dw, late: s2 * (h1 + u * s2 * h0), TANH_TWICE: t2 * (h1 + u * t1 * h0),
             }),
         ]:  # fmt: skip
             if answer is None or answer is Ellipsis:
                 return incorrect(f"`two_step_gradient` returned None for {name}")
+            answer = _one_number(answer)
             result = compare_arrays(answer, expected, name=name, mistakes=mistakes)
             if not result.correct:
                 return result
@@ -223,7 +250,7 @@ def check_clipping_answer(answer) -> CheckResult:
         return not_attempted("`clipping_answer`")
     if not isinstance(answer, str):
         return incorrect(f"answer with one letter as a string, e.g. 'a'; got {answer!r}")
-    letter = answer.strip().strip("()").strip().lower()
+    letter = "".join(ch for ch in answer.lower() if ch.isalnum()).removeprefix("option")
     if letter not in CLIPPING_OPTIONS:
         return incorrect(f"answer with one of the letters a, b, c, d; got {answer!r}")
     if letter != "b":
