@@ -249,3 +249,17 @@ def test_translation_answers_that_are_not_models_get_a_message():
 def test_no_answer_makes_a_checker_raise(answer):
     assert ex.check_confusion_matrix(answer).status == "incorrect"
     assert ex.check_accuracy_from_logits(answer).status == "incorrect"
+
+
+def _stub(*args):
+    raise NotImplementedError()
+
+
+@pytest.mark.parametrize("answer", [_stub, lambda *a: None])
+def test_every_capstone_checker_says_not_attempted_for_a_stub(answer):
+    checks = [ex.check_confusion_matrix, ex.check_accuracy_from_logits]
+    if torch_available():
+        checks.append(ex.check_torch_translation)
+    for check in checks:
+        result = check(answer)
+        assert result.status == "not attempted" and "not attempted yet" in str(result), check
