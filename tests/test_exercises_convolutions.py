@@ -314,3 +314,8 @@ def test_maxpool_with_the_column_count_written_in_is_named():
 
     result = ex.check_maxpool_backward(two_columns)
     assert result.status == "incorrect" and "range(dy.shape[1])" in result.message, result.message
+
+
+def test_a_size_just_off_a_whole_number_is_printed_as_it_is():
+    message = ex.check_output_size(lambda n, k, s, p: output_size(n, k, s, p) + 1e-7).message
+    assert "6.0000001, expected 6" in message, message

@@ -278,3 +278,10 @@ def test_float32_and_numpy_answers_pass():
         return None if t is None else np.int64(t)
 
     assert ex.check_stop_epoch(numpy_int).correct
+
+
+def test_a_number_just_off_a_whole_one_is_printed_as_it_is():
+    message = ex.check_steps_per_epoch(lambda n, b: math.ceil(n / b) + 1e-7).message
+    assert "7.0000001" in message, message
+    message = ex.check_stop_epoch(lambda L, tol: 5.0000001).message
+    assert "5.0000001" in message, message

@@ -198,3 +198,8 @@ def test_the_near_copies_case_tells_the_shortcuts_apart():
 def test_xavier_without_parentheses_is_named():
     result = ex.check_xavier_std(lambda fan_in, fan_out: np.sqrt(2 / fan_in + fan_out))
     assert result.status == "incorrect" and "parentheses" in result.message, result.message
+
+
+def test_a_count_just_off_a_whole_number_is_printed_as_it_is():
+    message = ex.check_distinct_units(lambda W: count_distinct_units(W) + 1e-9).message
+    assert "3.000000001" in message, message

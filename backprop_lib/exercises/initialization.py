@@ -96,7 +96,7 @@ def check_distinct_units(count_distinct_units: Callable) -> CheckResult:
             continue
         if got == first:
             return incorrect(
-                f"you get the same answer, {got:g}, for a W of shape {W.shape} as for the "
+                f"you get the same answer, {_num(got)}, for a W of shape {W.shape} as for the "
                 "example: compute the count from W rather than writing it in"
             )
         rows, units = W.shape
@@ -132,12 +132,18 @@ def check_distinct_units(count_distinct_units: Callable) -> CheckResult:
             if got == wrong:
                 return incorrect(hint)
         return incorrect(
-            f"count_distinct_units(W) returned {got:g} for a W of shape {W.shape}; expected {want}"
+            f"count_distinct_units(W) returned {_num(got)} for a W of shape {W.shape}; "
+            f"expected {want}"
         )
     return correct(
         "correct! units with equal columns compute the same function, get the same gradient "
         "and stay copies: such a layer is only as wide as its number of distinct columns"
     )
+
+
+def _num(value: float) -> str:
+    """A learner's number as text that never reads like another: 7 for 7.0, 7.0000001 as is."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 # ---- 2. the Xavier standard deviation ----
