@@ -332,7 +332,11 @@ def check_softmax_ce_grad(softmax_ce_grad: Callable) -> CheckResult:
         hint = _scale_hint(got, p - onehot, 1.0, n, "softmax(z) - onehot(y)", None)
         if hint is not None:
             return incorrect(f"{hint} {where}")
+        columns = p.copy()
+        columns[:, y] -= 1.0  # every row loses 1 in every column some label names
         mistakes = {
+            "p[:, y] picks whole columns, so every row lost 1 in each class some example has; "
+            "index each row's own class: p[np.arange(N), y] -= 1": columns / n,
             "that is softmax(z) / N: subtract the one-hot label, 1 at each example's true "
             "class (-1/(p_y) from the log times p_y(1 - p_y) from the softmax)": p / n,
             "that uses the logits z where the probabilities softmax(z) belong: (softmax(z) - "
