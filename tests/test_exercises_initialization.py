@@ -203,3 +203,11 @@ def test_xavier_without_parentheses_is_named():
 def test_a_count_just_off_a_whole_number_is_printed_as_it_is():
     message = ex.check_distinct_units(lambda W: count_distinct_units(W) + 1e-9).message
     assert "3.000000001" in message, message
+
+
+@pytest.mark.parametrize(
+    "answer", [lambda *a: [1, [2, 3]], lambda *a: "3", lambda *a: {"a": 1}, lambda *a: []]
+)
+def test_no_answer_makes_a_checker_raise(answer):
+    assert ex.check_distinct_units(answer).status == "incorrect"
+    assert ex.check_xavier_std(answer).status == "incorrect"

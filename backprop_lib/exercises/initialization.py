@@ -78,17 +78,18 @@ def check_distinct_units(count_distinct_units: Callable) -> CheckResult:
         value, problem = run_answer(count_distinct_units, W.copy(), what="`count_distinct_units`")
         if problem is not None:
             return problem
-        if np.ndim(value) >= 1 and np.size(value) > 1:
-            return incorrect(
-                f"you returned an array of shape {np.shape(value)}; return one number, how many "
-                "distinct columns there are (e.g. np.unique(W, axis=1).shape[1])"
-            )
         try:
             if isinstance(value, (str, bytes)):
                 raise TypeError
-            got = float(np.asarray(value, dtype=np.float64).reshape(()))
+            arr = np.asarray(value, dtype=np.float64)
         except (TypeError, ValueError):
             return incorrect(f"return a number (an int), got {type(value).__name__}")
+        if arr.size != 1:
+            return incorrect(
+                f"you returned an array of shape {arr.shape}; return one number, how many "
+                "distinct columns there are (e.g. np.unique(W, axis=1).shape[1])"
+            )
+        got = float(arr.reshape(()))
         groups = unit_groups(W, tol=0.0)
         want = len(groups)
         first = want if first is None else first
