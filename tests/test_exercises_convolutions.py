@@ -319,3 +319,19 @@ def test_maxpool_with_the_column_count_written_in_is_named():
 def test_a_size_just_off_a_whole_number_is_printed_as_it_is():
     message = ex.check_output_size(lambda n, k, s, p: output_size(n, k, s, p) + 1e-7).message
     assert "6.0000001, expected 6" in message, message
+
+
+def _in_float32(fn):
+    def run(*args):
+        args = [np.asarray(a, dtype=np.float32) for a in args]
+        out = fn(*args)
+        return (
+            tuple(np.asarray(o, dtype=np.float32) for o in out) if isinstance(out, tuple) else out
+        )
+
+    return run
+
+
+def test_float32_answers_pass():
+    assert ex.check_conv1d_backward(_in_float32(conv1d_backward)).correct
+    assert ex.check_maxpool_backward(_in_float32(maxpool_backward)).correct

@@ -322,3 +322,12 @@ def test_clipping_letter_with_punctuation_or_a_word(answer):
 def test_no_answer_makes_a_checker_raise(answer):
     for check in (ex.check_rnn_step_backward, ex.check_two_step_gradient, ex.check_clipping_answer):
         assert check(answer).status == "incorrect"
+
+
+def test_step_in_float32_passes():
+    def float32(*args):
+        return tuple(
+            o.astype(np.float32) for o in rnn_step_backward(*(a.astype(np.float32) for a in args))
+        )
+
+    assert ex.check_rnn_step_backward(float32).correct

@@ -96,6 +96,8 @@ def _num(value: float) -> str:
 
 # ---- 2. the backward of a 1-D convolution ----
 
+RTOL, ATOL = 1e-5, 1e-6  # float32 arithmetic passes; the mistakes differ by 0.01 or more
+
 
 def conv1d_forward(x, w) -> np.ndarray:
     """The valid 1-D cross-correlation: y[i] = sum_u w[u] x[i + u], len(y) = len(x) - len(w) + 1."""
@@ -159,6 +161,8 @@ def check_conv1d_backward(conv1d_backward: Callable) -> CheckResult:
             dw,
             want_dw,
             name="dw",
+            rtol=RTOL,
+            atol=ATOL,
             mistakes={
                 "dw is reversed: dw[u] = sum_i dy[i] * x[i + u] slides dy over x without "
                 "flipping it (np.correlate(x, dy, 'valid'))": want_dw[::-1],
@@ -174,6 +178,8 @@ def check_conv1d_backward(conv1d_backward: Callable) -> CheckResult:
             dx,
             want_dx,
             name="dx",
+            rtol=RTOL,
+            atol=ATOL,
             mistakes={
                 "dx needs the kernel *flipped*: x[h] met w[u] in output y[h - u], so "
                 "dx[h] = sum_u dy[h - u] w[u], a full convolution (np.convolve(dy, w))": (
