@@ -336,3 +336,37 @@ def test_a_state_of_another_shape_is_a_hint_not_a_traceback():
     assert result.status == "incorrect" and "(4, 2)" in result.message, result.message
     result = ex.check_adam_step(lambda w, g, m, v, t, lr, b1, b2, eps: (w, [1, [2]], v))
     assert result.status == "incorrect"
+
+
+def m_sum(w, g, b, lr, beta):
+    b = b + g
+    return w - lr * b, b
+
+
+def r_no_lr(w, g, v, lr, a, eps):
+    v = a * v + (1 - a) * g * g
+    return w - g / (np.sqrt(v) + eps), v
+
+
+def a_sign(w, g, m, v, t, lr, b1, b2, eps):
+    new_w, m, v = adam_step(w, g, m, v, t, lr, b1, b2, eps)
+    return 2 * w - new_w, m, v  # w + lr * m_hat / (...)
+
+
+def a_no_lr(w, g, m, v, t, lr, b1, b2, eps):
+    return adam_step(w, g, m, v, t, 1.0, b1, b2, eps)
+
+
+@pytest.mark.parametrize(
+    "check, answer, words",
+    [
+        (ex.check_momentum_step, m_sum, "b = b + g"),
+        (ex.check_rmsprop_step, r_no_lr, "forgot the learning rate"),
+        (ex.check_adam_step, a_sign, "sign is flipped"),
+        (ex.check_adam_step, a_no_lr, "forgot the learning rate"),
+    ],
+    ids=["momentum-sum", "rmsprop-no-lr", "adam-sign", "adam-no-lr"],
+)
+def test_more_mistakes_get_their_hint(check, answer, words):
+    result = check(answer)
+    assert result.status == "incorrect" and words in result.message, result.message

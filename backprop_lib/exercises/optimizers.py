@@ -235,6 +235,9 @@ _MOMENTUM_MISTAKES = {
         lambda b, g, be: be * b + g, lambda w, g, b, nb, lr, be: w - nb),
     "beta multiplies the gradient instead of the old buffer: b = beta*b + g": _momentum(
         lambda b, g, be: b + be * g, lambda w, g, b, nb, lr, be: w - lr * nb),
+    "b = b + g keeps every past gradient at full weight, so the buffer only grows: multiply the "
+    "old buffer by beta, b = beta*b + g": _momentum(
+        lambda b, g, be: b + g, lambda w, g, b, nb, lr, be: w - lr * nb),
 }  # fmt: skip
 
 
@@ -288,6 +291,8 @@ _RMSPROP_MISTAKES = {
         lambda v, g, a: a * v + (1 - a) * np.abs(g), _STEP),
     "a sign is flipped: w = w - lr*g / (sqrt(v) + eps)": _rms(
         _AVG, lambda w, g, v, nv, lr, eps: w + lr * g / (np.sqrt(nv) + eps)),
+    "you forgot the learning rate: w = w - lr*g / (sqrt(v) + eps)": _rms(
+        _AVG, lambda w, g, v, nv, lr, eps: w - g / (np.sqrt(nv) + eps)),
 }  # fmt: skip
 
 
@@ -323,8 +328,13 @@ def _adam(step_rule, m_rule=None, v_rule=None):
     return step
 
 
-def _corrected(t_shift=0, m_on=True, v_on=True, eps_inside=False, paper=False, use_g=False):
+def _corrected(t_shift=0, m_on=True, v_on=True, eps_inside=False, paper=False, use_g=False,
+               lr_scale=1.0):  # fmt: skip
+    """Adam's step with one classic mistake switched on (none: the right step); ``lr_scale``
+    -1 flips the step's sign, 0 leaves the learning rate out (a step of lr = 1)."""
+
     def rule(w, g, m, v, t, lr, b1, b2, eps):
+        lr = lr * lr_scale if lr_scale else 1.0
         tt = t + t_shift
         m_hat = m / (1 - b1**tt) if m_on else m
         v_hat = v / (1 - b2**tt) if v_on else v
@@ -363,6 +373,10 @@ _ADAM_MISTAKES = {
     "momentum + RMSprop)": _adam(_corrected(use_g=True)),
     "v averages the squared gradient g*g, not g": _adam(
         _corrected(), v_rule=lambda v, g, b1, b2: b2 * v + (1 - b2) * np.abs(g)),
+    "a sign is flipped: the step goes down the slope, w = w - lr*m_hat / (sqrt(v_hat) + eps)":
+    _adam(_corrected(lr_scale=-1.0)),
+    "you forgot the learning rate: w = w - lr*m_hat / (sqrt(v_hat) + eps)": _adam(
+        _corrected(lr_scale=0.0)),
 }  # fmt: skip
 
 
