@@ -3,9 +3,10 @@ model of ours written again in PyTorch.
 
 Each checker runs the learner's function on cases of different sizes whose data do not line
 up by accident, accepts every right answer (lists or arrays, rounded numbers) and names the
-classic mistakes: a transposed matrix, fractions instead of counts, a class count fixed at 10,
-a percentage or a count instead of a fraction, a weight not transposed for torch, a missing
-activation. Without PyTorch the translation checker says so and the notebook runs on.
+classic mistakes: a transposed matrix, fractions instead of counts, a class count fixed at 10
+or read off the labels, a percentage or a count instead of a fraction, a count divided by a
+number other than n, a weight not transposed for torch, a bias not copied, a missing or
+fixed activation. Without PyTorch the translation checker says so and the notebook runs on.
 """
 
 from __future__ import annotations

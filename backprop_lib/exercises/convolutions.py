@@ -11,8 +11,8 @@ Three exercises, each a function the learner writes:
 
 Each checker runs the function on several cases of different sizes (whose numbers do not line
 up by accident) and names the classic mistakes: a forgotten + 1 or padding, a kernel not
-flipped, a "valid" instead of a "full" convolution, the gradient spread over the window or
-given to every tied maximum.
+flipped, a "valid" instead of a "full" convolution, a loop one output position short, the
+gradient spread over the window or given to every tied maximum, a window count written in.
 """
 
 from __future__ import annotations

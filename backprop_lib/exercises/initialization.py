@@ -3,8 +3,10 @@
 Two exercises: how many distinct units a weight matrix has (``check_distinct_units``: the
 columns of ``W``, compared whole) and the standard deviation Xavier/Glorot initialisation
 gives each weight (``check_xavier_std``). Each recognises the usual mistakes (counting rows,
-entries or duplicates instead of distinct columns, ``len`` of a 2-D array; the variance for the
-standard deviation, He's or LeCun's fan-in rule, the uniform bound) and names them.
+entries or duplicates instead of distinct columns, ``len`` of a 2-D array, comparing only a
+part of each column: its first weight, its sum or its sorted values; the variance for the
+standard deviation, He's or LeCun's fan-in rule, the uniform bound, missing parentheses) and
+names them.
 """
 
 from __future__ import annotations

@@ -6,8 +6,9 @@ with a given mask (``check_dropout``), and the epoch early stopping gives back
 (``check_early_stopping_epoch``). Each recognises the usual mistakes (the gradient of
 lambda * ||W||^2 instead of lambda / 2 * ||W||^2, a mean instead of a sum, L1's and L2's
 gradients swapped, sign(0) taken as +1, dropout without the 1 / (1 - p) scaling or scaled by
-1 / p, a backward pass that forgets the mask, the global minimum instead of the best epoch
-seen before stopping, an index counted from 0) and names them.
+1 / p or by the mask's own fraction kept, p written in, W / |W| (0/0 at a zero weight), a
+backward pass that forgets the mask, the global minimum instead of the best epoch seen before
+stopping, an index counted from 0) and names them.
 """
 
 from __future__ import annotations

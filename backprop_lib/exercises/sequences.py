@@ -4,9 +4,9 @@ Three exercises: one step of an RNN's backward pass (``check_rnn_step_backward``
 gradient of a scalar RNN's loss through two steps (``check_two_step_gradient``), and why
 clipping helps exploding gradients but not vanishing ones (``check_clipping_answer``).
 Answers are compared with the library's ``RNN.backward`` on cases whose sizes all differ;
-the classic mistakes (no tanh', tanh' of the wrong state, W_hh not transposed, h_t in place
-of h_{t-1}, a mean where a sum belongs, only the last step's term of a shared weight) are
-recognised and named.
+the classic mistakes (no tanh', tanh' of the wrong state or of tanh(h), W_hh not transposed,
+h_t in place of h_{t-1}, a mean where a sum belongs, only the last step's term of a shared
+weight) are recognised and named.
 """
 
 from __future__ import annotations
