@@ -383,3 +383,9 @@ def test_softmax_ce_with_whole_columns_indexed_is_named():
 
     result = ex.check_softmax_ce_grad(columns)
     assert result.status == "incorrect" and "p[np.arange(N), y]" in result.message, result.message
+
+
+def test_loss_names_in_the_forms_a_learner_writes():
+    forms = {"house_price": "mean squared error", "spam": "torch.nn.BCEWithLogitsLoss()",
+             "digit": "CE", "rain": "bl.nn.BCELoss"}  # fmt: skip
+    assert ex.check_loss_choice(forms).correct

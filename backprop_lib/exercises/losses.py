@@ -407,6 +407,7 @@ _ALIASES = {
     "bce": "BCELoss", "bceloss": "BCELoss",
     "bcewithlogits": "BCEWithLogitsLoss", "bcewithlogitsloss": "BCEWithLogitsLoss",
     "crossentropy": "CrossEntropyLoss", "crossentropyloss": "CrossEntropyLoss",
+    "ce": "CrossEntropyLoss",
     "softmaxcrossentropy": "CrossEntropyLoss", "categoricalcrossentropy": "CrossEntropyLoss",
     "binarycrossentropy": "binary cross-entropy",
 }  # fmt: skip
