@@ -131,6 +131,7 @@ def _lin(dx=None, dW=None, db=None):
         (_lin(db=lambda x, W, b, dy: dy.sum(axis=1)), "batch axis (axis=0)"),
         (_lin(db=lambda x, W, b, dy: dy.sum()), "sum over axis=0 only"),
         (_lin(dx=lambda x, W, b, dy: dy), "returned dy unchanged"),
+        (_lin(dx=lambda x, W, b, dy: x), "x itself"),
         (_lin(dx=lambda x, W, b, dy: dy @ W), "dx = dy @ W.T"),  # shapes do not fit: ValueError
         (_lin(dx=lambda x, W, b, dy: -(dy @ W.T)), "wrong sign"),
         (lambda x, W, b, dy: linear_backward(x, W, b, dy)[::-1], "order dx, dW, db"),

@@ -86,7 +86,11 @@ def raises_stub(*args, **kwargs):
     raise NotImplementedError
 
 
-@pytest.mark.parametrize("fn", [stub, raises_stub])
+def none_stub(*args, **kwargs):
+    return None
+
+
+@pytest.mark.parametrize("fn", [stub, raises_stub, none_stub])
 @pytest.mark.parametrize("check", [ex.check_chain_rule, ex.check_numerical_derivative])
 def test_function_stubs_are_not_attempted(check, fn):
     result = check(fn)
