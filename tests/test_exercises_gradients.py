@@ -288,6 +288,10 @@ def test_clip_sum_of_norms_mistake_is_named():
         (ex.check_clip_gradients, lambda grads, m: tuple(clip_gradients(grads, m))),
         (
             ex.check_clip_gradients,
+            lambda grads, m: clip_gradients([g.astype(np.float32) for g in grads], m),
+        ),
+        (
+            ex.check_clip_gradients,
             lambda grads, m: [g.tolist() for g in clip_gradients([g.copy() for g in grads], m)],
         ),
         (
