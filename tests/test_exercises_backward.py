@@ -131,6 +131,7 @@ def _lin(dx=None, dW=None, db=None):
         (_lin(db=lambda x, W, b, dy: dy.sum(axis=1)), "batch axis (axis=0)"),
         (_lin(db=lambda x, W, b, dy: dy.sum()), "sum over axis=0 only"),
         (_lin(dx=lambda x, W, b, dy: dy), "returned dy unchanged"),
+        (_lin(dx=lambda x, W, b, dy: x), "x itself"),
         (_lin(dx=lambda x, W, b, dy: dy @ W), "dx = dy @ W.T"),  # shapes do not fit: ValueError
         (_lin(dx=lambda x, W, b, dy: -(dy @ W.T)), "wrong sign"),
         (lambda x, W, b, dy: linear_backward(x, W, b, dy)[::-1], "order dx, dW, db"),
@@ -236,7 +237,7 @@ def _rel(a, b):
     ("wrong", "hint"),
     [
         (_rel, "one number"),
-        (lambda a, b: np.max(np.abs(a - b) / (np.abs(a) + np.abs(b))), "0 by 0"),
+        (lambda a, b: np.max(np.abs(a - b) / (np.abs(a) + np.abs(b))), "divide 0 by 0"),
         (lambda a, b: np.mean(_rel(a, b)), "not the mean"),
         (lambda a, b: np.max(np.abs(a - b)), "how large the gradients are"),
         (lambda a, b: np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(b))), "not by one of them"),
@@ -247,7 +248,7 @@ def _rel(a, b):
             "norm-based",
         ),
         (lambda a, b: np.max(_rel(a, b)) * 3, "expected"),
-        (lambda a, b: "small", "return a number"),
+        (lambda a, b: "small", "should be a number"),
         (lambda a, b: np.zeros(2), "not an array"),
     ],
 )  # fmt: skip
@@ -271,3 +272,191 @@ def test_rel_error_messages_name_the_learners_function():
         raise KeyError("oops")
 
     assert "`my_rel_error` raised KeyError" in str(ex.check_rel_error(broken))
+
+
+# ---- the relative error's floor, tested where it matters ----
+
+
+def _floored(floor):
+    def rel(a, b):
+        return np.max(np.abs(a - b) / np.maximum(floor, np.abs(a) + np.abs(b)))
+
+    return rel
+
+
+@pytest.mark.parametrize("floor", [1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-9, 1e-10, 1e-11])
+def test_rel_error_with_another_floor_is_rejected(floor):
+    incorrect_with(ex.check_rel_error(_floored(floor)), "the floor is 1e-8")
+
+
+@pytest.mark.parametrize(
+    ("wrong", "hint"),
+    [
+        (lambda a, b: np.nanmax(np.abs(a - b) / (np.abs(a) + np.abs(b))), "needs its floor"),
+        (_floored(1e-14), "needs its floor"),
+        (lambda a, b: np.max(np.abs(a - b) / (np.abs(a) + np.abs(b) + 1e-8)),
+         "not something to add"),
+        (lambda a, b: np.sum(_rel(a, b)), "not the sum"),
+        (lambda a, b: np.max(np.abs(a - b)) / max(1e-8, np.max(np.abs(a) + np.abs(b))),
+         "entry by entry"),
+    ],
+)  # fmt: skip
+def test_rel_error_floor_and_reduction_mistakes(wrong, hint):
+    with np.errstate(all="ignore"):
+        incorrect_with(ex.check_rel_error(wrong), hint)
+
+
+def test_the_floor_is_tried_at_several_scales():
+    """Pairs with entries near 1e-5, 1e-7, 1e-9 and 1e-12: not only 0 / 0."""
+    sums = np.concatenate(
+        [(np.abs(a) + np.abs(b)).ravel() for a, b in ex._pairs(np.random.default_rng(600))]
+    )
+    for scale in (1e-5, 1e-7, 1e-9, 1e-12):
+        assert np.any((scale / 10 < sums) & (sums < scale * 10)), scale
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        lambda a, b: np.float32(my_rel_error(a, b)),
+        lambda a, b: [my_rel_error(a, b)],
+        lambda a, b: np.array(my_rel_error(a, b)),
+        lambda a, b: (np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-8)).max(),
+    ],
+)
+def test_rel_error_right_answers_in_other_forms(answer):
+    result = ex.check_rel_error(answer)
+    assert result.correct, result.message
+
+
+def test_rel_error_message_shows_the_difference():
+    """Off by 1e-4 (relative): with 3 digits both numbers would read alike."""
+    result = ex.check_rel_error(lambda a, b: my_rel_error(a, b) * (1 + 1e-4))
+    assert result.status == "incorrect"
+    got, want = result.message.split("you got ")[1].split(":")[0].split(", expected ")
+    assert got != want, result.message
+
+
+# ---- every case has other sizes: code written for one size fails ----
+
+
+def test_linear_cases_differ_in_every_dimension():
+    first, second = ex._LINEAR_SIZES
+    assert all(a != b for a, b in zip(first, second, strict=True))
+    for case in ex._LINEAR_SIZES:
+        assert len(set(case)) == 3, case
+
+
+def linear_backward_fixed_batch(x, W, b, dy):
+    """Batch sums written out for five examples."""
+    dW = sum(np.outer(x[k], dy[k]) for k in range(5))
+    db = dy[0] + dy[1] + dy[2] + dy[3] + dy[4]
+    return dy @ W.T, dW, db
+
+
+def linear_backward_fixed_db(x, W, b, dy):
+    dx, dW, _ = linear_backward(x, W, b, dy)
+    return dx, dW, dy[0] + dy[1] + dy[2] + dy[3] + dy[4]
+
+
+def tanh_backward_reshaped(x, dy):
+    return dy * (1 - np.tanh(x) ** 2).reshape(4, 3)
+
+
+def network_backward_five_layers(layers, grad):
+    for i in [4, 3, 2, 1, 0]:
+        grad = layers[i].backward(grad)
+    return grad
+
+
+@pytest.mark.parametrize(
+    ("check", "answer"),
+    [
+        (ex.check_linear_backward, linear_backward_fixed_batch),
+        (ex.check_linear_backward, linear_backward_fixed_db),
+        (ex.check_tanh_backward, tanh_backward_reshaped),
+        (ex.check_network_backward, network_backward_five_layers),
+    ],
+)
+def test_code_written_for_one_size_fails_and_is_told_why(check, answer):
+    incorrect_with(check(answer), "hard-coded")
+
+
+@pytest.mark.parametrize(
+    ("check", "answer"),
+    [
+        (ex.check_linear_backward, lambda *args: [v.tolist() for v in linear_backward(*args)]),
+        (
+            ex.check_linear_backward,
+            lambda *args: linear_backward(*(np.asarray(a, np.float32) for a in args)),
+        ),
+        (ex.check_linear_backward, lambda x, W, b, dy: (dy @ W.T, x.T @ dy, np.ones(len(x)) @ dy)),
+        (ex.check_tanh_backward, lambda x, dy: tanh_backward(x.astype(np.float32), dy)),
+        (ex.check_tanh_backward, lambda x, dy: dy * bl.d_tanh(x)),
+        (ex.check_tanh_backward, lambda x, dy: (dy * (1 - np.tanh(x) ** 2)).tolist()),
+        (ex.check_network_backward, lambda layers, g: [network_backward(layers, g)][0].tolist()),
+    ],
+)
+def test_right_answers_in_other_forms_are_accepted(check, answer):
+    result = check(answer)
+    assert result.correct, result.message
+
+
+def test_tanh_backward_tries_a_one_dimensional_input():
+    assert any(len(shape) == 1 for shape in ex._TANH_SHAPES)
+    assert len({shape for shape in ex._TANH_SHAPES}) == len(ex._TANH_SHAPES)
+
+
+def test_network_backward_tries_two_depths_and_batches():
+    (sizes_1, batch_1), (sizes_2, batch_2) = ex._NETWORKS
+    assert len(sizes_1) != len(sizes_2) and batch_1 != batch_2
+
+
+@pytest.mark.parametrize(
+    ("wrong", "hint"),
+    [
+        (_lin(db=lambda x, W, b, dy: dy.sum(axis=0, keepdims=True)), "keepdims"),
+        (lambda x, dy: dy * (1 - np.tanh(dy) ** 2), "not at the gradient dy"),
+    ],
+)
+def test_more_mistakes_are_named(wrong, hint):
+    check = ex.check_linear_backward if wrong.__code__.co_argcount == 4 else ex.check_tanh_backward
+    incorrect_with(check(wrong), hint)
+
+
+# ---- nothing a learner returns makes a checker raise ----
+
+JUNK = ["abc", [[1.0, 2.0], [3.0]], {"dx": 1}, object(), np.array([np.nan]), 1j, (1, 2, 3)]
+
+
+@pytest.mark.parametrize("check", [c for c, _ in FUNCTION_CHECKS])
+@pytest.mark.parametrize("junk", JUNK, ids=repr)
+def test_junk_answers_are_incorrect_not_errors(check, junk):
+    with np.errstate(all="ignore"):
+        result = check(lambda *args: junk)
+    assert result.status == "incorrect", result.message
+
+
+@pytest.mark.parametrize("junk", JUNK, ids=repr)
+def test_junk_in_linear_backward_triples_is_incorrect_not_an_error(junk):
+    def triple(x, W, b, dy):
+        dx, dW, _ = linear_backward(x, W, b, dy)
+        return dx, junk, dy.sum(axis=0)
+
+    assert ex.check_linear_backward(triple).status == "incorrect"
+
+
+@pytest.mark.parametrize("junk", JUNK, ids=repr)
+def test_junk_shapes_are_incorrect_not_errors(junk):
+    assert ex.check_backward_shapes(junk).status == "incorrect"
+    assert ex.check_backward_shapes({**SHAPES, "db": junk}).status == "incorrect"
+
+
+@pytest.mark.parametrize("stub_value", [None, ...])
+def test_an_unset_shapes_dict_is_not_attempted(stub_value):
+    assert "not attempted yet" in str(ex.check_backward_shapes(stub_value))
+
+
+@pytest.mark.parametrize("check", [c for c, _ in FUNCTION_CHECKS])
+def test_a_stub_that_returns_none_explicitly_is_not_attempted(check):
+    assert "not attempted yet" in str(check(lambda *args: None))

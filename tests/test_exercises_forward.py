@@ -125,7 +125,8 @@ def test_shapes_need_a_dict():
         (lambda x, W, b: np.maximum(x @ W + b, 0), "no activation"),
         (lambda x, W, b: W @ x + b, "x @ W"),
         (lambda x, W, b: x @ W.T + b, "x @ W"),
-        (lambda x, W, b: x @ W - b, "differs"),
+        (lambda x, W, b: x @ W - b, "subtracted"),
+        (lambda x, W, b: x @ W + 2 * b, "differs"),
     ],
 )
 def test_linear_forward_mistakes(wrong, hint):
@@ -187,3 +188,154 @@ def test_checker_does_not_modify_reference_with_inplace_answer():
 
     assert ex.check_linear_forward(inplace).status == "incorrect"
     assert ex.check_linear_forward(linear_forward).status == "correct"
+
+
+# ---- right answers in other forms ----
+
+
+def _f32(*arrays):
+    return [np.asarray(a, dtype=np.float32) for a in arrays]
+
+
+@pytest.mark.parametrize(
+    ("check", "answer"),
+    [
+        (ex.check_neuron, lambda x, w, b: float(bl.sigmoid(np.dot(w, x) + b))),
+        (ex.check_neuron, lambda x, w, b: np.array([bl.sigmoid(w @ x + b)])),  # one element
+        (ex.check_neuron, lambda x, w, b: 1 / (1 + np.exp(-(np.sum(w * x) + b)))),
+        (ex.check_neuron, lambda x, w, b: np.float32(neuron(*_f32(x, w, b)))),
+        (ex.check_linear_forward, lambda x, W, b: (x @ W + b).tolist()),
+        (ex.check_linear_forward, lambda x, W, b: np.einsum("ni,io->no", x, W) + b),
+        (ex.check_linear_forward, lambda x, W, b: linear_forward(*_f32(x, W, b))),
+        (ex.check_two_layer, lambda *args: two_layer(*_f32(*args))),
+        (ex.check_two_layer, lambda *args: two_layer(*args).tolist()),
+        (ex.check_collapse, lambda *args: list(collapse(*args))),
+        (ex.check_collapse, lambda *args: tuple(a.astype(np.float32) for a in collapse(*args))),
+    ],
+)
+def test_right_answers_in_other_forms_are_accepted(check, answer):
+    result = check(answer)
+    assert result.correct, result.message
+
+
+@pytest.mark.parametrize(
+    "shapes",
+    [
+        {"x": [8, 3], "W": (3, 4), "b": 4, "y": (8, 4)},
+        {"x": np.zeros((8, 3)).shape, "W": np.array([3, 4]), "b": (np.int64(4),), "y": [8, 4]},
+    ],
+)
+def test_shapes_in_other_forms_are_accepted(shapes):
+    assert ex.check_layer_shapes(shapes).correct
+
+
+@pytest.mark.parametrize("bad", ["83", (8.5, 3), ((8, 3),), (True, 3)])
+def test_shapes_that_are_not_tuples_of_ints_are_rejected(bad):
+    result = ex.check_layer_shapes({**SHAPES, "x": bad})
+    assert result.status == "incorrect"
+    assert "tuple of ints" in result.message
+
+
+@pytest.mark.parametrize("stub_value", [None, ...])
+def test_an_unset_shapes_dict_is_not_attempted(stub_value):
+    assert ex.check_layer_shapes(stub_value).status == "not attempted"
+
+
+# ---- the cases differ in every size, so code written for one size fails ----
+
+
+def test_cases_differ_in_every_dimension():
+    for sizes in (ex._LINEAR_SIZES, ex._TWO_LAYER_SIZES, ex._COLLAPSE_SIZES):
+        first, second = sizes
+        assert all(a != b for a, b in zip(first, second, strict=True)), sizes
+        for case in sizes:  # within a case too, so a transposed array cannot fit by luck
+            assert len(set(case)) == len(case), case
+
+
+def neuron_for_three(x, w, b):
+    return bl.sigmoid(w[0] * x[0] + w[1] * x[1] + w[2] * x[2] + b)
+
+
+def linear_forward_loops(x, W, b):
+    """The double loop of the notebook, with the first case's sizes written in."""
+    return np.array(
+        [[sum(x[k, i] * W[i, j] for i in range(3)) + b[j] for j in range(2)] for k in range(5)]
+    )
+
+
+def linear_forward_fixed_batch(x, W, b):
+    return np.stack([x[k] @ W + b for k in range(5)])
+
+
+def two_layer_loops(x, W1, b1, W2, b2):
+    out = np.zeros((6, 1))
+    for k in range(6):
+        h = np.tanh(x[k] @ W1 + b1)
+        out[k, 0] = bl.sigmoid(h @ W2[:, 0] + b2[0])
+    return out
+
+
+def collapse_loops(W1, b1, W2, b2):
+    W = np.array([[W1[i] @ W2[:, j] for j in range(3)] for i in range(2)])
+    return W, b1 @ W2 + b2
+
+
+@pytest.mark.parametrize(
+    ("check", "answer"),
+    [
+        (ex.check_neuron, neuron_for_three),
+        (ex.check_linear_forward, linear_forward_loops),
+        (ex.check_linear_forward, linear_forward_fixed_batch),
+        (ex.check_two_layer, two_layer_loops),
+        (ex.check_collapse, collapse_loops),
+    ],
+)
+def test_code_written_for_one_size_fails_and_is_told_why(check, answer):
+    result = check(answer)
+    assert result.status == "incorrect"
+    assert "hard-coded" in result.message, result.message
+
+
+@pytest.mark.parametrize(
+    ("check", "wrong", "hint"),
+    [
+        (ex.check_neuron, lambda x, w, b: bl.sigmoid(-(w @ x + b)), "minus sign"),
+        (ex.check_neuron, lambda x, w, b: 1 - bl.sigmoid(w @ x + b), "minus sign"),
+        (
+            ex.check_two_layer,
+            lambda x, W1, b1, W2, b2: np.tanh(bl.sigmoid(x @ W1 + b1) @ W2 + b2),
+            "swapped",
+        ),
+    ],
+)
+def test_more_mistakes_are_named(check, wrong, hint):
+    result = check(wrong)
+    assert result.status == "incorrect"
+    assert hint in result.message, result.message
+
+
+# ---- nothing a learner returns makes a checker raise ----
+
+JUNK = ["abc", [[1.0, 2.0], [3.0]], {"y": 1}, object(), np.array([np.nan]), 1j, (1, 2, 3)]
+CHECKS = [ex.check_neuron, ex.check_linear_forward, ex.check_two_layer, ex.check_collapse]
+
+
+@pytest.mark.parametrize("check", CHECKS)
+@pytest.mark.parametrize("junk", JUNK, ids=repr)
+def test_junk_answers_are_incorrect_not_errors(check, junk):
+    result = check(lambda *args: junk)
+    assert result.status == "incorrect", result.message
+
+
+@pytest.mark.parametrize("junk", JUNK, ids=repr)
+def test_junk_shapes_are_incorrect_not_errors(junk):
+    assert ex.check_layer_shapes(junk).status == "incorrect"
+    assert ex.check_layer_shapes({**SHAPES, "W": junk}).status == "incorrect"
+
+
+@pytest.mark.parametrize("check", CHECKS)
+def test_a_stub_that_returns_none_explicitly_is_not_attempted(check):
+    def stub_none(*args):
+        return None
+
+    assert "not attempted yet" in str(check(stub_none))

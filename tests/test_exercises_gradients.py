@@ -203,5 +203,138 @@ def test_dead_fraction_mistakes(answer, hint):
 def test_the_exercise_batch_has_dead_and_sparse_units():
     h = ex.DEAD_RELU_BATCH
     dead = np.all(h == 0, axis=0)
-    assert dead.tolist() == [False, True, False, False, True, False]
+    assert dead.tolist() == [False, True, False, False, False, True, False, False]
     assert np.mean(h == 0) > np.mean(dead)  # zero entries outnumber dead units
+    assert np.all(h >= 0)  # ReLU outputs
+
+
+def test_the_first_and_last_rows_are_zero_where_units_are_alive():
+    """So looking at one example does not find the dead units by luck."""
+    for h in (ex.DEAD_RELU_BATCH, ex._OTHER_BATCH):
+        dead = np.all(h == 0, axis=0)
+        assert np.any((h[0] == 0) & ~dead) and np.any((h[-1] == 0) & ~dead)
+
+
+def test_every_dead_fraction_mistake_gives_its_own_numbers():
+    cases = [ex.DEAD_RELU_BATCH, ex._OTHER_BATCH]
+    assert cases[0].shape[0] != cases[1].shape[0] and cases[0].shape[1] != cases[1].shape[1]
+    right = tuple(round(float(dead_fraction(h)), 9) for h in cases)
+    seen = {right: "right"}
+    for hint, mistake in ex._DEAD_MISTAKES:
+        numbers = tuple(round(float(mistake(h)), 9) for h in cases)
+        assert numbers not in seen or seen[numbers] == hint, (hint, seen.get(numbers))
+        seen[numbers] = hint
+
+
+@pytest.mark.parametrize(
+    "answer, hint",
+    [
+        (lambda h: np.mean(h[0] == 0), "first example only"),
+        (lambda h: np.mean(h[-1] == 0), "last example only"),
+        (lambda h: np.mean(np.all(h[: len(h) // 2] == 0, axis=0)), "half of the batch"),
+        (lambda h: np.mean(np.all(h[len(h) // 2 :] == 0, axis=0)), "half of the batch"),
+        (lambda h: np.mean(h.std(0) == 0), "std 0"),
+        (lambda h: np.mean(h.var(0) == 0), "std 0"),
+        (lambda h: np.mean(h.mean(0) < 0.05), "threshold"),
+        (lambda h: np.mean(h.max(0) < 0.05), "threshold"),
+        (lambda h: np.mean(np.any(h == 0, axis=0)), "np.any"),
+        (lambda h: 100 * np.mean(np.all(h == 0, axis=0)), "percentage"),
+        (lambda h: np.sum(np.all(h == 0, axis=0)) / 8, "h.shape[1]"),
+        (lambda h: np.sum(np.all(h[:8] == 0, axis=0)) / h.shape[1], "hard-coded"),
+        (lambda h: np.mean(np.all(h == 0, axis=0)[:8]), "hard-coded"),
+    ],
+)
+def test_more_dead_fraction_mistakes(answer, hint):
+    result = ex.check_dead_fraction(answer)
+    assert result.status == "incorrect"
+    assert hint in result.message, result.message
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        lambda h: float(np.mean(np.all(h == 0, axis=0))),
+        lambda h: np.mean(~h.any(axis=0)),
+        lambda h: (h <= 0).all(axis=0).mean(),
+        lambda h: np.count_nonzero(h.max(axis=0) == 0) / h.shape[1],
+        lambda h: np.float32(dead_fraction(h)),
+        lambda h: [dead_fraction(h)],
+        lambda h: np.mean(h.sum(axis=0) == 0),
+    ],
+)
+def test_dead_fraction_right_answers_in_other_forms(answer):
+    result = ex.check_dead_fraction(answer)
+    assert result.correct, result.message
+
+
+def test_clip_sum_of_norms_mistake_is_named():
+    def sum_of_norms(grads, m):
+        total = sum(np.linalg.norm(g) for g in grads)
+        return [g * min(1.0, m / total) for g in grads]
+
+    result = ex.check_clip_gradients(sum_of_norms)
+    assert result.status == "incorrect"
+    assert "adding up the arrays' norms" in result.message
+
+
+@pytest.mark.parametrize(
+    "check, answer",
+    [
+        (ex.check_sigmoid_bound, lambda d: np.float32(0.25) ** d),
+        (ex.check_sigmoid_bound, lambda d: float(np.prod([bl.d_sigmoid(0.0)] * d))),
+        (ex.check_sigmoid_bound, lambda d: np.array([0.25**d])),
+        (ex.check_xavier_variance, lambda i, o: np.float32(2 / (i + o))),
+        (ex.check_xavier_variance, lambda i, o: 1 / ((i + o) / 2)),
+        (ex.check_clip_gradients, lambda grads, m: tuple(clip_gradients(grads, m))),
+        (
+            ex.check_clip_gradients,
+            lambda grads, m: clip_gradients([g.astype(np.float32) for g in grads], m),
+        ),
+        (
+            ex.check_clip_gradients,
+            lambda grads, m: [g.tolist() for g in clip_gradients([g.copy() for g in grads], m)],
+        ),
+        (
+            ex.check_clip_gradients,
+            lambda grads, m: [
+                g * min(1.0, m / (np.linalg.norm(np.concatenate([a.ravel() for a in grads]))))
+                for g in grads
+            ],
+        ),
+    ],
+)
+def test_right_answers_in_other_forms(check, answer):
+    result = check(answer)
+    assert result.correct, result.message
+
+
+def test_messages_show_enough_digits_to_differ():
+    """Off by 1.6e-6 (relative): with 6 digits both numbers would read alike."""
+    result = ex.check_sigmoid_bound(lambda d: 0.25**d * (1 + 1.6e-6))
+    assert result.status == "incorrect"
+    got, want = result.message.split("returned ")[1].split("; expected ")
+    assert got != want, result.message
+    result = ex.check_dead_fraction(lambda h: dead_fraction(h) * (1 + 1e-5))
+    got, want = result.message.split("returned ")[1].split("; expected ")
+    assert got != want, result.message
+
+
+JUNK = ["abc", [[1.0, 2.0], [3.0]], {"a": 1}, object(), np.array([np.nan, 1.0]), 1j, True]
+CHECKS = [
+    ex.check_sigmoid_bound,
+    ex.check_xavier_variance,
+    ex.check_clip_gradients,
+    ex.check_dead_fraction,
+]
+
+
+@pytest.mark.parametrize("check", CHECKS)
+@pytest.mark.parametrize("junk", JUNK, ids=repr)
+def test_junk_answers_are_incorrect_not_errors(check, junk):
+    result = check(lambda *args: junk)
+    assert result.status == "incorrect", result.message
+
+
+@pytest.mark.parametrize("junk", JUNK, ids=repr)
+def test_junk_inside_the_clipped_list_is_incorrect_not_an_error(junk):
+    assert ex.check_clip_gradients(lambda grads, m: [junk] * len(grads)).status == "incorrect"

@@ -99,7 +99,8 @@ def test_stubs_are_not_attempted():
         (1.4, "brings down a 2"),
         (3.0, "the minimum"),
         (2.5, "slope"),
-        ("abc", "one number"),
+        ("abc", "should be a number"),
+        ([1.8, 1.8], "one number"),
         (math.nan, "finite"),
     ],
 )
@@ -178,3 +179,124 @@ def test_cosine_mistakes(answer, hint):
 def test_printing_a_result_shows_the_message():
     assert "correct" in str(ex.check_gd_step(W1))
     assert "[x]" in repr(ex.check_gd_step(0.2))
+
+
+# ---- grid searches and other right answers ----
+
+
+def grid_best_lr(A, points=10001):
+    """A grid search: the rate on a grid that minimises the contraction factor."""
+    lam = np.linalg.eigvalsh(A)
+    lrs = np.linspace(0, 2 / lam.max(), points)
+    return lrs[int(np.argmin([np.max(np.abs(1 - lr * lam)) for lr in lrs]))]
+
+
+def grid_stability_limit(A, points=20001):
+    """A grid search: the largest rate on a grid for which every direction shrinks."""
+    lam = np.linalg.eigvalsh(A)
+    lrs = np.linspace(0, 4 / lam.max(), points)
+    return max(lr for lr in lrs if np.max(np.abs(1 - lr * lam)) < 1)
+
+
+def test_the_grid_search_of_the_issue_gives_0_18182():
+    """np.linspace(0, 0.2, 10001) holds 0.18182, the nearest grid point to 2 / 11."""
+    A = np.diag([1.0, 10.0])
+    lrs = np.linspace(0, 2 / 10, 10001)
+    assert lrs[np.argmin(np.abs(lrs - best_lr(A)))] == pytest.approx(0.18182, abs=1e-12)
+    assert abs(0.18182 / best_lr(A) - 1) < ex.RATE_TOL
+
+
+def test_grid_search_answers_are_accepted():
+    assert ex.check_best_lr(grid_best_lr).correct
+    assert ex.check_stability_limit(grid_stability_limit).correct
+
+
+def test_a_grid_search_answer_rounding_alike_is_accepted_and_shown_with_enough_digits():
+    """The issue's 0.18182 for 2 / 11: accepted now; a rate just outside the tolerance gets a
+    message whose two numbers differ."""
+
+    def rounded_best(A):
+        return round(best_lr(A), 5)  # 0.18182 for the ravine
+
+    assert ex.check_best_lr(rounded_best).correct
+    result = ex.check_best_lr(lambda A: best_lr(A) * (1 + 2 * ex.RATE_TOL))
+    assert result.status == "incorrect"
+    got, want = (
+        result.message.split("you returned ")[1].split(" (off")[0].split("; the best rate is ")
+    )
+    assert got != want, result.message
+
+
+@pytest.mark.parametrize(
+    "check, points", [(ex.check_best_lr, 101), (ex.check_stability_limit, 201)]
+)
+def test_a_coarse_grid_is_told_to_refine(check, points):
+    grid = grid_best_lr if check is ex.check_best_lr else grid_stability_limit
+    result = check(lambda A: grid(A, points))
+    assert result.status == "incorrect"
+    assert "finer" in result.message, result.message
+
+
+@pytest.mark.parametrize(
+    "check, answer",
+    [
+        (ex.check_stability_limit, lambda A: 2 / max(np.linalg.eigvals(A).real)),
+        (ex.check_stability_limit, lambda A: np.float32(stability_limit(A))),
+        (ex.check_stability_limit, lambda A: [stability_limit(A)]),
+        (ex.check_best_lr, lambda A: 2 / (np.linalg.eigvalsh(A)[0] + np.linalg.eigvalsh(A)[-1])),
+        (ex.check_best_lr, lambda A: np.array(best_lr(A))),
+        (ex.check_best_lr, lambda A: round(best_lr(A), 4)),
+        (ex.check_cosine_lr, lambda t, lr, T, m=0.0: np.float32(cosine_lr(t, lr, T, m))),
+        (ex.check_cosine_lr, lambda t, lr, T, m=0.0: m + (lr - m) * np.cos(np.pi * t / T / 2) ** 2),
+    ],
+)
+def test_right_answers_in_other_forms(check, answer):
+    result = check(answer)
+    assert result.correct, result.message
+
+
+@pytest.mark.parametrize("w1", [1.8, 9 / 5, np.float64(1.8), np.array([[1.8]]), [1.8], 1.80000001])
+def test_gd_step_forms(w1):
+    assert ex.check_gd_step(w1).correct
+
+
+def test_the_matrices_do_not_line_up_by_accident():
+    """Some matrix has a diagonal that is not its eigenvalues, one has three or more
+    eigenvalues (for a 2 x 2 the trace *is* lambda_min + lambda_max), one has unequal
+    diagonal entries."""
+    off_diagonal = [A for A in ex._MATRICES if np.any(A != np.diag(np.diag(A)))]
+    assert len(off_diagonal) >= 3
+    assert any(len(A) >= 3 for A in off_diagonal)
+    assert any(len(set(np.diag(A))) == len(A) for A in off_diagonal)
+
+
+def test_best_lr_trace_mistake_is_named():
+    result = ex.check_best_lr(lambda A: 2 / np.trace(A))
+    assert result.status == "incorrect"
+    assert "trace" in result.message
+
+
+def test_cosine_message_shows_enough_digits():
+    result = ex.check_cosine_lr(lambda t, lr, T, m=0.0: cosine_lr(t, lr, T, m) + 2e-6 * (t == 3))
+    assert result.status == "incorrect"
+    got, want = result.message.split(" gave ")[1].split(". Check")[0].split(", expected ")
+    assert got != want, result.message
+
+
+JUNK = ["abc", [[1.0, 2.0], [3.0]], {"a": 1}, object(), np.array([np.nan, 1.0]), 1j, True]
+
+
+@pytest.mark.parametrize("check", [ex.check_stability_limit, ex.check_best_lr, ex.check_cosine_lr])
+@pytest.mark.parametrize("junk", JUNK, ids=repr)
+def test_junk_answers_are_incorrect_not_errors(check, junk):
+    assert check(lambda *args: junk).status == "incorrect"
+
+
+@pytest.mark.parametrize("junk", JUNK, ids=repr)
+def test_junk_gd_step_is_incorrect_not_an_error(junk):
+    assert ex.check_gd_step(junk).status == "incorrect"
+
+
+@pytest.mark.parametrize("check", [ex.check_stability_limit, ex.check_best_lr])
+def test_a_stub_that_returns_none_is_not_attempted(check):
+    assert "not attempted yet" in str(check(lambda A: None))

@@ -1,8 +1,8 @@
-"""The shared machinery of the exercise checkers: results, stubs, and array comparisons."""
+"""The shared machinery of the exercise checkers: results, stubs, numbers and array comparisons."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,6 +74,73 @@ def run_answer(fn: Callable, *args, what: str = "the function", **kwargs):
     return value, None
 
 
+def as_number(value, name: str = "your answer") -> tuple[float | None, CheckResult | None]:
+    """A learner's number as a float: ``(number, None)``, or ``(None, CheckResult)`` saying why not.
+
+    Accepts what a learner writes for "a number": int, float, a numpy scalar (float32
+    included), or an array or list holding exactly one number (``np.array([1.8])``). A stub
+    (``None`` or ``...``) is "not attempted"; a string, a bool or several numbers are incorrect.
+    NaN and inf come back as floats: the caller decides what they mean.
+    """
+    if value is None or value is Ellipsis:
+        return None, not_attempted(name)
+    if isinstance(value, (str, bytes)):
+        return None, incorrect(f"{name} should be a number, not the string {value!r}")
+    if isinstance(value, (bool, np.bool_)):
+        return None, incorrect(f"{name} should be a number, got {value} (a bool)")
+    if hasattr(value, "grad") and hasattr(value, "data") and not isinstance(value, np.ndarray):
+        return None, incorrect(
+            f"{name} is a {type(value).__name__}; give its number: .grad for a gradient, "
+            ".data for a value"
+        )
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None, incorrect(f"{name} should be a number, got {type(value).__name__}")
+    if arr.size != 1:
+        return None, incorrect(f"{name} should be one number, got an array of shape {arr.shape}")
+    return float(arr.reshape(())), None
+
+
+def shape_of(value) -> tuple[int, ...] | None:
+    """``np.shape(value)``, or None for something that is not an array (a ragged list...)."""
+    try:
+        return np.shape(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def distinct(a: float, b: float, digits: int = 4) -> tuple[str, str]:
+    """``a`` and ``b`` as strings with at least ``digits`` significant digits, more if needed.
+
+    Digits are added until the two strings differ, so a message never reads "you returned
+    0.1818, expected 0.1818": ``distinct(0.18182, 2 / 11)`` gives ``("0.18182", "0.181818")``.
+    Equal numbers give equal strings.
+    """
+    a, b = float(a), float(b)
+    for d in range(digits, 18):
+        text_a, text_b = f"{a:.{d}g}", f"{b:.{d}g}"
+        if text_a != text_b:
+            return text_a, text_b
+    return repr(a), repr(b)
+
+
+def hard_coded(result: CheckResult, case: int, sizes: Sequence[str], named=()) -> CheckResult:
+    """``result`` on case number ``case``, with the likely cause added when it is a failure.
+
+    Checkers try cases of different sizes in order; when case 0 passed and a later one fails
+    in a way no named mistake (the hints in ``named``) explains, the usual cause is a size
+    written into the code. ``sizes`` describes each case, e.g. ``["x (5, 3)", "x (4, 6)"]``.
+    """
+    if case == 0 or result.status != INCORRECT or result.message in named:
+        return result
+    return incorrect(
+        f"{result.message}. Your function worked for {sizes[0]} but not for {sizes[case]}: "
+        "are sizes hard-coded (a range(5), a fixed index)? Read them from the arrays "
+        "(x.shape), or let a matrix product or a sum over an axis do the counting"
+    )
+
+
 def compare_arrays(
     answer,
     expected,
@@ -124,12 +191,17 @@ def _as_shape(value):
     """A shape given as a tuple, list or int, as a tuple of ints (None if not filled in)."""
     if value is None or value is Ellipsis:
         return None
+    if isinstance(value, (str, bytes, bool, np.bool_)):
+        return _INVALID
     if isinstance(value, (int, np.integer)):
         return (int(value),)
     try:
-        return tuple(int(v) for v in value)
-    except (TypeError, ValueError):
+        items = [v.item() if isinstance(v, np.generic) else v for v in value]
+    except TypeError:
         return _INVALID
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in items):
+        return _INVALID  # 8.5, "8" or a nested tuple is not a size
+    return tuple(items)
 
 
 def compare_shapes(
@@ -148,6 +220,8 @@ def compare_shapes(
     ``fallback(name, shape)``. ``what`` names the exercise for "not attempted yet" and
     ``example`` shows a well-formed shape, e.g. "(8, 3)".
     """
+    if shapes is None or shapes is Ellipsis:
+        return not_attempted(what)
     if not isinstance(shapes, dict):
         keys = ", ".join(repr(k) for k in expected)
         return incorrect(f"expected a dict with keys {keys}; got {type(shapes).__name__}")

@@ -20,11 +20,15 @@ from ..nn.activations import Tanh
 from ..nn.layers import Layer, Linear, Sequential
 from ._check import (
     CheckResult,
+    as_number,
     compare_arrays,
     compare_shapes,
     correct,
+    distinct,
+    hard_coded,
     incorrect,
     run_answer,
+    shape_of,
 )
 
 __all__ = [
@@ -39,6 +43,11 @@ __all__ = [
 def _cases(seed: int, n: int = 2):
     """Reproducible random generators for the checks (the same inputs every run)."""
     return [np.random.default_rng(seed + i) for i in range(n)]
+
+
+#: Float32 arithmetic agrees with float64 to about 1e-7 of the values' size; every mistake the
+#: checks name is off by far more.
+_TOL = {"rtol": 1e-5, "atol": 1e-6}
 
 
 def _add_hint(problem: CheckResult | None, hint: str) -> CheckResult | None:
@@ -107,14 +116,19 @@ _LINEAR_SHAPES = (
 )
 
 
+#: (batch, in, out) of the two cases: every size differs between them and within each.
+_LINEAR_SIZES = [(5, 3, 2), (7, 4, 6)]
+
+
 def check_linear_backward(linear_backward: Callable) -> CheckResult:
     """Check ``linear_backward(x, W, b, dy) -> (dx, dW, db)`` against ``Linear.backward``.
 
     Shapes: x (batch, in), W (in, out), b (out,), dy (batch, out); returns dx (batch, in),
-    dW (in, out), db (out,).
+    dW (in, out), db (out,). Tried with (batch, in, out) = (5, 3, 2) and (7, 4, 6), so sums
+    written out over a fixed batch fail.
     """
-    for rng in _cases(300):
-        batch, n_in, n_out = 5, 3, 2
+    sizes = [f"x {(n, i)} and dy {(n, o)}" for n, i, o in _LINEAR_SIZES]
+    for k, (rng, (batch, n_in, n_out)) in enumerate(zip(_cases(300), _LINEAR_SIZES, strict=True)):
         layer = Linear(n_in, n_out, rng=rng)
         layer.b.data[...] = rng.normal(size=n_out)
         x, dy = rng.normal(size=(batch, n_in)), rng.normal(size=(batch, n_out))
@@ -123,55 +137,56 @@ def check_linear_backward(linear_backward: Callable) -> CheckResult:
             linear_backward, x.copy(), W.copy(), b.copy(), dy.copy(), what="`linear_backward`"
         )
         if problem is not None:
-            return _add_hint(problem, _LINEAR_SHAPES)
+            return hard_coded(_add_hint(problem, _LINEAR_SHAPES), k, sizes)
         if not isinstance(value, (tuple, list)) or len(value) != 3:
             return incorrect("`linear_backward` should return three arrays: `return dx, dW, db`")
         layer(x)
         dx_ref = layer.backward(dy)
         dW_ref, db_ref = layer.W.grad, layer.b.grad
         dx, dW, db = value
-        shapes = [np.shape(v) for v in value]
+        shapes = [shape_of(v) for v in value]
         want = [dx_ref.shape, dW_ref.shape, db_ref.shape]
-        if shapes != want and sorted(shapes) == sorted(want):
+        if shapes != want and None not in shapes and sorted(shapes) == sorted(want):
             return incorrect("return the three gradients in the order dx, dW, db")
-        result = compare_arrays(
-            dW,
-            dW_ref,
-            name="dW",
-            mistakes={
-                "dW must have W's shape (in, out): x.T @ dy, not dy.T @ x": dy.T @ x,
-                "dW = x.T @ dy with no division: the loss's backward already divided by the "
-                "batch size, dy carries the 1/N": x.T @ dy / batch,
-            },
-        )
-        if not result.correct:
-            return result
-        result = compare_arrays(
-            db,
-            db_ref,
-            name="db",
-            mistakes={
-                "db sums dy over the batch, dy.sum(axis=0): the mean (1/N) is already inside "
-                "dy, put there by the loss": dy.mean(axis=0),
-                "b is shared by every example, so its gradient adds up their contributions: "
-                "db = dy.sum(axis=0)": dy,
-                "sum over the batch axis (axis=0), not over the outputs": dy.sum(axis=1),
-                "one number per bias: sum over axis=0 only, dy.sum(axis=0)": dy.sum(),
-            },
-        )
-        if not result.correct:
-            return result
-        result = compare_arrays(
-            dx,
-            dx_ref,
-            name="dx",
-            mistakes={
-                "dx goes back through W: dy @ W.T (you returned dy unchanged)": dy,
-                "dx = dy @ W.T; x itself is not part of its own gradient here": x,
-            },
-        )
-        if not result.correct:
-            return result
+        checks = [
+            (
+                "dW",
+                dW,
+                dW_ref,
+                {
+                    "dW must have W's shape (in, out): x.T @ dy, not dy.T @ x": dy.T @ x,
+                    "dW = x.T @ dy with no division: the loss's backward already divided by the "
+                    "batch size, dy carries the 1/N": x.T @ dy / batch,
+                },
+            ),
+            (
+                "db",
+                db,
+                db_ref,
+                {
+                    "db sums dy over the batch, dy.sum(axis=0): the mean (1/N) is already "
+                    "inside dy, put there by the loss": dy.mean(axis=0),
+                    "b is shared by every example, so its gradient adds up their contributions: "
+                    "db = dy.sum(axis=0)": dy,
+                    "sum over the batch axis (axis=0), not over the outputs": dy.sum(axis=1),
+                    "one number per bias: sum over axis=0 only, dy.sum(axis=0)": dy.sum(),
+                    "db has b's shape, (out,): drop keepdims=True": dy.sum(axis=0, keepdims=True),
+                },
+            ),
+            (
+                "dx",
+                dx,
+                dx_ref,
+                {
+                    "dx goes back through W: dy @ W.T (you returned dy unchanged)": dy,
+                    "dx = dy @ W.T; x itself is not part of its own gradient here": x,
+                },
+            ),
+        ]
+        for name, got, ref, mistakes in checks:
+            result = compare_arrays(got, ref, name=name, mistakes=mistakes, **_TOL)
+            if not result.correct:
+                return hard_coded(result, k, sizes, mistakes)
     return correct(
         "correct! dW = x.T @ dy, db = dy.sum(axis=0), dx = dy @ W.T: it agrees with "
         "bl.Linear.backward"
@@ -181,19 +196,25 @@ def check_linear_backward(linear_backward: Callable) -> CheckResult:
 # ---- 3. backward through tanh ----
 
 
+#: The shapes ``check_tanh_backward`` tries: "any shape", so a 1-D one too.
+_TANH_SHAPES = [(4, 3), (6, 5), (7,)]
+
+
 def check_tanh_backward(tanh_backward: Callable) -> CheckResult:
     """Check ``tanh_backward(x, dy) -> dx = dy * (1 - tanh(x)**2)``, elementwise.
 
-    Shapes: x (batch, features) the input of tanh, dy the upstream gradient of the same shape;
-    returns dx of that shape.
+    Shapes: x the input of tanh (any shape; tried with (4, 3), (6, 5) and (7,)), dy the
+    upstream gradient of the same shape; returns dx of that shape.
     """
-    for rng in _cases(400):
-        x, dy = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    sizes = [f"x of shape {shape}" for shape in _TANH_SHAPES]
+    for k, (rng, shape) in enumerate(zip(_cases(400, 3), _TANH_SHAPES, strict=True)):
+        x, dy = rng.normal(size=shape), rng.normal(size=shape)
         value, problem = run_answer(tanh_backward, x.copy(), dy.copy(), what="`tanh_backward`")
         if problem is not None:
-            return _add_hint(
+            problem = _add_hint(
                 problem, "An activation acts elementwise, so its backward multiplies: dy * (...)"
             )
+            return hard_coded(problem, k, sizes)
         t = np.tanh(x)
         layer = Tanh()
         layer(x)
@@ -208,12 +229,12 @@ def check_tanh_backward(tanh_backward: Callable) -> CheckResult:
             "that multiplies dy by tanh itself; its derivative is 1 - tanh(x)**2": dy * t,
             "tanh was applied twice: if you stored y = tanh(x), use 1 - y**2, not "
             "1 - tanh(y)**2": dy * (1 - np.tanh(t) ** 2),
+            "the local derivative is taken at the input x, 1 - tanh(x)**2, not at the "
+            "gradient dy": dy * (1 - np.tanh(dy) ** 2),
         }
-        result = compare_arrays(
-            value, layer.backward(dy), name="dx", mistakes=mistakes, rtol=1e-6, atol=1e-9
-        )
+        result = compare_arrays(value, layer.backward(dy), name="dx", mistakes=mistakes, **_TOL)
         if not result.correct:
-            return result
+            return hard_coded(result, k, sizes, mistakes)
     return correct(
         "correct! dx = dy * (1 - tanh(x)**2): elementwise, no matrix product, and the output "
         "y = tanh(x) cached in forward is all backward needs"
@@ -243,26 +264,38 @@ class _Spy(Layer):
         return repr(self.inner)
 
 
-def _network(rng) -> Sequential:
-    net = Sequential(
-        Linear(2, 3, rng=rng), Tanh(), Linear(3, 4, rng=rng), Tanh(), Linear(4, 1, rng=rng)
-    )
-    for layer in (net[0], net[2], net[4]):
-        layer.b.data[...] = rng.normal(size=layer.b.shape)
-    return net
+#: The two networks ``check_network_backward`` runs: (layer sizes, batch). A loop written
+#: for five layers, or for one batch size, fails on the second.
+_NETWORKS = [([2, 3, 4, 1], 6), ([3, 5, 2], 4)]
+
+
+def _network(rng, sizes: list[int]) -> Sequential:
+    """Linear layers of the given sizes with Tanh between them, biases non-zero."""
+    layers: list[Layer] = []
+    for n_in, n_out in zip(sizes, sizes[1:], strict=False):
+        layer = Linear(n_in, n_out, rng=rng)
+        layer.b.data[...] = rng.normal(size=n_out)
+        layers += [layer, Tanh()]
+    return Sequential(*layers[:-1])
+
+
+MISTAKE_RETURNED_DY = "return the gradient for the input x, not the one you were given"
 
 
 def check_network_backward(network_backward: Callable) -> CheckResult:
     """Check ``network_backward(layers, grad) -> dL/dx``: each layer's backward, in reverse.
 
-    ``layers`` is a list of layers that have already run forward (Linear(2, 3), Tanh,
-    Linear(3, 4), Tanh, Linear(4, 1)); ``grad`` is dL/d(output), shape (batch, 1). The function
-    returns dL/dx, shape (batch, 2), and leaves each parameter's gradient in its ``.grad``.
+    ``layers`` is a list of layers that have already run forward: Linear(2, 3), Tanh,
+    Linear(3, 4), Tanh, Linear(4, 1) on a batch of 6, then Linear(3, 5), Tanh, Linear(5, 2)
+    on a batch of 4. ``grad`` is dL/d(output), shape (batch, out). The function returns dL/dx,
+    shape (batch, in), and leaves each parameter's gradient in its ``.grad``.
     """
-    for rng in _cases(500):
+    described = [f"{len(s) * 2 - 3} layers and a batch of {n}" for s, n in _NETWORKS]
+    for k, (rng, (sizes, batch)) in enumerate(zip(_cases(500), _NETWORKS, strict=True)):
         seed = int(rng.integers(1 << 30))
-        net, ref = _network(np.random.default_rng(seed)), _network(np.random.default_rng(seed))
-        x, dy = rng.normal(size=(6, 2)), rng.normal(size=(6, 1))
+        net = _network(np.random.default_rng(seed), sizes)
+        ref = _network(np.random.default_rng(seed), sizes)
+        x, dy = rng.normal(size=(batch, sizes[0])), rng.normal(size=(batch, sizes[-1]))
         log: list = []
         shapes, h = [], x
         for layer in net:
@@ -306,7 +339,7 @@ def check_network_backward(network_backward: Callable) -> CheckResult:
                     "the backward passes ran, but the function returned nothing: return the "
                     "gradient the first layer gave back, dL/dx"
                 )
-            return problem
+            return hard_coded(problem, k, described)
         if len(called) < n:
             return incorrect(
                 f"only {len(called)} of the {n} layers ran backward; every layer, activations "
@@ -316,10 +349,11 @@ def check_network_backward(network_backward: Callable) -> CheckResult:
             value,
             dx_ref,
             name="the returned gradient",
-            mistakes={"return the gradient for the input x, not the one you were given": dy},
+            mistakes={MISTAKE_RETURNED_DY: dy},
+            **_TOL,
         )
         if not result.correct:
-            return result
+            return hard_coded(result, k, described, [MISTAKE_RETURNED_DY])
         for (name, p), (_, q) in zip(net.named_parameters(), ref.named_parameters(), strict=True):
             if not np.allclose(p.grad, q.grad, rtol=1e-9, atol=1e-12):
                 return incorrect(f"the gradient accumulated in {name} is not right")
@@ -333,19 +367,84 @@ def check_network_backward(network_backward: Callable) -> CheckResult:
 
 
 def _pairs(rng) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Gradient pairs that separate the usual mistakes (sizes, signs, zeros, a single outlier)."""
+    """Gradient pairs that separate the usual mistakes.
+
+    Sizes, signs, zeros and a single outlier separate the max from the mean and |a| + |b|
+    from its variants; pairs whose entries are about 1e-5, 1e-7 and 1e-9 in size test the
+    floor: above 1e-8 it must not matter (a floor of 1e-3 or 1e-6 changes the result), below
+    it it decides (no floor, np.nanmax, 1e-8 added instead of taken as a maximum, or a floor
+    of 1e-10 all change it).
+    """
     a = rng.normal(size=(3, 4))
     outlier = a.copy()
     outlier[1, 2] = -outlier[1, 2]  # one flipped entry among agreeing ones
     small = 1e-3 * rng.normal(size=5)
     zeros = np.array([0.0, 0.0, 1.0, -2.0])
+    tiny = 1e-5 * rng.normal(size=(2, 3))
+    tinier = 1e-7 * rng.normal(size=4)
+    vanishing = np.array([2e-12, -5e-13, 0.4])  # far below the floor: it decides
+    below = np.array([3e-9, 0.0, 1.0, -4e-9, 0.6])  # two entries below the floor, one zero
     return [
         (a, a + 1e-6 * rng.normal(size=a.shape)),
         (a, outlier),
         (small, 2 * small),
         (zeros, zeros + np.array([0.0, 0.0, 0.5, -1.0])),
         (rng.normal(size=6), rng.normal(size=6)),
+        (tiny, tiny * (1 + 0.1 * rng.normal(size=tiny.shape))),
+        (tinier, tinier + 3e-8 * rng.normal(size=4)),
+        (vanishing, np.array([-1e-12, -5e-13, 0.4 + 1e-8])),
+        (below, below * np.array([-0.5, 1.0, 1.0 + 1e-7, 0.25, 1.0])),
     ]
+
+
+def _describe(a: np.ndarray, b: np.ndarray) -> str:
+    size = float(np.max(np.abs(np.concatenate([a.ravel(), b.ravel()]))))
+    return f"a and b of shape {a.shape} with entries up to {size:.0e} in size"
+
+
+def _rel_error_mistakes(a: np.ndarray, b: np.ndarray) -> list[tuple[str, float]]:
+    """The number each classic mistake gives for this pair, with its hint."""
+    d, s = np.abs(a - b), np.abs(a) + np.abs(b)
+    floored = np.maximum(1e-8, s)
+    one_sided = (
+        "divide by |a| + |b|, not by one of them: the error should be symmetric and stay "
+        "finite when one gradient is 0"
+    )
+    no_floor = (
+        "the denominator needs its floor: np.maximum(1e-8, np.abs(a) + np.abs(b)). Without it "
+        "(or with a smaller one) two zero gradients divide 0 by 0, which np.nanmax only hides, "
+        "and two gradients of 1e-12 that disagree count as completely different"
+    )
+    mistakes = [
+        (no_floor, np.max(d / s)),
+        (no_floor, np.nanmax(d / s)),
+        ("1e-8 is a floor, not something to add: np.maximum(1e-8, |a| + |b|), not "
+         "|a| + |b| + 1e-8", np.max(d / (s + 1e-8))),
+        ("take the max over the entries, not the mean: one bad entry is enough to make a "
+         "gradient wrong", np.mean(d / floored)),
+        ("take the max over the entries, not the sum: the error of one entry, the worst one",
+         np.sum(d / floored)),
+        ("divide entry by entry, then take the max: max(|a - b| / (|a| + |b|)), not "
+         "max|a - b| / max(|a| + |b|)", np.max(d) / max(1e-8, float(np.max(s)))),
+        ("divide by |a| + |b|, so the error does not depend on how large the gradients are",
+         np.max(d)),
+        (one_sided, np.max(d / np.maximum(1e-8, np.abs(b)))),
+        (one_sided, np.max(d / np.maximum(1e-8, np.abs(a)))),
+        ("take absolute values in the denominator too: |a| + |b|, not |a + b|",
+         np.max(d / np.maximum(1e-8, np.abs(a + b)))),
+        ("that is the norm-based variant ||a - b|| / (||a|| + ||b||); here use the "
+         "elementwise version and its max, as bl.rel_error does",
+         np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b))),
+    ]  # fmt: skip
+    for exponent in [-3, -4, -5, -6, -7, -9, -10, -11]:  # a floor other than 1e-8
+        floor = 10.0**exponent
+        mistakes.append(
+            (
+                f"the floor is 1e-8, not {floor:.0e}: np.maximum(1e-8, np.abs(a) + np.abs(b))",
+                np.max(d / np.maximum(floor, s)),
+            )
+        )
+    return mistakes
 
 
 def check_rel_error(my_rel_error: Callable) -> CheckResult:
@@ -360,42 +459,23 @@ def check_rel_error(my_rel_error: Callable) -> CheckResult:
             if problem is not None:
                 return problem
             want = rel_error(a, b)
-            arr = np.asarray(value, dtype=np.float64) if np.ndim(value) else None
-            if arr is not None:
-                if arr.shape == a.shape:
-                    return incorrect(
-                        "you returned one error per entry; reduce them to one number with "
-                        ".max(): one bad entry is enough to make a gradient wrong"
-                    )
-                return incorrect(f"return one number, not an array of shape {arr.shape}")
-            try:
-                got = float(value)
-            except (TypeError, ValueError):
-                return incorrect(f"return a number, got {type(value).__name__}")
-            d = np.abs(a - b)
-            s = np.abs(a) + np.abs(b)
-            one_sided = (
-                "divide by |a| + |b|, not by one of them: the error should be symmetric and "
-                "stay finite when one gradient is 0"
-            )
-            with np.errstate(all="ignore"):
-                mistakes = [
-                    ("where both gradients are 0 you divide 0 by 0: use np.maximum(1e-8, "
-                     "np.abs(a) + np.abs(b)) as the denominator", np.max(d / s)),
-                    ("take the max over the entries, not the mean: one bad entry is enough to "
-                     "make a gradient wrong", np.mean(d / np.maximum(1e-8, s))),
-                    ("divide by |a| + |b|, so the error does not depend on how large the "
-                     "gradients are", np.max(d)),
-                    (one_sided, np.max(d / np.maximum(1e-8, np.abs(b)))),
-                    (one_sided, np.max(d / np.maximum(1e-8, np.abs(a)))),
-                    ("take absolute values in the denominator too: |a| + |b|, not |a + b|",
-                     np.max(d / np.maximum(1e-8, np.abs(a + b)))),
-                    ("that is the norm-based variant ||a - b|| / (||a|| + ||b||); here use the "
-                     "elementwise version and its max, as bl.rel_error does",
-                     np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b))),
-                ]  # fmt: skip
+            shape = shape_of(value)
+            if shape is not None and len(shape) > 0 and shape == a.shape:
+                return incorrect(
+                    "you returned one error per entry; reduce them to one number with "
+                    ".max(): one bad entry is enough to make a gradient wrong"
+                )
+            got, problem = as_number(value, "`my_rel_error(a, b)`")
+            if problem is not None:
+                return incorrect(
+                    f"return one number, not an array of shape {shape}"
+                    if shape
+                    else problem.message
+                )
             if np.isclose(got, want, rtol=1e-6, atol=1e-12):
                 continue
+            with np.errstate(all="ignore"):
+                mistakes = _rel_error_mistakes(a, b)
             for hint, wrong in mistakes:
                 if np.isclose(got, wrong, rtol=1e-6, atol=1e-12, equal_nan=True):
                     return incorrect(hint)
@@ -403,8 +483,9 @@ def check_rel_error(my_rel_error: Callable) -> CheckResult:
                 return incorrect(
                     "your result is NaN: guard the denominator with np.maximum(1e-8, ...)"
                 )
+            got_text, want_text = distinct(got, want, 3)
             return incorrect(
-                f"for one pair of gradients you got {got:.3g}, expected {want:.3g}: "
+                f"for {_describe(a, b)} you got {got_text}, expected {want_text}: "
                 "max(|a - b| / max(1e-8, |a| + |b|))"
             )
     return correct(

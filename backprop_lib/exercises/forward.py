@@ -1,7 +1,8 @@
 """Checkers for notebooks/01_forward_pass.ipynb: a neuron, a layer, a small network by hand.
 
-Each checker takes the learner's function (or answer), runs it on a few fixed inputs whose
-sizes all differ (so a transposed matrix fails loudly instead of passing by luck), compares
+Each checker takes the learner's function (or answer), runs it on two fixed cases whose sizes
+all differ, within a case and between the cases (so a transposed matrix fails loudly and a
+loop over the first case's sizes fails on the second instead of passing by luck), compares
 the result with the library's own ``Linear`` / ``Sequential`` and, when the answer matches a
 typical mistake (a forgotten bias, PyTorch's (out, in) weight layout, a missing activation),
 says which one.
@@ -17,9 +18,11 @@ from ..nn.activations import Sigmoid, Tanh, sigmoid
 from ..nn.layers import Linear, Sequential
 from ._check import (
     CheckResult,
+    as_number,
     compare_arrays,
     compare_shapes,
     correct,
+    hard_coded,
     incorrect,
     run_answer,
 )
@@ -66,20 +69,26 @@ def _run(
     return value, problem
 
 
+#: Float32 arithmetic agrees with float64 to about 1e-7 of the values' size; every mistake the
+#: checks name is off by far more.
+_TOL = {"rtol": 1e-5, "atol": 1e-6}
+
+
 # ---- 1. one neuron ----
 
 
 def check_neuron(neuron: Callable) -> CheckResult:
     """Check ``neuron(x, w, b) -> sigmoid(w . x + b)`` for one example.
 
-    Parameters: x (n,) one example, w (n,) weights, b a number. Returns a number.
+    Parameters: x (n,) one example, w (n,) weights, b a number. Returns a number. Tried with
+    n = 3 and n = 5.
     """
-    for rng in _cases(10):
-        n = int(rng.integers(3, 6))
+    sizes = ["x of size 3", "x of size 5"]
+    for i, (rng, n) in enumerate(zip(_cases(10), (3, 5), strict=True)):
         x, w, b = rng.normal(size=n), rng.normal(size=n), float(rng.normal())
         value, problem = _run(neuron, (x.copy(), w.copy(), b), "`neuron`")
         if problem is not None:
-            return problem
+            return hard_coded(problem, i, sizes)
         z = float(w @ x + b)
         mistakes = {
             "you returned the weighted sum z = w . x + b; a neuron then applies its activation: "
@@ -91,10 +100,16 @@ def check_neuron(neuron: Callable) -> CheckResult:
             "w * x multiplies elementwise; the weighted sum adds those products up: "
             "np.dot(w, x) or w @ x": sigmoid(w * x + b),
             "that is tanh(z); this neuron uses the sigmoid, bl.sigmoid(z)": np.tanh(z),
+            "that is sigmoid(-z) = 1 - sigmoid(z): the sigmoid is 1 / (1 + exp(-z)), with a "
+            "minus sign in the exponent": sigmoid(-z),
         }
-        result = compare_arrays(value, sigmoid(z), name="the neuron's output", mistakes=mistakes)
+        number, _ = as_number(value)  # a numpy scalar or a one-element array is a number too
+        value = value if number is None else number
+        result = compare_arrays(
+            value, sigmoid(z), name="the neuron's output", mistakes=mistakes, **_TOL
+        )
         if not result.correct:
-            return result
+            return hard_coded(result, i, sizes, mistakes)
     return correct("correct! sigmoid(w . x + b): a weighted sum, a bias, an activation")
 
 
@@ -145,21 +160,25 @@ def check_layer_shapes(shapes: dict) -> CheckResult:
 
 # ---- 3. a Linear layer by hand ----
 
+#: (batch, in, out) of the two cases: every size differs between them and within each.
+_LINEAR_SIZES = [(5, 3, 2), (4, 6, 7)]
+
 
 def check_linear_forward(linear_forward: Callable) -> CheckResult:
     """Check ``linear_forward(x, W, b) -> x @ W + b`` against ``Linear``.
 
-    Parameters: x (batch, in), W (in, out), b (out,). Returns y (batch, out).
+    Parameters: x (batch, in), W (in, out), b (out,). Returns y (batch, out). Tried with
+    (batch, in, out) = (5, 3, 2) and (4, 6, 7), so a loop over fixed sizes fails.
     """
-    for rng in _cases(20):
-        batch, n_in, n_out = 5, 3, 2
+    sizes = [f"x {(n, i)} and W {(i, o)}" for n, i, o in _LINEAR_SIZES]
+    for k, (rng, (batch, n_in, n_out)) in enumerate(zip(_cases(20), _LINEAR_SIZES, strict=True)):
         layer = Linear(n_in, n_out, rng=rng)
         layer.b.data[...] = rng.normal(size=n_out)
         x = rng.normal(size=(batch, n_in))
         W, b = layer.W.data, layer.b.data
         value, problem = _run(linear_forward, (x.copy(), W.copy(), b.copy()), "`linear_forward`")
         if problem is not None:
-            return problem
+            return hard_coded(problem, k, sizes)
         mistakes = {
             "the bias is missing: y = x @ W + b": x @ W,
             "a Linear layer has no activation (tanh is a separate layer): y = x @ W + b": (
@@ -168,32 +187,43 @@ def check_linear_forward(linear_forward: Callable) -> CheckResult:
             "a Linear layer has no activation (ReLU is a separate layer): y = x @ W + b": (
                 np.maximum(x @ W + b, 0.0)
             ),
+            "the bias is subtracted; it is added: y = x @ W + b": x @ W - b,
         }
-        result = compare_arrays(value, layer(x), name="y", mistakes=mistakes)
+        result = compare_arrays(value, layer(x), name="y", mistakes=mistakes, **_TOL)
         if not result.correct:
-            return result
+            return hard_coded(result, k, sizes, mistakes)
     return correct("correct! your function agrees with bl.Linear: y = x @ W + b")
 
 
 # ---- 4. a two-layer network by hand ----
 
+#: (batch, in, hidden, out): the notebook's 2-3-1 network first, then other sizes throughout.
+_TWO_LAYER_SIZES = [(6, 2, 3, 1), (4, 5, 7, 2)]
+
 
 def check_two_layer(two_layer: Callable) -> CheckResult:
     """Check ``two_layer(x, W1, b1, W2, b2) -> sigmoid(tanh(x @ W1 + b1) @ W2 + b2)``.
 
-    The reference is ``Sequential(Linear(2, 3), Tanh(), Linear(3, 1), Sigmoid())``.
-    Shapes: x (batch, 2), W1 (2, 3), b1 (3,), W2 (3, 1), b2 (1,); returns (batch, 1).
+    The reference is ``Sequential(Linear(2, 3), Tanh(), Linear(3, 1), Sigmoid())`` on a batch of
+    6, then the same with 5 inputs, 7 hidden units and 2 outputs on a batch of 4.
+    Shapes: x (batch, in), W1 (in, hidden), b1 (hidden,), W2 (hidden, out), b2 (out,);
+    returns (batch, out).
     """
-    for rng in _cases(30):
-        net = Sequential(Linear(2, 3, rng=rng), Tanh(), Linear(3, 1, rng=rng), Sigmoid())
-        net[0].b.data[...] = rng.normal(size=3)
-        net[2].b.data[...] = rng.normal(size=1)
+    sizes = [f"a {i}-{h}-{o} network on {n} examples" for n, i, h, o in _TWO_LAYER_SIZES]
+    for k, (rng, (batch, n_in, hidden, n_out)) in enumerate(
+        zip(_cases(30), _TWO_LAYER_SIZES, strict=True)
+    ):
+        net = Sequential(
+            Linear(n_in, hidden, rng=rng), Tanh(), Linear(hidden, n_out, rng=rng), Sigmoid()
+        )
+        net[0].b.data[...] = rng.normal(size=hidden)
+        net[2].b.data[...] = rng.normal(size=n_out)
         W1, b1, W2, b2 = (p.data for p in net.parameters())
-        x = rng.normal(size=(6, 2))
+        x = rng.normal(size=(batch, n_in))
         args = (x.copy(), W1.copy(), b1.copy(), W2.copy(), b2.copy())
         value, problem = _run(two_layer, args, "`two_layer`")
         if problem is not None:
-            return problem
+            return hard_coded(problem, k, sizes)
         h = np.tanh(x @ W1 + b1)
         mistakes = {
             "the hidden layer needs its tanh: h = tanh(x @ W1 + b1)": sigmoid(
@@ -203,16 +233,23 @@ def check_two_layer(two_layer: Callable) -> CheckResult:
             "the hidden activation is tanh here (you used the sigmoid)": (
                 sigmoid(sigmoid(x @ W1 + b1) @ W2 + b2)
             ),
+            "the activations are swapped: tanh on the hidden layer, sigmoid on the output": (
+                np.tanh(sigmoid(x @ W1 + b1) @ W2 + b2)
+            ),
             "b2 is missing from the output layer": sigmoid(h @ W2),
             "b1 is missing from the hidden layer": sigmoid(np.tanh(x @ W1) @ W2 + b2),
         }
-        result = compare_arrays(value, net(x), name="the prediction", mistakes=mistakes)
+        result = compare_arrays(value, net(x), name="the prediction", mistakes=mistakes, **_TOL)
         if not result.correct:
-            return result
+            return hard_coded(result, k, sizes, mistakes)
     return correct("correct! by hand and bl.Sequential agree: x -> tanh(x W1 + b1) -> sigmoid")
 
 
 # ---- 5. identity activations collapse two layers into one ----
+
+
+#: (in, hidden, out) of the two cases.
+_COLLAPSE_SIZES = [(2, 4, 3), (5, 3, 6)]
 
 
 def check_collapse(collapse: Callable) -> CheckResult:
@@ -220,34 +257,30 @@ def check_collapse(collapse: Callable) -> CheckResult:
 
     Two Linear layers with nothing in between compute (x W1 + b1) W2 + b2 = x W + b.
     Shapes: W1 (in, hidden), b1 (hidden,), W2 (hidden, out), b2 (out,);
-    returns W (in, out), b (out,).
+    returns W (in, out), b (out,). Tried with (in, hidden, out) = (2, 4, 3) and (5, 3, 6).
     """
-    for rng in _cases(40):
-        n_in, hidden, n_out = 2, 4, 3
+    sizes = [f"W1 {(i, h)} and W2 {(h, o)}" for i, h, o in _COLLAPSE_SIZES]
+    for k, (rng, (n_in, hidden, n_out)) in enumerate(zip(_cases(40), _COLLAPSE_SIZES, strict=True)):
         W1, b1 = rng.normal(size=(n_in, hidden)), rng.normal(size=hidden)
         W2, b2 = rng.normal(size=(hidden, n_out)), rng.normal(size=n_out)
         value, problem = _run(
             collapse, (W1.copy(), b1.copy(), W2.copy(), b2.copy()), "`collapse`", _COLLAPSE_HINT
         )
         if problem is not None:
-            return problem
+            return hard_coded(problem, k, sizes)
         if not isinstance(value, (tuple, list)) or len(value) != 2:
             return incorrect("`collapse` should return two things: `return W, b`")
         W, b = value
-        result = compare_arrays(W, W1 @ W2, name="W")
+        result = compare_arrays(W, W1 @ W2, name="W", **_TOL)
         if not result.correct:
-            return result
-        result = compare_arrays(
-            b,
-            b1 @ W2 + b2,
-            name="b",
-            mistakes={
-                "b1 also passes through W2: b = b1 @ W2 + b2": b2,
-                "b2 is added after W2, so it stays: b = b1 @ W2 + b2": b1 @ W2,
-            },
-        )
+            return hard_coded(result, k, sizes)
+        mistakes = {
+            "b1 also passes through W2: b = b1 @ W2 + b2": b2,
+            "b2 is added after W2, so it stays: b = b1 @ W2 + b2": b1 @ W2,
+        }
+        result = compare_arrays(b, b1 @ W2 + b2, name="b", mistakes=mistakes, **_TOL)
         if not result.correct:
-            return result
+            return hard_coded(result, k, sizes, mistakes)
     return correct(
         "correct! two linear layers are one linear layer: W = W1 @ W2, b = b1 @ W2 + b2. "
         "Without a non-linearity, depth adds nothing."

@@ -17,7 +17,17 @@ import numpy as np
 
 from ..nn.parameter import Parameter
 from ..optim.optimizers import clip_grad_norm
-from ._check import CheckResult, compare_arrays, correct, incorrect, run_answer
+from ._check import (
+    CheckResult,
+    as_number,
+    compare_arrays,
+    correct,
+    distinct,
+    hard_coded,
+    incorrect,
+    run_answer,
+    shape_of,
+)
 
 __all__ = [
     "DEAD_RELU_BATCH",
@@ -26,16 +36,6 @@ __all__ = [
     "check_sigmoid_bound",
     "check_xavier_variance",
 ]
-
-
-def _as_number(value, name: str) -> tuple[float | None, CheckResult | None]:
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None, incorrect(f"{name} should be a number, got {type(value).__name__}")
-    if arr.size != 1:
-        return None, incorrect(f"{name} should be one number, got an array of shape {arr.shape}")
-    return float(arr.reshape(())), None
 
 
 def _close(a: float, b: float) -> bool:
@@ -50,7 +50,7 @@ def _check_numbers(
         value, problem = run_answer(fn, *args, what=what)
         if problem is not None:
             return problem
-        value, problem = _as_number(value, f"{what}{args}")
+        value, problem = as_number(value, f"{what}{args}")
         if problem is not None:
             return problem
         want = expected(*args)
@@ -59,7 +59,8 @@ def _check_numbers(
         for hint, wrong in mistakes(*args).items():
             if _close(value, wrong):
                 return incorrect(hint)
-        return incorrect(f"{what}{args} returned {value:.6g}; expected {want:.6g}")
+        got_text, want_text = distinct(value, want)
+        return incorrect(f"{what}{args} returned {got_text}; expected {want_text}")
     return None
 
 
@@ -202,6 +203,10 @@ def check_clip_gradients(clip_gradients: Callable) -> CheckResult:
             ],
             "the total norm is the square root of the sum of squares over *every* entry of "
             "every array": [g * min(1.0, max_norm / total**2) for g in grads],
+            "adding up the arrays' norms overestimates the total: the global norm is "
+            "sqrt(sum of every squared entry of every array)": [
+                g * min(1.0, max_norm / sum(float(np.linalg.norm(a)) for a in grads)) for g in grads
+            ],
         }
         right = all(np.allclose(g, w, rtol=1e-5) for g, w in zip(got, want, strict=True))
         for hint, wrong in mistakes.items():
@@ -224,60 +229,161 @@ def check_clip_gradients(clip_gradients: Callable) -> CheckResult:
 # ---- 4. dead ReLUs ----
 
 
-def _dead_relu_batch() -> np.ndarray:
-    """ReLU outputs (8, 6): units 1 and 4 are zero for every example, others are sparse."""
-    rng = np.random.default_rng(11)
-    h = np.maximum(rng.normal(size=(8, 6)), 0.0)
-    h[:, [1, 4]] = 0.0
-    h[0, [0, 2, 3, 5]] = [0.7, 1.1, 0.3, 0.9]  # every other unit fires at least once
-    h[3, 0] = 0.0
+def _relu_batch(seed: int, rows: int, kinds: list[str]) -> np.ndarray:
+    """ReLU outputs (rows, len(kinds)), one unit (column) of each kind:
+
+    "dead" is 0 for every example; the others are alive, each in a way that a classic
+    mistake counts as dead: "early" fires on the first example but not on all of them,
+    "late" only in the last third of the batch, "sparse" neither on the first nor on the
+    last example, "constant" gives 0.75 for every example (its std is 0) and "weak" a single
+    0.02 (its mean is below 0.05).
+    """
+    rng = np.random.default_rng(seed)
+    h = np.zeros((rows, len(kinds)))
+    half, last_third = rows // 2, rows - rows // 3
+    for j, kind in enumerate(kinds):
+        if kind == "early":
+            h[:, j] = np.maximum(rng.normal(size=rows), 0.0)
+            h[0, j], h[-2, j] = 0.5 + rng.random(), 0.0
+        elif kind == "late":
+            h[last_third:, j] = np.maximum(rng.normal(size=rows - last_third), 0.0)
+            h[-1, j] = 0.5 + rng.random()
+        elif kind == "sparse":
+            h[1:-1, j] = np.maximum(rng.normal(size=rows - 2), 0.0)
+            h[half, j] = 0.5 + rng.random()
+        elif kind == "constant":
+            h[:, j] = 0.75
+        elif kind == "weak":
+            h[1, j] = 0.02
+        elif kind != "dead":
+            raise ValueError(f"unknown kind of unit {kind!r}")
     return h
 
 
-#: Exercise 4's batch: ReLU outputs (8 examples, 6 units).
-DEAD_RELU_BATCH = _dead_relu_batch()
+#: Exercise 4's batch: ReLU outputs (8 examples, 8 units), units 1 and 5 dead.
+DEAD_RELU_BATCH = _relu_batch(
+    11, 8, ["early", "dead", "constant", "late", "sparse", "dead", "weak", "early"]
+)
+#: The second batch the check uses: 12 examples, 11 units, three of them dead.
+_OTHER_BATCH = _relu_batch(
+    12,
+    12,
+    ["late", "dead", "sparse", "weak", "constant", "late", "early", "dead", "weak", "dead", "late"],
+)
+
+
+def _dead(h: np.ndarray) -> np.ndarray:
+    return np.all(h == 0, axis=0)  # (units,): True where the whole column is 0
+
+
+#: Each classic mistake as the function it computes. The two batches are built so that each
+#: gives numbers that differ from the right ones and from every other mistake's.
+_DEAD_MISTAKES = [
+    (
+        "that is the fraction of zero *entries*; a unit is dead only if its whole column "
+        "is zero (np.all(h == 0, axis=0))",
+        lambda h: np.mean(h == 0),
+    ),
+    (
+        "that is the fraction of *alive* units; the exercise asks for the dead ones",
+        lambda h: 1.0 - np.mean(_dead(h)),
+    ),
+    (
+        "that is the number of dead units; divide by the number of units for a fraction",
+        lambda h: np.sum(_dead(h)),
+    ),
+    (
+        "that is a percentage; the exercise asks for a fraction between 0 and 1",
+        lambda h: 100.0 * np.mean(_dead(h)),
+    ),
+    (
+        "axis=1 looks along each example (row); a unit is a column: use axis=0",
+        lambda h: np.mean(np.all(h == 0, axis=1)),
+    ),
+    (
+        "np.any counts a unit that is 0 for *some* example; dead means 0 for *every* example: "
+        "np.all(h == 0, axis=0)",
+        lambda h: np.mean(np.any(h == 0, axis=0)),
+    ),
+    (
+        "that looks at the first example only; a unit is dead when it is 0 for every example of "
+        "the batch (every row)",
+        lambda h: np.mean(h[0] == 0),
+    ),
+    (
+        "that looks at the last example only; a unit is dead when it is 0 for every example of "
+        "the batch (every row)",
+        lambda h: np.mean(h[-1] == 0),
+    ),
+    (
+        "that looks at half of the batch; a unit that fires only on the other half is alive: "
+        "use every row",
+        lambda h: np.mean(_dead(h[: len(h) // 2])),
+    ),
+    (
+        "that looks at half of the batch; a unit that fires only on the other half is alive: "
+        "use every row",
+        lambda h: np.mean(_dead(h[len(h) // 2 :])),
+    ),
+    (
+        "a unit with the same output for every example (std 0) is not dead unless that output "
+        "is 0: test h == 0, not the spread",
+        lambda h: np.mean(h.std(axis=0) == 0),
+    ),
+    (
+        "a threshold counts weak units as dead, but a unit that outputs even 0.02 still passes "
+        "a gradient: dead means exactly 0 for every example",
+        lambda h: np.mean(h.mean(axis=0) < 0.05),
+    ),
+    (
+        "a threshold counts weak units as dead, but a unit that outputs even 0.02 still passes a "
+        "gradient: dead means exactly 0 for every example",
+        lambda h: np.mean(h.max(axis=0) < 0.05),
+    ),
+    (
+        "divide by the number of units of *this* batch, h.shape[1], not a fixed number",
+        lambda h: np.sum(_dead(h)) / DEAD_RELU_BATCH.shape[1],
+    ),
+]
 
 
 def check_dead_fraction(dead_fraction: Callable) -> CheckResult:
     """Check ``dead_fraction(h) -> float``: the fraction of units that are 0 for every example.
 
     ``h`` is (batch, units), a ReLU layer's output; a unit (column) is dead on this batch when
-    its whole column is zero. (The training History's ReLU "saturation" is this number.)
+    its whole column is zero. (The training History's ReLU "saturation" is this number.) Tried
+    on ``DEAD_RELU_BATCH`` (8, 8) and on a (12, 11) batch; each classic mistake is recognised
+    by the numbers it gives on the two.
     """
-    cases = [DEAD_RELU_BATCH, DEAD_RELU_BATCH[:, ::-1][:, :5]]
-    for h in cases:
+    cases = [DEAD_RELU_BATCH, _OTHER_BATCH]
+    sizes = [f"h of shape {h.shape}" for h in cases]
+    got = []
+    for k, h in enumerate(cases):
         value, problem = run_answer(dead_fraction, h.copy(), what="`dead_fraction`")
         if problem is not None:
-            return problem
-        if np.ndim(value) == 1 and np.size(value) in h.shape:
+            return hard_coded(problem, k, sizes)
+        shape = shape_of(value)
+        if shape is not None and len(shape) == 1 and shape[0] in h.shape:
             return incorrect(
                 "you returned one number per unit (or per example); the exercise wants one "
                 "number: the fraction of units (columns) that are zero for *every* example"
             )
-        value, problem = _as_number(value, "dead_fraction(h)")
+        value, problem = as_number(value, "dead_fraction(h)")
         if problem is not None:
             return problem
-        dead = np.all(h == 0, axis=0)  # (units,)
-        expected = float(np.mean(dead))
-        mistakes = {
-            "that is the fraction of zero *entries*; a unit is dead only if its whole column "
-            "is zero (np.all(h == 0, axis=0))": float(np.mean(h == 0)),
-            "that is the fraction of *alive* units; the exercise asks for the dead ones": 1.0
-            - expected,
-            "that is the number of dead units; divide by the number of units for a fraction": (
-                float(np.sum(dead))
-            ),
-            "axis=1 looks along each example (row); a unit is a column: use axis=0": float(
-                np.mean(np.all(h == 0, axis=1))
-            ),
-        }
-        if _close(value, expected):
-            continue
-        for hint, wrong in mistakes.items():
-            if _close(value, wrong):
-                return incorrect(hint)
-        return incorrect(f"dead_fraction returned {value:.4g}; expected {expected:.4g}")
-    return correct(
-        "correct! a dead unit outputs 0 for every input, so its gradient is 0 too and it never "
-        "recovers: ReLU's own failure mode"
+        got.append(value)
+    want = [float(np.mean(_dead(h))) for h in cases]
+    if all(_close(g, w) for g, w in zip(got, want, strict=True)):
+        return correct(
+            "correct! a dead unit outputs 0 for every input, so its gradient is 0 too and it "
+            "never recovers: ReLU's own failure mode"
+        )
+    for hint, mistake in _DEAD_MISTAKES:
+        if all(_close(g, float(mistake(h))) for g, h in zip(got, cases, strict=True)):
+            return incorrect(hint)
+    k = next(k for k in range(len(cases)) if not _close(got[k], want[k]))
+    got_text, want_text = distinct(got[k], want[k])
+    result = incorrect(
+        f"for h of shape {cases[k].shape} dead_fraction returned {got_text}; expected {want_text}"
     )
+    return hard_coded(result, k, sizes)

@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
-from ._check import CheckResult, correct, incorrect, not_attempted
+import math
+
+from ._check import CheckResult, as_number, correct, incorrect
 
 __all__ = ["check_warmup"]
 
 
 def check_warmup(answer) -> CheckResult:
-    """The weighted sum z = w * x + b for w = 2, x = 3, b = -1 (so z = 5)."""
-    if answer is None or answer is Ellipsis:
-        return not_attempted("`z`")
-    try:
-        z = float(answer)
-    except (TypeError, ValueError):
-        return incorrect(f"`z` should be a number, got {type(answer).__name__}")
-    if z == 5:
+    """The weighted sum z = w * x + b for w = 2, x = 3, b = -1 (so z = 5).
+
+    ``answer`` is a number (an int, a float, a numpy number or an array holding one number).
+    """
+    z, problem = as_number(answer, "`z`")
+    if problem is not None:
+        return problem
+    w, x, b = 2, 3, -1
+    mistakes = {
+        "close: the bias is -1, so it is subtracted (2 * 3 - 1)": w * x - b,
+        "you have w * x; now add the bias b = -1": w * x,
+        "that adds w, x and b (or multiplies w by x + b); a neuron multiplies the input by its "
+        "weight first, w * x, then adds the bias": w + x + b,
+        "the bias is added after the product, not multiplied: z = w * x + b": w * x * b,
+    }
+    if math.isclose(z, w * x + b):
         return correct("correct! z = 2 * 3 + (-1) = 5. This is how every check will look.")
-    if z == 7:
-        return incorrect("close: the bias is -1, so it is subtracted (2 * 3 - 1)")
-    if z == 6:
-        return incorrect("you have w * x; now add the bias b = -1")
-    return incorrect(f"z = {z} is not w * x + b; multiply w by x first, then add b")
+    for hint, wrong in mistakes.items():
+        if math.isclose(z, wrong):
+            return incorrect(hint)
+    return incorrect(f"z = {z:g} is not w * x + b; multiply w by x first, then add b")
