@@ -139,3 +139,12 @@ def test_compare_shapes_stub_and_forms():
     assert check({"x": (np.int64(8), 3)}).correct
     for bad in ("83", (8.0, 3), (8, "3"), ((8, 3),)):
         assert "tuple of ints" in check({"x": bad}).message, bad
+
+
+def test_as_given_shows_a_near_integer_in_full():
+    from backprop_lib.exercises._check import as_given
+
+    assert as_given(7.0) == "7"
+    assert as_given(np.float32(3.0)) == "3"
+    assert as_given(7.0000001) == "7.0000001"
+    assert as_given(2.5) == "2.5"

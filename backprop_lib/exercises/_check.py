@@ -125,6 +125,11 @@ def distinct(a: float, b: float, digits: int = 4) -> tuple[str, str]:
     return repr(a), repr(b)
 
 
+def as_given(value: float) -> str:
+    """A learner's number as text that never reads like another: 7 for 7.0, 7.0000001 as is."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
 def hard_coded(result: CheckResult, case: int, sizes: Sequence[str], named=()) -> CheckResult:
     """``result`` on case number ``case``, with the likely cause added when it is a failure.
 

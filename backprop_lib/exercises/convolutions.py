@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._check import CheckResult, compare_arrays, correct, incorrect, run_answer
+from ._check import CheckResult, as_given, compare_arrays, correct, incorrect, run_answer
 
 __all__ = [
     "CONV1D_CASES",
@@ -84,14 +84,9 @@ def check_output_size(output_size: Callable) -> CheckResult:
     i = next(i for i, (a, b) in enumerate(zip(got, want, strict=True)) if a != b)
     n, k, s, p = OUTPUT_SIZE_CASES[i]
     return incorrect(
-        f"output_size({n}, {k}, {s}, {p}) gave {_num(got[i])}, expected {want[i]}: count the "
+        f"output_size({n}, {k}, {s}, {p}) gave {as_given(got[i])}, expected {want[i]}: count the "
         f"positions of a {k}-wide window stepping by {s} over {n} pixels padded by {p} on each side"
     )
-
-
-def _num(value: float) -> str:
-    """A learner's number as text that never reads like another: 7 for 7.0, 7.0000001 as is."""
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 # ---- 2. the backward of a 1-D convolution ----

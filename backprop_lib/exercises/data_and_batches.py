@@ -16,7 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..instruments.stopping import relative_improvement_epoch
-from ._check import CheckResult, correct, incorrect, not_attempted, run_answer
+from ._check import CheckResult, as_given, correct, incorrect, not_attempted, run_answer
 
 __all__ = ["check_standardize", "check_steps_per_epoch", "check_stop_epoch"]
 
@@ -39,11 +39,6 @@ def _as_number(value) -> float | None:
         return float(np.asarray(value, dtype=np.float64).reshape(()))
     except (TypeError, ValueError):
         return None
-
-
-def _num(value: float) -> str:
-    """A learner's number as text that never reads like another: 7 for 7.0, 7.0000001 as is."""
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 # ---- 1. standardise without leaking ----
@@ -196,7 +191,7 @@ def check_steps_per_epoch(steps_per_epoch: Callable) -> CheckResult:
             )
         if not v.is_integer():
             return incorrect(
-                f"for n = {n}, B = {B} you returned {_num(v)}: a number of steps is a whole "
+                f"for n = {n}, B = {B} you returned {as_given(v)}: a number of steps is a whole "
                 "number; the last batch may be smaller, but it is one step (round up)"
             )
         if v == n // B + 1 and n % B == 0:
@@ -207,7 +202,7 @@ def check_steps_per_epoch(steps_per_epoch: Callable) -> CheckResult:
         if v == n:
             return incorrect("that is one step per example; a step uses a whole batch of rows")
         return incorrect(
-            f"for n = {n} rows and batches of {B} you returned {_num(v)}; an epoch takes "
+            f"for n = {n} rows and batches of {B} you returned {as_given(v)}; an epoch takes "
             f"{expected} steps. How many batches of {B} does it take to cover {n} rows?"
         )
     return correct("correct! ceil(n / B) steps per epoch: the last batch holds the rows left over")
@@ -308,7 +303,7 @@ def check_stop_epoch(stop_epoch: Callable) -> CheckResult:
                 "the previous one, (L_{t-1} - L_t) / L_{t-1}"
             )
         return incorrect(
-            f"{shown} you returned {_num(v)}; the rule fires at epoch {expected}. Compute "
+            f"{shown} you returned {as_given(v)}; the rule fires at epoch {expected}. Compute "
             "(L_{t-1} - L_t) / L_{t-1} for t = 2, 3, ... and stop at the first one below tol"
         )
     return correct(

@@ -17,7 +17,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..instruments.initialization import unit_groups
-from ._check import CheckResult, correct, incorrect, run_answer
+from ._check import CheckResult, as_given, correct, incorrect, run_answer
 
 __all__ = ["SYMMETRY_W", "check_distinct_units", "check_xavier_std", "xavier_std_cases"]
 
@@ -99,7 +99,7 @@ def check_distinct_units(count_distinct_units: Callable) -> CheckResult:
             continue
         if got == first:
             return incorrect(
-                f"you get the same answer, {_num(got)}, for a W of shape {W.shape} as for the "
+                f"you get the same answer, {as_given(got)}, for a W of shape {W.shape} as for the "
                 "example: compute the count from W rather than writing it in"
             )
         rows, units = W.shape
@@ -135,18 +135,13 @@ def check_distinct_units(count_distinct_units: Callable) -> CheckResult:
             if got == wrong:
                 return incorrect(hint)
         return incorrect(
-            f"count_distinct_units(W) returned {_num(got)} for a W of shape {W.shape}; "
+            f"count_distinct_units(W) returned {as_given(got)} for a W of shape {W.shape}; "
             f"expected {want}"
         )
     return correct(
         "correct! units with equal columns compute the same function, get the same gradient "
         "and stay copies: such a layer is only as wide as its number of distinct columns"
     )
-
-
-def _num(value: float) -> str:
-    """A learner's number as text that never reads like another: 7 for 7.0, 7.0000001 as is."""
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 # ---- 2. the Xavier standard deviation ----
