@@ -95,7 +95,7 @@ def test_markers_with_surrounding_spaces_count_as_nbgrader_counts_them():
 
 def test_the_student_notebook_clears_outputs_counts_and_instructor_metadata():
     nb = notebook(
-        new_markdown_cell("# Title\nQuote `### BEGIN SOLUTION` in prose: not a marker."),
+        new_markdown_cell("# Title\nNo marker here."),
         code("import numpy as np", tags=["nbval-check-output", "raises-exception"]),
         code(
             "def f(x):\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION",
@@ -150,8 +150,17 @@ def test_mark_scheme_and_hidden_test_regions_are_dropped_as_nbgrader_drops_them(
             "is not one",
         ),
         ("def f():\n    ### BEGIN SOLUTION\n    return 1\n    #END SOLUTION", "is not one"),
+        ('def f():\n    print("### BEGIN SOLUTION")', "is not one"),
     ],
-    ids=["unclosed", "nested", "end-without-begin", "two-hashes", "trailing-comment", "no-space"],
+    ids=[
+        "unclosed",
+        "nested",
+        "end-without-begin",
+        "two-hashes",
+        "trailing-comment",
+        "no-space",
+        "in-a-string",
+    ],
 )
 def test_a_malformed_marker_is_an_error_naming_the_notebook_and_the_cell(source, message):
     nb = notebook(new_markdown_cell("# Title"), code("x = 1"), code(source))
@@ -160,8 +169,16 @@ def test_a_malformed_marker_is_an_error_naming_the_notebook_and_the_cell(source,
     assert "07_broken.ipynb, cell 2 (code: 'def f():')" in str(info.value)
 
 
-def test_a_marker_line_outside_a_code_cell_is_an_error():
-    nb = notebook(new_markdown_cell("Answer:\n### BEGIN SOLUTION\nBecause.\n### END SOLUTION"))
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Answer:\n### BEGIN SOLUTION\nBecause.\n### END SOLUTION",
+        "The solution sits between `### BEGIN SOLUTION` and its end.",  # nbgrader 0.9 trips too
+    ],
+    ids=["region", "quoted-in-prose"],
+)
+def test_a_marker_outside_a_code_cell_is_an_error(text):
+    nb = notebook(new_markdown_cell(text))
     with pytest.raises(se.MarkerError, match=r"02_prose.ipynb, cell 0 .*code cells only"):
         se.student_notebook(nb, "02_prose.ipynb")
 

@@ -21,10 +21,10 @@ the instructor's workflow uses goes: each cell's ``nbgrader`` record, the
 ``nbval-check-output`` tag (its reference output is gone), timings and saved widget state.
 
 Stricter than nbgrader on purpose, because a mistake here hands out a solution: a marker left
-unclosed, a nested BEGIN, an END without a BEGIN, a marker line outside a code cell, or a
-comment line that names a marker without being exactly one (nbgrader would keep such a line,
-and the solution after it) is an error naming the notebook and the cell. A marker quoted
-inside a sentence of prose is not a marker line.
+unclosed, a nested BEGIN, an END without a BEGIN, the marker's words outside a code cell (even
+quoted in a sentence: nbgrader 0.9 takes any line containing them for a marker), or a line
+that contains them without being exactly the marker is an error naming the notebook and the
+cell.
 
 ``--execute`` runs every student notebook in a fresh kernel (nbclient; any cell error fails)
 and checks that every check cell (``ex.check_...(...)``) says "not attempted yet" (or, for an
@@ -86,10 +86,9 @@ def _where(notebook: str, index: int, cell) -> str:
     return f"{notebook}, cell {index} ({cell.cell_type}: {first.strip()[:50]!r})"
 
 
-def _looks_like_marker(stripped: str) -> bool:
-    """A comment line (or a markdown heading) that names a solution marker."""
-    words = stripped.lstrip("#").strip().upper()
-    return stripped.startswith("#") and ("BEGIN SOLUTION" in words or "END SOLUTION" in words)
+def _names_a_marker(line: str) -> bool:
+    """True for a line nbgrader (0.9) takes for a marker: it contains the words anywhere."""
+    return "BEGIN SOLUTION" in line or "END SOLUTION" in line
 
 
 def clear_solutions(source: str, where: str = "this cell") -> tuple[str, int]:
@@ -97,8 +96,10 @@ def clear_solutions(source: str, where: str = "this cell") -> tuple[str, int]:
 
     A marker counts only alone on its line (surrounding spaces allowed), as in nbgrader; the
     stub takes the BEGIN marker's indentation. Raises MarkerError for an unclosed, nested or
-    unopened region, or a comment line that names a marker but is not exactly one (``## BEGIN
-    SOLUTION``, ``### END SOLUTION # done``), which nbgrader would keep, solution and all.
+    unopened region, or a line that contains a marker's words but is not exactly the marker
+    (``## BEGIN SOLUTION``, ``### END SOLUTION  # done``, a string that quotes one): nbgrader
+    0.9 takes any such line for a marker and older versions take none, so its meaning is not
+    safe either way.
     """
     out: list[str] = []
     inside_since = None
@@ -122,7 +123,7 @@ def clear_solutions(source: str, where: str = "this cell") -> tuple[str, int]:
                     f"put {BEGIN_SOLUTION!r} alone on a line above it"
                 )
             inside_since = None
-        elif _looks_like_marker(stripped):
+        elif _names_a_marker(line):
             raise MarkerError(
                 f"{where}: line {number} mentions a solution marker but is not one: "
                 f"{stripped!r}; write exactly {BEGIN_SOLUTION!r} or {END_SOLUTION!r}, "
@@ -171,11 +172,12 @@ def student_notebook(nb: nbformat.NotebookNode, name: str = "notebook") -> nbfor
             cell.source, _ = clear_solutions(cell.source, where)
             cell.outputs = []
             cell.execution_count = None
-        elif any(_looks_like_marker(line.strip()) for line in cell.source.split("\n")):
+        elif any(_names_a_marker(line) for line in cell.source.split("\n")):
             raise MarkerError(
-                f"{where}: solution markers belong in code cells only; move the solution "
-                "into the exercise's code cell (a written answer can be a function returning "
-                "a string)"
+                f"{where}: solution markers belong in code cells only, and nbgrader takes any "
+                "line containing BEGIN SOLUTION or END SOLUTION for one, even in prose; move "
+                "the solution into the exercise's code cell (a written answer can be a "
+                "function returning a string), or reword the sentence"
             )
         for key in ("nbgrader", "execution", "ExecuteTime"):
             cell.metadata.pop(key, None)
