@@ -12,7 +12,7 @@ INSTALL = if [ -x $(BIN)/uv ]; then $(BIN)/uv pip install --quiet --python $(BIN
           else $(BIN)/python -m pip install --quiet $(1); fi
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test lint bridge e2e screenshots bench notebooks clean
+.PHONY: lab test lint bridge e2e screenshots bench notebooks student student-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -72,8 +72,17 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/conv.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build/student
 
 # Re-execute the notebooks and store them with normalised outputs (see CONTRIBUTING.md).
 notebooks: $(VENV)/.installed-test
 	$(BIN)/python tools/execute_notebooks.py $(NB)
+
+# The student edition (README.md, "For instructors"): build/student/NN_*.ipynb, every solution
+# between nbgrader's markers replaced by its placeholder, outputs cleared. `make student-test`
+# also runs each one top to bottom and requires every check to say "not attempted yet".
+student: $(VENV)/.installed-test
+	$(BIN)/python tools/student_edition.py $(NB)
+
+student-test: $(VENV)/.installed-test
+	$(BIN)/python tools/student_edition.py --execute $(NB)
