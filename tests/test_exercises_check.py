@@ -148,3 +148,43 @@ def test_as_given_shows_a_near_integer_in_full():
     assert as_given(np.float32(3.0)) == "3"
     assert as_given(7.0000001) == "7.0000001"
     assert as_given(2.5) == "2.5"
+
+
+def _value_answers():
+    """The six exercises answered by a value, each with its right answer (as a value)."""
+    from backprop_lib.exercises import backward, chain_rule, forward, learning_rate, start
+
+    return [
+        (start.check_warmup, 5),
+        (forward.check_layer_shapes, {"x": (8, 3), "W": (3, 4), "b": (4,), "y": (8, 4)}),
+        (chain_rule.check_neuron_grads, chain_rule._neuron_grads()),
+        (backward.check_backward_shapes, {"dy": (8, 4), "dW": (3, 4), "db": (4,), "dx": (8, 3)}),
+        (learning_rate.check_gd_step, 1.8),
+    ]
+
+
+def _stub():
+    raise NotImplementedError()
+
+
+@pytest.mark.parametrize("case", range(5))
+def test_a_value_exercise_takes_its_answer_as_a_function_or_as_a_value(case):
+    # the notebooks ask for `def z(): return ...`, so a student copy's placeholder can raise
+    check, right = _value_answers()[case]
+    assert check(right).correct
+    assert check(lambda: right).correct
+    assert check(_stub).status == ck.NOT_ATTEMPTED
+    assert check(lambda: None).status == ck.NOT_ATTEMPTED
+    assert check(None).status == ck.NOT_ATTEMPTED
+
+
+def test_used_twice_takes_two_functions():
+    from backprop_lib.exercises.chain_rule import check_used_twice
+
+    assert check_used_twice(lambda: -3, lambda: 2).correct
+    assert check_used_twice(-3, 2).correct
+    assert check_used_twice(_stub, _stub).status == ck.NOT_ATTEMPTED
+    assert "dL_db" in check_used_twice(lambda: -3, _stub).message
+    assert not check_used_twice(lambda: -4, lambda: 2).correct
+    broken = check_used_twice(lambda: 1 / 0, lambda: 2)
+    assert broken.status == ck.INCORRECT and "ZeroDivisionError" in broken.message

@@ -376,11 +376,8 @@ def test_the_leak_check_finds_a_solution_copied_into_a_later_cell():
         ("check_f", "[ ] skipped: PyTorch is not installed", "ok"),
         ("check_f", "[x] expected a function for f, got NoneType", "error"),
         ("check_f", "", "error"),
-        ("check_warmup", "[x] `z` should be a number, got function", "pending"),
-        ("check_warmup", "[ ] not attempted yet: fill in `z`", "error"),  # remove it from the set
+        ("check_warmup", "[x] `z` should be a number, got function", "error"),
     ],
 )
-def test_judge_accepts_only_not_attempted_and_keeps_the_pending_set_shrinking(
-    checker, text, verdict
-):
+def test_judge_accepts_only_not_attempted(checker, text, verdict):
     assert se.judge(checker, text)[0] == verdict

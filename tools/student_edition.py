@@ -63,18 +63,6 @@ NOT_ATTEMPTED = "not attempted yet"
 #: What a check may say instead when an optional dependency is missing (notebook 12 without
 #: PyTorch): the placeholder is never called, and the check says why.
 SKIPPED = "[ ] skipped:"
-#: Checkers that still take the answer as a value (a number, a dict), not a function: given the
-#: student edition's function they say "incorrect", without a traceback. Until each one calls a
-#: function answer (``run_answer``), ``--execute`` reports them and goes on; a listed checker
-#: that says "not attempted yet" fails the run, so this set can only shrink.
-AWAITING_FUNCTION_ANSWERS = {
-    "check_warmup",  # 00
-    "check_layer_shapes",  # 01
-    "check_neuron_grads",  # 02
-    "check_used_twice",  # 02
-    "check_backward_shapes",  # 03
-    "check_gd_step",  # 04
-}
 
 
 class MarkerError(ValueError):
@@ -238,16 +226,9 @@ def execute(path: Path, timeout: int = 120) -> tuple[nbformat.NotebookNode, floa
 
 
 def judge(checker: str, text: str) -> tuple[str, str | None]:
-    """("ok" | "pending" | "error", a message) for what one check cell printed."""
+    """("ok" | "error", a message) for what one check cell printed."""
     said_not_attempted = NOT_ATTEMPTED in text
     shown = " ".join(text.split())[:120] or "(nothing)"
-    if checker in AWAITING_FUNCTION_ANSWERS:
-        if said_not_attempted:
-            return "error", (
-                f"{checker} now says {NOT_ATTEMPTED!r}: remove it from AWAITING_FUNCTION_ANSWERS "
-                "in tools/student_edition.py"
-            )
-        return "pending", f"{checker} does not call a function answer yet; it printed {shown}"
     if said_not_attempted or text.lstrip().startswith(SKIPPED):
         return "ok", None
     return "error", f"{checker} printed {shown} (expected {NOT_ATTEMPTED!r})"
@@ -261,9 +242,7 @@ def verify(paths: list[Path]) -> list[str]:
         checks = check_cell_outputs(nb)
         for index, checker, text in checks:
             verdict, message = judge(checker, text)
-            if verdict == "pending":
-                print(f"pending: {path.name}, cell {index}: {message}")
-            elif verdict == "error":
+            if verdict == "error":
                 errors.append(f"{path.name}, cell {index}: {message}")
         print(f"{path.name}: ran in {seconds:.1f} s, {len(checks)} check cell(s)")
     return errors

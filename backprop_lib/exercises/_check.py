@@ -74,6 +74,19 @@ def run_answer(fn: Callable, *args, what: str = "the function", **kwargs):
     return value, None
 
 
+def answer_of(answer, what: str):
+    """A learner's answer, given as a value or as a function that returns it.
+
+    The notebooks ask for answers as functions (``def z(): return ...``) so that a student
+    copy's placeholder, ``raise NotImplementedError()``, can sit in the body without stopping
+    the notebook. A function is called through ``run_answer``; anything else is the answer.
+    Returns ``(value, None)`` or ``(None, CheckResult)``.
+    """
+    if callable(answer):
+        return run_answer(answer, what=what)
+    return answer, None
+
+
 def as_number(value, name: str = "your answer") -> tuple[float | None, CheckResult | None]:
     """A learner's number as a float: ``(number, None)``, or ``(None, CheckResult)`` saying why not.
 

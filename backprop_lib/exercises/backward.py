@@ -20,6 +20,7 @@ from ..nn.activations import Tanh
 from ..nn.layers import Layer, Linear, Sequential
 from ._check import (
     CheckResult,
+    answer_of,
     as_number,
     compare_arrays,
     compare_shapes,
@@ -65,6 +66,9 @@ def check_backward_shapes(shapes: dict) -> CheckResult:
 
     ``shapes`` maps "dy", "dW", "db", "dx" to tuples such as ``(8, 4)``.
     """
+    shapes, problem = answer_of(shapes, "the shapes")
+    if problem is not None:
+        return problem
     expected = {"dy": (8, 4), "dW": (3, 4), "db": (4,), "dx": (8, 3)}
     hints = {
         "dy": {

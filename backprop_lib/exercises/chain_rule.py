@@ -17,6 +17,7 @@ import numpy as np
 
 from ._check import (
     CheckResult,
+    answer_of,
     as_number,
     compare_arrays,
     correct,
@@ -157,6 +158,9 @@ def check_neuron_grads(grads: dict) -> CheckResult:
     numbers are fine: an entry within ``HAND_TOL`` (2e-4) of the exact value passes, so values
     rounded to 4 decimals do.
     """
+    grads, problem = answer_of(grads, "the table of gradients")
+    if problem is not None:
+        return problem
     if _missing(grads):
         return not_attempted("the table of gradients")
     if not isinstance(grads, dict):
@@ -226,6 +230,11 @@ USED_TWICE = {"a": 2.0, "b": -4.0}
 def check_used_twice(dL_da, dL_db) -> CheckResult:
     """Check dL/da = b + 1 and dL/db = a for L = a * b + a (a = 2, b = -4)."""
     a, b = USED_TWICE["a"], USED_TWICE["b"]
+    dL_da, problem_a = answer_of(dL_da, "dL_da")
+    dL_db, problem_b = answer_of(dL_db, "dL_db")
+    for problem in (problem_a, problem_b):
+        if problem is not None and problem.status != "not attempted":
+            return problem
     if _missing(dL_da) and _missing(dL_db):
         return not_attempted("dL_da and dL_db")
     da, problem = as_number(dL_da, "dL_da")

@@ -18,6 +18,7 @@ from ..nn.activations import Sigmoid, Tanh, sigmoid
 from ..nn.layers import Linear, Sequential
 from ._check import (
     CheckResult,
+    answer_of,
     as_number,
     compare_arrays,
     compare_shapes,
@@ -121,6 +122,9 @@ def check_layer_shapes(shapes: dict) -> CheckResult:
 
     ``shapes`` maps "x", "W", "b", "y" to tuples such as ``(8, 3)``.
     """
+    shapes, problem = answer_of(shapes, "the shapes")
+    if problem is not None:
+        return problem
     expected = {"x": (8, 3), "W": (3, 4), "b": (4,), "y": (8, 4)}
     hints = {
         "x": {

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..optim.lr_scheduler import CosineAnnealingLR
-from ._check import CheckResult, as_number, correct, distinct, incorrect, run_answer
+from ._check import CheckResult, answer_of, as_number, correct, distinct, incorrect, run_answer
 
 __all__ = [
     "GD_STEP",
@@ -73,6 +73,9 @@ def check_gd_step(w1) -> CheckResult:
 
     L'(w) = 2 a (w - c): with a = 2, c = 3, w0 = 1, lr = 0.1, w1 = 1 + 0.8 = 1.8.
     """
+    w1, problem = answer_of(w1, "w1")
+    if problem is not None:
+        return problem
     value, problem = _number(w1, "w1")
     if problem is not None:
         return problem

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from ._check import CheckResult, as_number, correct, incorrect
+from ._check import CheckResult, answer_of, as_number, correct, incorrect
 
 __all__ = ["check_warmup"]
 
@@ -14,6 +14,9 @@ def check_warmup(answer) -> CheckResult:
 
     ``answer`` is a number (an int, a float, a numpy number or an array holding one number).
     """
+    answer, problem = answer_of(answer, "`z`")
+    if problem is not None:
+        return problem
     z, problem = as_number(answer, "`z`")
     if problem is not None:
         return problem
