@@ -627,7 +627,7 @@ def load_csv(source, target=-1, *, task: str = "classification", delimiter=None)
         0..K-1 in their sorted order, and ``classes`` maps them back; at least 2 classes.
         "regression": the target is a number, y of shape (n, 1).
     delimiter : one character, or None to pick the first of tab, ";", "|", "," that splits
-        every row into the same number (> 1) of cells (a comma otherwise)
+        every row (of the first 500) into the same number (> 1) of cells (else a comma)
 
     Returns
     -------
@@ -692,6 +692,15 @@ def load_csv(source, target=-1, *, task: str = "classification", delimiter=None)
         for k, j in enumerate(features):
             names[j] = f"x{k + 1}"
         names[t] = "y"
+    for j in features:  # a column of text (names, ids, dates) is reported as a column
+        if all(_number(cells[j]) is None for _, cells in data):
+            line, cells = data[0]
+            pick = f"target={names[j]!r}" if header else f"target={j}"
+            raise ValueError(
+                f"row {line}, column {names[j]!r}: {cells[j]!r} is not a number, and neither "
+                "is any value of that column; a feature must be numeric, so delete that column "
+                f"from the file, or make it the target ({pick})"
+            )
     X = np.empty((len(data), len(features)))  # (n, d)
     for i, (line, cells) in enumerate(data):
         for k, j in enumerate(features):
@@ -746,8 +755,8 @@ def _csv_text(source) -> str:
         ) from None
 
 
-def _csv_rows(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
-    """(line number, stripped cells) of each non-blank row."""
+def _csv_rows(text: str, delimiter: str, most: int | None = None) -> list[tuple[int, list[str]]]:
+    """(line number, stripped cells) of each non-blank row (of the first ``most`` rows)."""
     reader = csv.reader(io.StringIO(text, newline=None), delimiter=delimiter)
     rows = []
     try:
@@ -755,17 +764,19 @@ def _csv_rows(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
             cells = [cell.strip() for cell in cells]
             if any(cells):
                 rows.append((reader.line_num, cells))
+            if most is not None and len(rows) == most:
+                break
     except csv.Error as e:
         raise ValueError(f"row {reader.line_num}: the CSV cannot be read ({e})") from None
     return rows
 
 
-def _guess_delimiter(text: str) -> str:
-    """The first delimiter that splits every non-blank row into the same number (> 1) of cells;
-    else the first that splits the first row; else a comma."""
+def _guess_delimiter(text: str, most: int = 500) -> str:
+    """The first delimiter that splits every non-blank row (of the first ``most``) into the same
+    number (> 1) of cells; else the first that splits the first row; else a comma."""
     for d in _DELIMITERS:
         try:
-            widths = {len(cells) for _, cells in _csv_rows(text, d)}
+            widths = {len(cells) for _, cells in _csv_rows(text, d, most)}
         except ValueError:
             continue
         if len(widths) == 1 and widths.pop() > 1:

@@ -175,6 +175,9 @@ ERRORS = [
     ("x1,x2,k\n1,2,a\n3,4,b\n5,6,a\n7,8,b\n9,10,a\n11,abc,b\n", {},
      ["row 7", "column 'x2'", "'abc' is not a number", "fix the cell or delete the row"]),
     ("1,2,0\n3,4,1\n5,abc,0\n7,8,1\n", {}, ["row 3", "column 'x2'", "'abc' is not a number"]),
+    ("id,a,k\nann,1,x\nbob,2,y\ncy,3,x\ndi,4,y\n", {},
+     ["row 2, column 'id': 'ann' is not a number", "delete that column", "target='id'"]),
+    ("ann,1,x\nbob,2,y\ncy,3,x\ndi,4,y\n", {}, ["row 1, column 'x1'", "target=0"]),
     # a typo in the first row is not a header: the row also holds numbers where later rows do
     ("1.5,abc,0\n1,2,1\n3,4,0\n5,6,1\n7,8,0\n", {}, ["row 1", "column 'x2'", "'abc'"]),
     ("a;b;k\n1,5;2;x\n3;4;y\n5;6;x\n7;8;y\n", {}, ["row 2", "column 'a'", "1.5, not 1,5"]),
@@ -330,3 +333,10 @@ def test_a_small_network_learns_the_example_and_a_linear_model_cannot():
         bl.fit(model, bl.CrossEntropyLoss(), opt, X, y, epochs=400)
         accuracy[len(hidden)] = bl.accuracy(model, X, y)
     assert accuracy[1] >= 0.95 and accuracy[0] < 0.7, accuracy
+
+
+def test_a_ragged_row_past_the_delimiter_sample_is_still_reported():
+    rows = [f"{i},{i % 7},{i % 2}" for i in range(700)]
+    rows[650] += ",5"
+    with pytest.raises(ValueError, match="row 651 has 4 values but row 1 has 3"):
+        load_csv(io.StringIO("\n".join(rows)))
