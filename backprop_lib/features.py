@@ -6,8 +6,8 @@ with sin x1 a sine is one weight. ``FEATURES`` names the seven features TFP offe
 
     x1, x2, x1^2, x2^2, x1*x2, sin(x1), sin(x2)
 
-``feature_map(X, names)`` computes them; ``FeatureMap(names)`` is the same map as a layer
-without parameters, put in front of a network (``Sequential(FeatureMap(...), *mlp)``) so the
+``feature_map(X, names)`` computes them; ``InputFeatures(names)`` is the same map as a layer
+without parameters, put in front of a network (``Sequential(InputFeatures(...), *mlp)``) so the
 network's input is still the point (x1, x2): a decision boundary, a fitted curve or a hidden
 unit's picture is drawn over the plane of the data, and ``fit`` trains through it as through
 any layer. The layer can first standardise its inputs, z = (x - mean) / std, with statistics
@@ -25,7 +25,7 @@ import numpy as np
 from .checks import as_batch, check_grad, check_size
 from .nn.layers import Layer
 
-__all__ = ["FEATURES", "FEATURE_LABELS", "check_features", "feature_map", "FeatureMap"]
+__all__ = ["FEATURES", "FEATURE_LABELS", "check_features", "feature_map", "InputFeatures"]
 
 #: the feature names, in TFP's order (the order a network's input columns take)
 FEATURES = ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)")
@@ -102,7 +102,7 @@ def feature_map(X, names) -> np.ndarray:
     return _columns(X, names)
 
 
-class FeatureMap(Layer):
+class InputFeatures(Layer):
     """A layer without parameters: inputs x (batch, d) -> features (batch, k).
 
     y = features(z) with z = (x - mean) / std (mean 0 and std 1 when not given). With
@@ -121,18 +121,18 @@ class FeatureMap(Layer):
     """
 
     def __init__(self, names, n_inputs: int = 2, mean=None, std=None):
-        self.n_inputs = check_size(n_inputs, "FeatureMap n_inputs")
+        self.n_inputs = check_size(n_inputs, "InputFeatures n_inputs")
         self.names = None if names is None else check_features(names, self.n_inputs)
         d = self.n_inputs
         self.mean = np.zeros(d) if mean is None else np.asarray(mean, dtype=np.float64).reshape(-1)
         self.std = np.ones(d) if std is None else np.asarray(std, dtype=np.float64).reshape(-1)
         if self.mean.shape != (d,) or self.std.shape != (d,):
             raise ValueError(
-                f"FeatureMap mean and std need one value per input column ({d}), got shapes "
+                f"InputFeatures mean and std need one value per input column ({d}), got shapes "
                 f"{self.mean.shape} and {self.std.shape}"
             )
         if not (np.all(np.isfinite(self.std)) and np.all(self.std > 0)):
-            raise ValueError(f"FeatureMap std must be finite and > 0, got {self.std}")
+            raise ValueError(f"InputFeatures std must be finite and > 0, got {self.std}")
         self.out_features = d if self.names is None else len(self.names)
         self._z = None
 
@@ -143,16 +143,16 @@ class FeatureMap(Layer):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x)
-        x = as_batch(x, "FeatureMap", self.n_inputs, x.dtype if x.dtype.kind == "f" else np.float64)
+        x = as_batch(x, "InputFeatures", self.n_inputs, x.dtype if x.dtype.kind == "f" else np.float64)
         z = (x - self.mean.astype(x.dtype)) / self.std.astype(x.dtype)  # (batch, d)
         self._z = z
         return z if self.names is None else _columns(z, self.names)
 
     def backward(self, grad_y: np.ndarray) -> np.ndarray:
         if self._z is None:
-            raise RuntimeError("FeatureMap.backward called before forward")
+            raise RuntimeError("InputFeatures.backward called before forward")
         z = self._z
-        grad_y = check_grad(grad_y, (len(z), self.out_features), "FeatureMap")
+        grad_y = check_grad(grad_y, (len(z), self.out_features), "InputFeatures")
         if self.names is None:
             grad_z = grad_y
         else:
@@ -180,4 +180,4 @@ class FeatureMap(Layer):
 
     def __repr__(self) -> str:
         scaled = "" if np.all(self.mean == 0) and np.all(self.std == 1) else ", standardised"
-        return f"FeatureMap({self.feature_names}{scaled})"
+        return f"InputFeatures({self.feature_names}{scaled})"

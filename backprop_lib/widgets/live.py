@@ -258,6 +258,11 @@ class LiveTraining(Dashboard):
         """The History of the first run."""
         return self.runs[0].history
 
+    def data_columns(self, run):
+        """The input columns ``draw_loss_and_data`` shows in the data panel (None: the first
+        two, or the first for a regression curve); a subclass with a choice overrides it."""
+        return None
+
     def draw_loss_and_data(self) -> Run:
         """Draw the first run into ``self.curves`` (a LossCurves) and ``self.data_panel``, and
         title the data panel with the epoch; returns the run, for what a subclass adds."""
@@ -265,7 +270,7 @@ class LiveTraining(Dashboard):
         self.curves.update(run.history, epochs=run.config.epochs,
                            penalty_name=penalty_name(run))  # fmt: skip
         self.curves.ax.yaxis.label.set_text(loss_label(run))
-        self.data_panel.update(run)
+        self.data_panel.update(run, self.data_columns(run))
         self.data_panel.ax.title.set_text(f"after {run.epoch} epochs")
         return run
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import data
-from ..features import FeatureMap, check_features
+from ..features import InputFeatures, check_features
 from ..nn import init as _init
 from ..nn.layers import Sequential
 from ..nn.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
@@ -201,7 +201,7 @@ class RunConfig:
     ``data`` (a ``UserData``) trains on the learner's own data instead of a built-in set;
     ``dataset`` is then only its label (any string, e.g. "uploaded: my.csv") and ``n`` and
     ``noise`` are unused. Its columns are standardised with the training rows' mean and
-    standard deviation inside the model (a ``FeatureMap`` in front), so pictures stay in the
+    standard deviation inside the model (an ``InputFeatures`` layer in front), so pictures stay in the
     data's own units.
     """
 
@@ -272,7 +272,7 @@ class Run:
     targets), ``X_test``, ``y_test`` (the held-out rows, None when ``test_ratio`` is 0),
     ``classes`` (0 for regression), ``column_names`` (the data's column names, None for a
     built-in set), ``input_names`` (the network's input features, None when they are the
-    columns as they are), ``model`` (a ``FeatureMap`` first when there is one), ``loss``,
+    columns as they are), ``model`` (an ``InputFeatures`` layer first when there is one), ``loss``,
     ``optimizer``, ``trainer``,
     ``history`` (the trainer's History), ``snapshots`` ((epochs done + 1, P) array of parameter
     vectors: the initial one, then one per epoch; rows of one preallocated float64 buffer).
@@ -335,16 +335,16 @@ class Run:
         return CrossEntropyLoss(), y, y
 
     @staticmethod
-    def _feature_map(c: RunConfig, X: np.ndarray) -> FeatureMap | None:
+    def _feature_map(c: RunConfig, X: np.ndarray) -> InputFeatures | None:
         """The layer in front of the network: the chosen features, and for the learner's own
         data the standardisation with the training rows' statistics; None when neither."""
         d = X.shape[1]
         names = None if c.features is None else check_features(c.features, d)
         as_is = names is None or names == ("x1", "x2")[:d]
         if c.data is None:
-            return None if as_is else FeatureMap(names, d)
+            return None if as_is else InputFeatures(names, d)
         _, _, mean, std = data.standardize(X)
-        return FeatureMap(None if as_is else names, d, mean, std)
+        return InputFeatures(None if as_is else names, d, mean, std)
 
     @property
     def snapshots(self) -> np.ndarray:
