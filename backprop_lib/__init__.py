@@ -17,6 +17,7 @@ dashboards in ``backprop_lib.widgets`` (ipywidgets) and exercise checkers in
 
 from . import autograd, data, instruments, nn, optim, training
 from .autograd import Value, ValueMLP, value_mlp_from_layers
+from .data import CSVData, load_csv
 from .instruments import (
     LRFinderResult,
     LRSweepResult,
@@ -171,6 +172,9 @@ __all__ = [
     "fit",
     "predict",
     "predict_classes",
+    # data
+    "CSVData",
+    "load_csv",
     # autograd
     "Value",
     "ValueMLP",

@@ -7,16 +7,22 @@ digits shipped in ``backprop_lib/datasets/`` with numpy only. Helpers: ``train_t
 ``standardize``, ``one_hot`` and ``minibatches``; and the checks ``training.fit`` makes on the
 X and y it is given. For sequences (notebook 13): ``load_phrases`` (short review phrases
 labelled by sentiment, shipped in ``datasets/``), ``encode_texts`` (words to padded token
-ids) and ``make_memory_task`` (remember the first token). Every random choice goes through
-an explicit ``rng`` (a numpy Generator, an int seed or None), so the same seed gives the
-same data. Used by every training notebook and dashboard.
+ids) and ``make_memory_task`` (remember the first token). Your own data (the playground):
+``load_csv`` reads a CSV (a path, a file object or uploaded bytes) into a ``CSVData``, and
+``EXAMPLE_CSV`` (a fried egg in a pan, three named classes) is one to try it on. Every
+random choice goes through an explicit ``rng`` (a numpy Generator, an int seed or None), so
+the same seed gives the same data. Used by every training notebook and dashboard.
 """
 
 from __future__ import annotations
 
+import csv
 import functools
+import io
 import math
+import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -25,9 +31,12 @@ from .checks import as_rng, check_count
 from .nn.losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Loss
 
 __all__ = [
+    "EXAMPLE_CSV",
+    "CSVData",
     "check_features",
     "check_targets",
     "encode_texts",
+    "load_csv",
     "load_digits",
     "load_phrases",
     "make_blobs",
@@ -540,3 +549,336 @@ def make_memory_task(
     tokens = gen.integers(2, vocab_size, size=(n, length), dtype=np.int64)
     tokens[:, 0] = y
     return tokens, y.copy()
+
+
+# ---- your own data: CSV files (the playground's upload) ----
+
+EXAMPLE_CSV = Path(__file__).resolve().parent / "datasets" / "fried_egg.csv"
+"""The example CSV: 200 points of a fried egg in a pan, header ``x1,x2,part``, three named
+classes (pan, white, yolk); written by ``tools/make_fried_egg.py``."""
+
+MIN_CSV_ROWS = 4  # fewer data rows than this is an error: too few to train and test on
+_DELIMITERS = ("\t", ";", "|", ",")  # tried in this order; the first that fits every row wins
+_MISSING = {"", "na", "n/a", "nan", "null", "?"}  # cells read as a missing value (any case)
+_TASKS = ("classification", "regression")
+
+
+@dataclass(frozen=True, eq=False)
+class CSVData:
+    """A table loaded by ``load_csv``: features, targets, and what they were called.
+
+    ``X, y = data`` unpacks it (``__iter__`` yields X then y).
+
+    Attributes
+    ----------
+    X : (n, d) float64, the feature columns in the file's order
+    y : (n,) int64 class ids 0..K-1 (classification) or (n, 1) float64 (regression)
+    feature_names : d names, the header's (or x1, x2, ... without a header)
+    target_name : the target column's name (its header cell, or "y" without a header)
+    classes : ``classes[i]`` is the file's label of class i, in sorted order (numbers sorted
+        as numbers and given as int); an empty tuple for regression
+    task : "classification" or "regression"
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    feature_names: tuple[str, ...]
+    target_name: str
+    classes: tuple
+    task: str
+
+    def __iter__(self):
+        yield self.X
+        yield self.y
+
+    def summary(self) -> str:
+        """One line: "200 rows, 2 features (x1, x2), 2 classes (0, 1)"."""
+        n, d = self.X.shape
+        features = f"{d} feature{'s' if d != 1 else ''} ({_listed(self.feature_names)})"
+        if self.task == "regression":
+            return f"{n} rows, {features}, regression target {self.target_name}"
+        return f"{n} rows, {features}, {len(self.classes)} classes ({_listed(self.classes)})"
+
+
+def _listed(items, most: int = 6) -> str:
+    """Items joined by commas, the middle elided past ``most``: "a, b, c, d, ..., z"."""
+    names = [str(item) for item in items]
+    if len(names) > most:
+        names = [*names[: most - 2], "...", names[-1]]
+    return ", ".join(names)
+
+
+def load_csv(source, target=-1, *, task: str = "classification", delimiter=None) -> CSVData:
+    """Read a table of numbers from a CSV: numeric feature columns and one target column.
+
+    A header row is detected: the first row is taken as column names when it has no number
+    in the columns where later rows have numbers. Without one, the features are named x1,
+    x2, ... and the target y. Rows are numbered as the file's lines (the header is row 1),
+    as a spreadsheet shows them. Blank lines are skipped; cells are stripped of spaces.
+
+    Parameters
+    ----------
+    source : a path (str or os.PathLike), a file-like object (text or binary), or the bytes
+        of a file (bytes, bytearray or memoryview, as ipywidgets' FileUpload gives:
+        ``upload.value[0]["content"]``). Text is read as UTF-8 (a byte-order mark is fine).
+    target : the target column, an index (negative counts from the end; -1 is the last
+        column) or a header name
+    task : "classification": the target's labels (strings or integers) become class ids
+        0..K-1 in their sorted order, and ``classes`` maps them back; at least 2 classes.
+        "regression": the target is a number, y of shape (n, 1).
+    delimiter : one character, or None to pick the first of tab, ";", "|", "," that splits
+        every row into the same number (> 1) of cells (a comma otherwise)
+
+    Returns
+    -------
+    CSVData with X (n, d) float64 and y (n,) int64 or (n, 1) float64, the names and classes.
+
+    Raises
+    ------
+    ValueError naming the row, the column and the fix, before anything is returned: a
+    missing or non-number value (or NaN, inf) where a number is needed, rows of different
+    lengths, an empty file, a header and no data, fewer than 4 data rows, a single class,
+    a target that is out of range or not a column's name.
+    TypeError for a source, target or delimiter of the wrong type.
+    """
+    if task not in _TASKS:
+        raise ValueError(f"task must be 'classification' or 'regression', got {task!r}")
+    if isinstance(target, bool) or not isinstance(target, (int, np.integer, str)):
+        raise TypeError(
+            f"target must be a column index (int) or a header name (str), got {target!r}"
+        )
+    if delimiter is not None:
+        if not isinstance(delimiter, str):
+            raise TypeError(f"delimiter must be a one-character str or None, got {delimiter!r}")
+        if len(delimiter) != 1 or delimiter in "\r\n\"' ":
+            raise ValueError(
+                f"delimiter must be one character such as ',' ';' or '\\t', got {delimiter!r}"
+            )
+    text = _csv_text(source)
+    rows = _csv_rows(text, delimiter or _guess_delimiter(text))
+    if not rows:
+        raise ValueError("the CSV is empty (no rows); give a file with a header and data rows")
+    width = len(rows[0][1])
+    header = _has_header(rows)
+    data = rows[1:] if header else rows
+    if header and not data:
+        raise ValueError(
+            f"the CSV has only a header row ({', '.join(rows[0][1])}) and no data rows; "
+            "add rows of numbers below it"
+        )
+    for line, cells in rows:
+        if len(cells) != width:
+            first = "the header has" if header else "row 1 has"
+            raise ValueError(
+                f"row {line} has {len(cells)} values but {first} {width}; every row needs one "
+                "value per column (look for a missing value or an extra delimiter there)"
+            )
+    if width < 2:
+        raise ValueError(
+            "the CSV has a single column; it needs at least one feature column and a target "
+            "column (if it uses another delimiter, pass delimiter=..., e.g. delimiter=';')"
+        )
+    if len(data) < MIN_CSV_ROWS:
+        raise ValueError(
+            f"the CSV has {len(data)} data row{'s' if len(data) != 1 else ''}; load_csv needs "
+            f"at least {MIN_CSV_ROWS} (and a network learns something from about 100)"
+        )
+    t = _target_index(target, rows[0][1] if header else None, width)
+    features = [j for j in range(width) if j != t]
+    if header:
+        names = [cell or f"column {j + 1}" for j, cell in enumerate(rows[0][1])]
+    else:
+        names = [""] * width
+        for k, j in enumerate(features):
+            names[j] = f"x{k + 1}"
+        names[t] = "y"
+    X = np.empty((len(data), len(features)))  # (n, d)
+    for i, (line, cells) in enumerate(data):
+        for k, j in enumerate(features):
+            X[i, k] = _cell_number(cells[j], line, names[j], "a feature")
+    if task == "regression":
+        y = np.array([_cell_number(c[t], line, names[t], "the target") for line, c in data])
+        return CSVData(X, y.reshape(-1, 1), tuple(names[j] for j in features), names[t], (), task)
+    y, classes = _class_ids([(line, cells[t]) for line, cells in data], names[t])
+    return CSVData(X, y, tuple(names[j] for j in features), names[t], classes, task)
+
+
+def _csv_text(source) -> str:
+    """The text of a path, a file-like object or bytes (UTF-8, an optional BOM dropped)."""
+    if isinstance(source, str) and ("\n" in source or "\r" in source):
+        raise ValueError(
+            "load_csv reads a str as a file path, and this one has line breaks; to load CSV "
+            "text, pass io.StringIO(text) or text.encode()"
+        )
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if not path.is_file():
+            raise FileNotFoundError(f"no CSV file at {str(path)!r}; check the path")
+        raw = path.read_bytes()
+    elif isinstance(source, (bytes, bytearray, memoryview)):
+        raw = bytes(source)
+    elif callable(getattr(source, "read", None)):
+        raw = source.read()
+        if isinstance(raw, str):
+            return raw.removeprefix("\ufeff")
+        if not isinstance(raw, (bytes, bytearray, memoryview)):
+            raise TypeError(f"source.read() returned {type(raw).__name__}, not str or bytes")
+        raw = bytes(raw)
+    else:
+        hint = ""
+        if isinstance(source, dict) and "content" in source:
+            hint = '; for an ipywidgets FileUpload, pass upload.value[0]["content"]'
+        raise TypeError(
+            "load_csv reads a path (str or os.PathLike), a file-like object or bytes, got "
+            f"{type(source).__name__}{hint}"
+        )
+    if b"\x00" in raw:
+        raise ValueError(
+            "the file holds binary data (a NUL byte), not CSV text; if it is a spreadsheet, "
+            "save it as CSV first"
+        )
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ValueError(
+            f"the file is not UTF-8 text (byte {raw[e.start]:#04x} at position {e.start}); "
+            "save it as 'CSV UTF-8'"
+        ) from None
+
+
+def _csv_rows(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
+    """(line number, stripped cells) of each non-blank row."""
+    reader = csv.reader(io.StringIO(text, newline=None), delimiter=delimiter)
+    rows = []
+    try:
+        for cells in reader:
+            cells = [cell.strip() for cell in cells]
+            if any(cells):
+                rows.append((reader.line_num, cells))
+    except csv.Error as e:
+        raise ValueError(f"row {reader.line_num}: the CSV cannot be read ({e})") from None
+    return rows
+
+
+def _guess_delimiter(text: str) -> str:
+    """The first delimiter that splits every non-blank row into the same number (> 1) of cells;
+    else the first that splits the first row; else a comma."""
+    for d in _DELIMITERS:
+        try:
+            widths = {len(cells) for _, cells in _csv_rows(text, d)}
+        except ValueError:
+            continue
+        if len(widths) == 1 and widths.pop() > 1:
+            return d
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return next((d for d in _DELIMITERS if d in first), ",")
+
+
+def _number(cell: str) -> float | None:
+    """The cell as a float, or None when it is not a number."""
+    try:
+        return float(cell)
+    except ValueError:
+        return None
+
+
+def _has_header(rows: list[tuple[int, list[str]]]) -> bool:
+    """The first row names the columns: no number where later rows have numbers (and, for a
+    lone row, no number at all)."""
+    first = rows[0][1]
+    if len(rows) == 1:
+        return all(_number(cell) is None for cell in first)
+    numeric = {j for _, cells in rows[1:] for j, c in enumerate(cells) if _number(c) is not None}
+    numeric &= set(range(len(first)))
+    return bool(numeric) and all(_number(first[j]) is None for j in numeric)
+
+
+def _target_index(target, header: list[str] | None, width: int) -> int:
+    """The target column's index in [0, width)."""
+    if isinstance(target, str):
+        if header is None:
+            raise ValueError(
+                f"target={target!r} is a column name, but this CSV has no header row (its "
+                "first row is numbers); give the target's index, e.g. target=-1, or add a "
+                "header row"
+            )
+        where = [j for j, name in enumerate(header) if name == target]
+        if not where:
+            close = [name for name in header if name.lower() == target.lower()]
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ValueError(
+                f"target={target!r} is not a column of this CSV; its columns are "
+                f"{', '.join(map(repr, header))}{hint}"
+            )
+        if len(where) > 1:
+            raise ValueError(
+                f"target={target!r} names {len(where)} columns ({', '.join(str(j) for j in where)}"
+                "); give the target's index instead, e.g. target=-1"
+            )
+        return where[0]
+    if not -width <= target < width:
+        names = f" ({', '.join(map(repr, header))})" if header else ""
+        raise ValueError(
+            f"target={target} is out of range for a CSV of {width} columns{names}; use 0 to "
+            f"{width - 1}, or -1 to -{width} from the end"
+        )
+    return int(target) % width
+
+
+def _cell_number(cell: str, line: int, column: str, what: str) -> float:
+    """A finite float from one cell, or a ValueError naming its row and column."""
+    where = f"row {line}, column {column!r}"
+    if cell.lower() in _MISSING:
+        shown = "is empty" if cell == "" else f"holds {cell!r}"
+        raise ValueError(
+            f"{where} {shown}: a missing value; fill it in or delete the row ({what} needs a "
+            "number in every row)"
+        )
+    value = _number(cell)
+    if value is None:
+        comma = (
+            " (write decimals with a point: 1.5, not 1,5)"
+            if _number(cell.replace(",", ".")) is not None
+            else ""
+        )
+        raise ValueError(
+            f"{where}: {cell!r} is not a number{comma}; {what} must be numeric, so fix the "
+            "cell or delete the row"
+        )
+    if not math.isfinite(value):
+        raise ValueError(
+            f"{where}: {cell!r} is infinite (or too large for a float); {what} must be a "
+            "finite number, so fix the cell or delete the row"
+        )
+    return value
+
+
+def _class_ids(labels: list[tuple[int, str]], column: str) -> tuple[np.ndarray, tuple]:
+    """Labels to class ids 0..K-1 in sorted order, and the sorted labels (the classes)."""
+    for line, label in labels:
+        if label.lower() in _MISSING:
+            shown = "is empty" if label == "" else f"holds {label!r}"
+            raise ValueError(
+                f"row {line}, column {column!r} {shown}: a missing label; fill it in or "
+                "delete the row"
+            )
+    numbers = [_number(label) for _, label in labels]
+    if all(v is not None for v in numbers):  # numeric labels: compared and sorted as numbers
+        for (line, label), v in zip(labels, numbers, strict=True):
+            if not (math.isfinite(v) and v == round(v)):
+                raise ValueError(
+                    f"row {line}, column {column!r}: {label!r} is not a whole number, so it "
+                    "cannot be a class label; for a numeric target, use task='regression'"
+                )
+        keys = [int(v) for v in numbers]
+    else:
+        keys = [label for _, label in labels]
+    classes = tuple(sorted(set(keys)))
+    if len(classes) < 2:
+        raise ValueError(
+            f"column {column!r} has a single class ({classes[0]!r}) in all {len(keys)} rows; "
+            "a classifier needs at least 2 classes (check target=..., or use "
+            "task='regression' for a numeric target)"
+        )
+    index = {c: i for i, c in enumerate(classes)}
+    return np.array([index[k] for k in keys], dtype=np.int64), classes
