@@ -143,7 +143,8 @@ class InputFeatures(Layer):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x)
-        x = as_batch(x, "InputFeatures", self.n_inputs, x.dtype if x.dtype.kind == "f" else np.float64)
+        dtype = x.dtype if x.dtype.kind == "f" else np.float64  # float32 stays float32
+        x = as_batch(x, "InputFeatures", self.n_inputs, dtype)
         z = (x - self.mean.astype(x.dtype)) / self.std.astype(x.dtype)  # (batch, d)
         self._z = z
         return z if self.names is None else _columns(z, self.names)

@@ -100,9 +100,9 @@ class LossCurves:
     val_label : str
         The legend's name for ``history.val_loss`` ("validation"; "test" for a test split).
     show_penalty : bool
-        With a weight penalty, draw the penalty itself as a line of its own (dotted, green)
-        instead of the total data loss + penalty, so the data loss and the penalty are seen
-        apart (the optimizer minimises their sum).
+        With a weight penalty, also draw the penalty itself as a line of its own (dash-dot,
+        green, labelled at its end rather than in the legend), so the data loss and the
+        penalty are seen apart next to their sum, which the optimizer minimises.
     """
 
     def __init__(self, ax: Axes, log: bool = False, ylabel: str = "loss",
@@ -116,9 +116,11 @@ class LossCurves:
             (self.total_line,) = ax.plot([], [], color=SERIES[0], ls=":", lw=1.6,
                                          label="data loss + penalty")  # fmt: skip
             (self.val_line,) = ax.plot([], [], color=SERIES[1], ls="--", label=val_label)
-            # with show_penalty: the penalty lambda * R(W) alone (no unit), apart from the data loss
-            (self.penalty_line,) = ax.plot([], [], color=SERIES[2], ls=":", lw=2.0,
+            # with show_penalty: the penalty lambda * R(W) alone, apart from the data loss
+            (self.penalty_line,) = ax.plot([], [], color=SERIES[2], ls="-.", lw=1.6,
                                            label="penalty")  # fmt: skip
+            self.penalty_text = ax.text(1.0, 1.0, "", color=SERIES[2], fontsize=8.5, ha="right",
+                                        va="bottom", zorder=6, visible=False)  # fmt: skip
             (self.cross,) = ax.plot([], [], "X", color=DIVERGED, ms=11, mec="white", zorder=5)
             self.note = ax.text(
                 0.97, 0.96, "", transform=ax.transAxes, ha="right", va="top", fontsize=9.5,
@@ -144,19 +146,22 @@ class LossCurves:
         x, y = _finite(history.data_loss if penalized else history.loss)
         self.train_line.set_data(x, y)
         empty = (np.array([]), np.array([]))
-        total = penalized and not self.show_penalty
-        xt, yt = _finite(history.loss) if total else empty
+        xt, yt = _finite(history.loss) if penalized else empty
         self.total_line.set_data(xt, yt)
         xp, yp = _finite(history.penalty) if penalized and self.show_penalty else empty
-        if self.log:  # a log axis shows positive values only (an L1 penalty of 0 is not drawn)
+        if self.log:  # a log axis shows positive values only (a penalty of 0 is not drawn)
             xp, yp = xp[yp > 0], yp[yp > 0]
         self.penalty_line.set_data(xp, yp)
+        self.penalty_text.set_visible(bool(len(yp)))
+        if len(yp):
+            self.penalty_text.set_text(penalty_name)
+            self.penalty_text.set_position((xp[-1], yp[-1]))
         self.train_line.set_label("data loss" if penalized else "training")
         self.total_line.set_label(f"data loss + {penalty_name}")
         self.penalty_line.set_label(penalty_name)
         xv, yv = _finite(getattr(history, "val_loss", []) or [])
         self.val_line.set_data(xv, yv)
-        others = ((self.total_line, yt), (self.val_line, yv), (self.penalty_line, yp))
+        others = ((self.total_line, yt), (self.val_line, yv))  # the penalty is labelled in place
         shown = [self.train_line] + [ln for ln, v in others if len(v)]
         if len(shown) > 1:
             labels = [ln.get_label() for ln in shown]
@@ -188,8 +193,8 @@ class LossCurves:
 
     def moving_artists(self) -> list:
         """What ``update`` changes on every call: the lines, the divergence cross and note."""
-        return [self.train_line, self.total_line, self.val_line, self.penalty_line, self.cross,
-                self.note]  # fmt: skip
+        return [self.train_line, self.total_line, self.val_line, self.penalty_line,
+                self.penalty_text, self.cross, self.note]  # fmt: skip
 
 
 class RaceCurves:

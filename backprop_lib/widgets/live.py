@@ -78,7 +78,8 @@ class DataPanel:
         kind = RegressionFit if regression else SplitBoundary if split else DecisionBoundary
         same = self._X is run.X and (not split or self._X_test is X_test)
         key = (kind, columns)
-        if key != self._key or (regression and not same):
+        rebuild = key != self._key or (regression and not same)
+        if rebuild:
             title = self.ax.get_title()
             with style():
                 self.ax.clear()
@@ -86,7 +87,6 @@ class DataPanel:
                 self.message = None
                 self.view = self._build(kind, run, columns)
                 self.ax.set_title(title)  # fmt: skip
-            self._label_axes(run, columns)
             self._key = key
         elif not same:
             # a new Run of the same data (e.g. only the learning rate changed) keeps the points,
@@ -95,6 +95,8 @@ class DataPanel:
                 self.view.set_split(run.X[:, columns], run.y, X_test[:, columns], run.y_test)
             elif not (np.array_equal(self._X, run.X) and np.array_equal(self._y, run.y)):
                 self.view.set_data(run.X[:, columns], run.y)
+        if rebuild or not same:
+            self._label_axes(run, columns)
         self._X, self._X_test, self._y = run.X, X_test, run.y
         model = run.model
         if d > need:  # the other inputs held at the training rows' means
@@ -114,12 +116,14 @@ class DataPanel:
         return DecisionBoundary(self.ax, X, run.y, self.resolution)
 
     def _label_axes(self, run, columns) -> None:
+        """Name the axes after the data's columns (x₁, x₂ or x for the built-in sets)."""
         names = getattr(run, "column_names", None)
-        if not names:
+        if len(columns) == 1:
+            self.ax.set_xlabel(f"input {names[columns[0]]}" if names else "input x")
             return
-        self.ax.set_xlabel(f"input {names[columns[0]]}")
-        if len(columns) > 1:
-            self.ax.set_ylabel(f"input {names[columns[1]]}")
+        default = ("input x₁", "input x₂")
+        for axis, j, fallback in zip((self.ax.xaxis, self.ax.yaxis), columns, default, strict=True):
+            axis.set_label_text(f"input {names[j]}" if names else fallback)
 
     def _note(self, text: str) -> None:
         if self.message is None or self.message.get_text() != text:
@@ -127,7 +131,7 @@ class DataPanel:
             self.ax.clear()
             self.ax.set_axis_off()
             self.message = self.ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=10,
-                                        color="0.25", transform=self.ax.transAxes, wrap=True)  # fmt: skip
+                                        color="0.25", transform=self.ax.transAxes)  # fmt: skip
             self.ax.set_title(title)
         self.view = self._key = None
         self._X = self._y = self._X_test = None

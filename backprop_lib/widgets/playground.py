@@ -35,6 +35,8 @@ from .runs import DATASETS, INITS, OPTIMIZERS, PENALTIES, RunConfig, UserData
 __all__ = ["TrainingDashboard", "parse_hidden", "MAX_LAYERS", "MAX_WIDTH"]
 
 MAX_LAYERS, MAX_WIDTH = 6, 64  # the largest network the hidden-widths box accepts
+#: RunConfig fields without a control; ``config`` carries those that differ from the default
+_FIXED = ("n", "batch_norm", "residual", "dtype")
 _WARN = "#D55E00"
 _UPLOAD_HELP = (
     "a config cannot recreate data that was loaded into a dashboard: pass the data too, "
@@ -66,6 +68,16 @@ def parse_hidden(text) -> tuple[int, ...]:
     return widths
 
 
+def _legacy_hidden(values: dict, hidden: tuple[int, ...]) -> tuple[int, ...]:
+    """Pop the older config keys ``layers`` and ``width`` (that many layers of one width),
+    so experiments saved before the per-layer widths still load; ``hidden`` otherwise."""
+    if "layers" not in values and "width" not in values:
+        return hidden
+    layers = values.pop("layers", len(hidden))
+    width = values.pop("width", hidden[0] if hidden else 8)
+    return parse_hidden((width,) * int(layers))
+
+
 def _hidden_text(widths) -> str:
     return ", ".join(str(w) for w in widths)
 
@@ -89,7 +101,10 @@ class TrainingDashboard(LiveTraining):
     ``bp-main-control``), ``momentum``, ``batch_size`` (0 = full batch), ``penalty``,
     ``strength``, ``plot_x``, ``plot_y`` (the two inputs the boundary is drawn over when the
     data has more; one for a regression curve), and ``features``, a tuple of the toggled
-    input features (``feature_toggles``, one ToggleButton each).
+    input features (``feature_toggles``, one ToggleButton each). ``config`` also carries the
+    settings without a control (``n``, ``batch_norm``, ``residual``, ``dtype``) when they
+    differ from RunConfig's defaults. The older keys ``layers`` and ``width`` (equal widths)
+    are still accepted when setting ``config``.
 
     Input features are functions of the two inputs x1, x2 (of x1 alone for one-column data
     such as the sine); at least one stays on (switching off the last one switches it back on,
@@ -116,7 +131,7 @@ class TrainingDashboard(LiveTraining):
             values.pop("data", None)
         features = values.pop("features", None)
         plot = {k: values.pop(k) for k in ("plot_x", "plot_y") if k in values}
-        hidden = parse_hidden(values.pop("hidden", RunConfig.hidden))
+        hidden = _legacy_hidden(values, parse_hidden(values.pop("hidden", RunConfig.hidden)))
         dataset = values.pop("dataset", None)
         self._user = None
         if data is not None:
@@ -371,10 +386,16 @@ class TrainingDashboard(LiveTraining):
 
     def load(self, source, name: str = "data.csv", target=-1) -> bool:
         """Load a CSV (a path, bytes, a file-like object) through ``data.load_csv`` with the
-        ``task`` toggle's task and train on it. A file that cannot be read leaves everything
-        as it was and puts load_csv's message in the status line. Returns True if loaded."""
+        ``task`` toggle's task and train on it. A file that cannot be read leaves the data as
+        it was and puts load_csv's message in the status line; the file is kept, so choosing
+        another ``task`` or ``target`` tries it again. Returns True if loaded."""
         if isinstance(source, memoryview):
             source = source.tobytes()
+        elif callable(getattr(source, "read", None)):
+            source = source.read()  # read once: a reload (another target) reads these bytes
+        same_file = self._csv is not None and self._csv[:2] == (source, name)
+        columns = self._csv[2] if same_file else None
+        self._csv = (source, name, columns)
         try:
             csv = datasets.load_csv(source, target, task=self.task.value)
             user = UserData.from_any(csv, f"uploaded: {name}")
@@ -382,9 +403,12 @@ class TrainingDashboard(LiveTraining):
             kind = "" if isinstance(exc, ValueError) else f"{type(exc).__name__}: "
             self._say(f"could not load {name}: {kind}{exc}; the previous data is kept")
             return False
-        columns = list(csv.feature_names) + [csv.target_name]
-        if self._csv is not None and self._csv[1] == name and csv.target_name in self._csv[2]:
-            columns = self._csv[2]  # the same file with another target: keep the file's order
+        if columns is None or csv.target_name not in columns:
+            # the file's columns in its order: the target back at its index (a named target
+            # goes last, its place unknown)
+            features = list(csv.feature_names)
+            at = target % (len(features) + 1) if isinstance(target, int) else len(features)
+            columns = [*features[:at], csv.target_name, *features[at:]]
         self._csv = (source, name, columns)
         with self.hold_quietly():
             self.target.options = columns
@@ -404,10 +428,12 @@ class TrainingDashboard(LiveTraining):
         if self._muted or self._csv is None:
             return
         source, name, columns = self._csv
-        previous = self._user.target_name if self._user is not None else None
-        if not self.load(source, name, target=columns.index(self.target.value)):
-            with self.hold_quietly():  # back to what is loaded
-                if previous in columns:
+        loaded = self._user is not None and self._user.name == f"uploaded: {name}"
+        previous = self._user.target_name if loaded else None
+        target = columns.index(self.target.value) if columns and self.target.value else -1
+        if not self.load(source, name, target=target) and loaded:
+            with self.hold_quietly():  # back to the choices of what is loaded
+                if previous in (columns or []):
                     self.target.value = previous
                 if change["owner"] is self.task:
                     self.task.value = change["old"]
@@ -462,6 +488,10 @@ class TrainingDashboard(LiveTraining):
         """The controls' values plus ``features`` (the toggled ones): one experiment."""
         values = Dashboard.config.fget(self)
         values["features"] = tuple(n for n in FEATURES if self.feature_toggles[n].value)
+        default = RunConfig()
+        for name in _FIXED:  # settings without a control, e.g. n=80 given at construction
+            if getattr(self.base, name) != getattr(default, name):
+                values[name] = getattr(self.base, name)
         return values
 
     @config.setter
@@ -470,14 +500,18 @@ class TrainingDashboard(LiveTraining):
         features = values.pop("features", None)
         if features is not None:
             features = check_features(features)
-        if "hidden" in values:
-            values["hidden"] = _hidden_text(parse_hidden(values["hidden"]))
+        fixed = {name: values.pop(name) for name in _FIXED if name in values}
+        base = self.base.replace(**fixed) if fixed else self.base  # checked before any change
+        if "hidden" in values or "layers" in values or "width" in values:
+            hidden = parse_hidden(values.pop("hidden", self._hidden))
+            values["hidden"] = _hidden_text(_legacy_hidden(values, hidden))
         if "dataset" in values and values["dataset"] not in self.dataset.options:
             raise ValueError(f"config names the data {values['dataset']!r}, which this "
                              f"dashboard does not hold; {_UPLOAD_HELP}")  # fmt: skip
         # the dataset first: it decides which plot choices exist
         ordered = dict(sorted(values.items(), key=lambda kv: kv[0] != "dataset"))
         with self.hold():
+            self.base = base
             if features is not None:
                 for name, toggle in self.feature_toggles.items():
                     toggle.value = name in features

@@ -148,7 +148,8 @@ class UserData:
         if hasattr(source, "X") and hasattr(source, "feature_names"):  # a CSVData
             summary = source.summary() if hasattr(source, "summary") else None
             return cls(source.X, source.y, name or "your data", source.feature_names,
-                       source.target_name, source.classes or None, source.task, summary)  # fmt: skip
+                       source.target_name, source.classes or None, source.task,
+                       summary)  # fmt: skip
         if isinstance(source, (tuple, list)) and len(source) == 2:
             return cls(source[0], source[1], name or "your data")
         raise TypeError(
@@ -201,8 +202,8 @@ class RunConfig:
     ``data`` (a ``UserData``) trains on the learner's own data instead of a built-in set;
     ``dataset`` is then only its label (any string, e.g. "uploaded: my.csv") and ``n`` and
     ``noise`` are unused. Its columns are standardised with the training rows' mean and
-    standard deviation inside the model (an ``InputFeatures`` layer in front), so pictures stay in the
-    data's own units.
+    standard deviation inside the model (an ``InputFeatures`` layer in front), so pictures
+    stay in the data's own units.
     """
 
     dataset: str = "moons"
