@@ -496,3 +496,21 @@ def test_the_largest_network_the_controls_allow_trains_and_draws():
         assert d.timings["total"] > 0  # a picture was rendered for this setting
     finally:
         d.close()
+
+
+def test_notebook_00_what_to_try_with_the_circles():
+    """The claims of notebook 00's playground section, driven as the prose says."""
+    d = TrainingDashboard()
+    try:
+        d.config = {"dataset": "circles", "noise": 0.1, "hidden": "", "lr": 0.5}
+        assert 0.4 < d.history.accuracy[-1] < 0.6  # "about half of the points right"
+        d.feature_toggles["x1^2"].value = True
+        d.feature_toggles["x2^2"].value = True
+        d.feature_toggles["x1"].value = False
+        d.feature_toggles["x2"].value = False
+        assert d.model[0].names == ("x1^2", "x2^2")
+        assert d.history.accuracy[-1] == 1.0  # "now every point is right"
+        d.hidden.value = "16, 8, 4"
+        assert _sizes(d.model) == [2, 16, 8, 4, 1]
+    finally:
+        d.close()
