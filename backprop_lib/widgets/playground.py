@@ -155,7 +155,7 @@ class TrainingDashboard(LiveTraining):
         self._csv = None  # (bytes, file name, column names) of the last uploaded file
         super().__init__(epochs=base.epochs, width_px=1000, height_px=340, threaded=threaded)
         W = widgets.Layout
-        short, wide = {"description_width": "80px"}, W(width="270px")
+        short, wide = {"description_width": "95px"}, W(width="270px")
 
         def add(name, control, main=False):
             control.style = short
@@ -292,7 +292,7 @@ class TrainingDashboard(LiveTraining):
         self.target.observe(self._on_target, names="value")
         self.task = widgets.ToggleButtons(options=["classification", "regression"],
                                           value="classification",
-                                          style={"button_width": "100px"})  # fmt: skip
+                                          style={"button_width": "110px"})  # fmt: skip
         self.task.observe(self._on_target, names="value")
         with self.hold_quietly():
             for name, value in plot.items():
@@ -306,7 +306,7 @@ class TrainingDashboard(LiveTraining):
                 column([self.hidden, self.activation, self.init, self.epochs]),
                 column([self.optimizer, self.lr, self.momentum, self.batch_size]),
                 column([self.penalty, self.strength, self.plot_x, self.plot_y]),
-            ]),
+            ], layout=W(flex_flow="row wrap")),  # a narrow page wraps, nothing overlaps
             widgets.HBox([label("input features", layout=W(width="95px")),
                           *self.feature_toggles.values()]),
             widgets.HBox([self.upload, self.target, self.task]),
