@@ -294,7 +294,7 @@ class TrainingDashboard(LiveTraining):
                                           value="classification",
                                           style={"button_width": "110px"})  # fmt: skip
         self.task.observe(self._on_target, names="value")
-        with self.hold_quietly():
+        with self._quiet():
             for name, value in plot.items():
                 self.controls[name].value = value
             self._sync_to_data()
@@ -341,7 +341,7 @@ class TrainingDashboard(LiveTraining):
             return list(user.feature_names)
         return ["x1"] if DATASETS[name][1] == 0 else ["x1", "x2"]  # the sine is 1-D
 
-    def hold_quietly(self):
+    def _quiet(self):
         """Change controls without any update (the caller's own change brings one)."""
         return _Quiet(self)
 
@@ -367,7 +367,7 @@ class TrainingDashboard(LiveTraining):
         self.noise.disabled = user is not None
 
     def _on_dataset(self, change) -> None:
-        with self.hold_quietly():
+        with self._quiet():
             self._sync_to_data()
 
     def set_data(self, data, name: str | None = None) -> UserData:
@@ -377,7 +377,7 @@ class TrainingDashboard(LiveTraining):
         if user.name in DATASETS:
             raise ValueError(f"{user.name!r} is a built-in dataset's name; name your data apart")
         with self.hold():
-            with self.hold_quietly():
+            with self._quiet():
                 self._user = user
                 self.dataset.options = self._dataset_options()
                 self.dataset.value = user.name
@@ -410,7 +410,7 @@ class TrainingDashboard(LiveTraining):
             at = target % (len(features) + 1) if isinstance(target, int) else len(features)
             columns = [*features[:at], csv.target_name, *features[at:]]
         self._csv = (source, name, columns)
-        with self.hold_quietly():
+        with self._quiet():
             self.target.options = columns
             self.target.value = csv.target_name
             self.target.disabled = False
@@ -432,7 +432,7 @@ class TrainingDashboard(LiveTraining):
         previous = self._user.target_name if loaded else None
         target = columns.index(self.target.value) if columns and self.target.value else -1
         if not self.load(source, name, target=target) and loaded:
-            with self.hold_quietly():  # back to the choices of what is loaded
+            with self._quiet():  # back to the choices of what is loaded
                 if previous in (columns or []):
                     self.target.value = previous
                 if change["owner"] is self.task:
@@ -450,7 +450,7 @@ class TrainingDashboard(LiveTraining):
             widths = parse_hidden(change["new"])
         except ValueError as exc:
             self._notices.append(f"{exc}; kept {_hidden_text(self._hidden) or 'none'}")
-            with self.hold_quietly():
+            with self._quiet():
                 self.hidden.value = change["old"]
             return
         self._hidden = widths
@@ -466,7 +466,7 @@ class TrainingDashboard(LiveTraining):
             return
         usable = self._usable_features()
         if usable and not any(self.feature_toggles[n].value for n in usable):
-            with self.hold_quietly():
+            with self._quiet():
                 change["owner"].value = True
             self._say(f"at least one input feature stays on: {change['owner'].description} "
                       "is on again")  # fmt: skip
