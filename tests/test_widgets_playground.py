@@ -514,3 +514,21 @@ def test_notebook_00_what_to_try_with_the_circles():
         assert _sizes(d.model) == [2, 16, 8, 4, 1]
     finally:
         d.close()
+
+
+def test_a_failed_upload_is_tried_again_with_the_other_task_and_the_loaded_file_keeps_its_target():
+    d = TrainingDashboard(config={"epochs": 10})
+    try:
+        d.upload.value = upload_value("fried_egg.csv", data.EXAMPLE_CSV.read_bytes())
+        d.upload.value = upload_value("hills.csv", regression_csv(40, 1))  # not class labels
+        assert "could not load hills.csv" in d.status.value
+        assert d.config["dataset"] == "uploaded: fried_egg.csv"
+        d.task.value = "regression"  # the failed file again, as regression
+        assert d.config["dataset"] == "uploaded: hills.csv" and d.run.classes == 0
+        d.task.value = "classification"  # the loaded file as classes fails: all stays
+        assert d.task.value == "regression" and d.run.classes == 0
+        assert "could not load hills.csv" in d.status.value
+        d.target.value = "c1"  # the loaded file, another target
+        assert d.data.target_name == "c1" and d.data.feature_names == ("height",)
+    finally:
+        d.close()

@@ -152,7 +152,8 @@ class TrainingDashboard(LiveTraining):
         base = RunConfig(hidden=hidden, **values)
         self.base = base
         self._notices: list[str] = []
-        self._csv = None  # (bytes, file name, column names) of the last uploaded file
+        self._csv = None  # (bytes, file name, column names) of the loaded CSV file
+        self._pending = None  # (bytes, file name, target) of a file that did not load
         super().__init__(epochs=base.epochs, width_px=1000, height_px=340, threaded=threaded)
         W = widgets.Layout
         short, wide = {"description_width": "95px"}, W(width="270px")
@@ -388,21 +389,22 @@ class TrainingDashboard(LiveTraining):
         """Load a CSV (a path, bytes, a file-like object) through ``data.load_csv`` with the
         ``task`` toggle's task and train on it. A file that cannot be read leaves the data as
         it was and puts load_csv's message in the status line; the file is kept, so choosing
-        another ``task`` or ``target`` tries it again. Returns True if loaded."""
+        the other ``task`` tries it again. Returns True if loaded."""
         if isinstance(source, memoryview):
             source = source.tobytes()
         elif callable(getattr(source, "read", None)):
             source = source.read()  # read once: a reload (another target) reads these bytes
-        same_file = self._csv is not None and self._csv[:2] == (source, name)
-        columns = self._csv[2] if same_file else None
-        self._csv = (source, name, columns)
         try:
             csv = datasets.load_csv(source, target, task=self.task.value)
             user = UserData.from_any(csv, f"uploaded: {name}")
         except Exception as exc:  # every failure is a message, never a traceback
+            self._pending = (source, name, target)
             kind = "" if isinstance(exc, ValueError) else f"{type(exc).__name__}: "
             self._say(f"could not load {name}: {kind}{exc}; the previous data is kept")
             return False
+        self._pending = None
+        same_file = self._csv is not None and self._csv[:2] == (source, name)
+        columns = self._csv[2] if same_file else None
         if columns is None or csv.target_name not in columns:
             # the file's columns in its order: the target back at its index (a named target
             # goes last, its place unknown)
@@ -425,18 +427,24 @@ class TrainingDashboard(LiveTraining):
         self.load(bytes(upload["content"]), upload["name"])
 
     def _on_target(self, change) -> None:
-        if self._muted or self._csv is None:
+        """Another target column or task: load the file again (a file that failed to load
+        is tried again with the other task)."""
+        if self._muted:
+            return
+        if change["owner"] is self.task and self._pending is not None:
+            self.load(*self._pending)
+            return
+        if self._csv is None:
             return
         source, name, columns = self._csv
-        loaded = self._user is not None and self._user.name == f"uploaded: {name}"
-        previous = self._user.target_name if loaded else None
-        target = columns.index(self.target.value) if columns and self.target.value else -1
-        if not self.load(source, name, target=target) and loaded:
+        previous = self._user.target_name if self._user is not None else None
+        if not self.load(source, name, target=columns.index(self.target.value)):
             with self._quiet():  # back to the choices of what is loaded
-                if previous in (columns or []):
+                if previous in columns:
                     self.target.value = previous
                 if change["owner"] is self.task:
                     self.task.value = change["old"]
+            self._pending = None  # nothing new to retry: the loaded file stays
 
     def _say(self, notice: str) -> None:
         """Show ``notice`` in the status line now and with the next picture."""
