@@ -8,6 +8,7 @@ The package is laid out like PyTorch, so the layout transfers too:
 - ``backprop_lib.instruments``: what the notebooks measure with (gradient checks, gradient
   health, curvature, the learning-rate finder, planted bugs);
 - ``backprop_lib.data`` (toy and bundled datasets) and ``backprop_lib.training`` (``fit``).
+- ``backprop_lib.features``: TensorFlow Playground's input features (x1², x1·x2, sin x1, ...).
 
 All of the above import numpy only. The most used names are re-exported here
 (``bl.Linear``, ``bl.SGD``, ``bl.fit``). Plots live in ``backprop_lib.viz`` (matplotlib),
@@ -15,9 +16,10 @@ dashboards in ``backprop_lib.widgets`` (ipywidgets) and exercise checkers in
 ``backprop_lib.exercises``; import those explicitly.
 """
 
-from . import autograd, data, instruments, nn, optim, training
+from . import autograd, data, features, instruments, nn, optim, training
 from .autograd import Value, ValueMLP, value_mlp_from_layers
 from .data import CSVData, load_csv
+from .features import InputFeatures, feature_map
 from .instruments import (
     LRFinderResult,
     LRSweepResult,
@@ -104,6 +106,7 @@ __all__ = [
     # sub-packages and modules
     "autograd",
     "data",
+    "features",
     "instruments",
     "nn",
     "optim",
@@ -175,6 +178,9 @@ __all__ = [
     # data
     "CSVData",
     "load_csv",
+    # input features (the playground's x1², x1·x2, sin x1, ...)
+    "InputFeatures",
+    "feature_map",
     # autograd
     "Value",
     "ValueMLP",

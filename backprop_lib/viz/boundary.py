@@ -4,8 +4,10 @@ The model is evaluated on a grid over the data and the result shown as an image 
 updated in place with ``set_data``: much cheaper than filled contours): each pixel takes the
 colour of its predicted class, stronger where the model is more confident; one thin contour
 line at the class change draws the boundary itself. Class 0 is orange and class 1
-blue, as in TensorFlow Playground (Okabe-Ito colours, safe for colour-blind readers). Used by
-the forward-pass, training-loop and learning-rate notebooks.
+blue, as in TensorFlow Playground (Okabe-Ito colours, safe for colour-blind readers).
+``PlaneSlice`` shows a model of more than two inputs on the plane of two of them, the others
+held fixed (at their means). Used by the forward-pass, training-loop and learning-rate
+notebooks and the playground.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ __all__ = [
     "surface_rgb",
     "boundary_fields",
     "DecisionBoundary",
+    "PlaneSlice",
     "plot_decision_boundary",
 ]
 
@@ -150,6 +153,60 @@ def boundary_fields(probs: np.ndarray, resolution: int) -> list[np.ndarray]:
     return fields
 
 
+class PlaneSlice:
+    """A model of d inputs seen through some of them: the others held at fixed values.
+
+    ``PlaneSlice(model, columns=(0, 2), at=X.mean(axis=0))(points)`` evaluates ``model`` at
+    rows equal to ``at`` except in ``columns``, which take the points' values: a (m, 2) grid
+    becomes the (m, d) inputs the model needs. It answers what ``DecisionBoundary`` and
+    ``RegressionFit`` ask of a model (``parameters``, the last layer, ``eval``/``train``),
+    so a network of many inputs can be drawn on the plane (or line) of one or two.
+
+    Parameters
+    ----------
+    model : a Layer of d inputs
+    columns : the input columns the points give (one or two indices)
+    at : (d,) the values of every input; the ``columns`` entries are replaced
+    """
+
+    def __init__(self, model, columns, at):
+        self.model = model
+        self.columns = [int(c) for c in columns]
+        self.at = np.asarray(at, dtype=float).reshape(-1)
+        if not all(0 <= c < len(self.at) for c in self.columns):
+            raise ValueError(f"columns {self.columns} must be among the {len(self.at)} inputs")
+
+    def __call__(self, points: np.ndarray) -> np.ndarray:
+        points = np.asarray(points)
+        full = np.empty((len(points), len(self.at)), dtype=points.dtype)  # (m, d)
+        full[:] = self.at
+        full[:, self.columns] = points.reshape(len(points), -1)
+        return self.model(full)
+
+    forward = __call__
+
+    def parameters(self):
+        return self.model.parameters()
+
+    def __getitem__(self, index):
+        return self.model[index]
+
+    def __len__(self) -> int:
+        return len(self.model)
+
+    @property
+    def training(self) -> bool:
+        return getattr(self.model, "training", True)
+
+    def eval(self):
+        self.model.eval()
+        return self
+
+    def train(self, mode: bool = True):
+        self.model.train(mode)
+        return self
+
+
 class DecisionBoundary:
     """The model's predicted class over the plane plus the data points, updated in place.
 
@@ -207,6 +264,10 @@ class DecisionBoundary:
                 segments += [seg for seg in gen.lines(0.0) if len(seg) > 1]
         self.boundary.set_segments(segments)
         return probs
+
+    def moving_artists(self) -> list:
+        """What ``update`` changes: the surface image and the boundary line."""
+        return [self.image, self.boundary]
 
 
 def plot_decision_boundary(

@@ -97,17 +97,30 @@ class LossCurves:
         Logarithmic loss axis (losses that fall by orders of magnitude stay readable).
     ylabel : str
         Name of the loss, with its unit (see ``loss_label``).
+    val_label : str
+        The legend's name for ``history.val_loss`` ("validation"; "test" for a test split).
+    show_penalty : bool
+        With a weight penalty, also draw the penalty itself as a line of its own (dash-dot,
+        green, labelled at its end rather than in the legend), so the data loss and the
+        penalty are seen apart next to their sum, which the optimizer minimises.
     """
 
-    def __init__(self, ax: Axes, log: bool = False, ylabel: str = "loss"):
+    def __init__(self, ax: Axes, log: bool = False, ylabel: str = "loss",
+                 val_label: str = "validation", show_penalty: bool = False):  # fmt: skip
         self.ax = ax
         self.log = log
+        self.show_penalty = bool(show_penalty)
         with style():
             (self.train_line,) = ax.plot([], [], color=SERIES[0], label="training")
             # with a weight penalty: the total the optimizer minimises, next to the data loss
             (self.total_line,) = ax.plot([], [], color=SERIES[0], ls=":", lw=1.6,
                                          label="data loss + penalty")  # fmt: skip
-            (self.val_line,) = ax.plot([], [], color=SERIES[1], ls="--", label="validation")
+            (self.val_line,) = ax.plot([], [], color=SERIES[1], ls="--", label=val_label)
+            # with show_penalty: the penalty lambda * R(W) alone, apart from the data loss
+            (self.penalty_line,) = ax.plot([], [], color=SERIES[2], ls="-.", lw=1.6,
+                                           label="penalty")  # fmt: skip
+            self.penalty_text = ax.text(1.0, 1.0, "", color=SERIES[2], fontsize=8.5, ha="right",
+                                        va="bottom", zorder=6, visible=False)  # fmt: skip
             (self.cross,) = ax.plot([], [], "X", color=DIVERGED, ms=11, mec="white", zorder=5)
             self.note = ax.text(
                 0.97, 0.96, "", transform=ax.transAxes, ha="right", va="top", fontsize=9.5,
@@ -132,14 +145,24 @@ class LossCurves:
         penalized = bool(getattr(history, "penalty", None))
         x, y = _finite(history.data_loss if penalized else history.loss)
         self.train_line.set_data(x, y)
-        xt, yt = _finite(history.loss) if penalized else (np.array([]), np.array([]))
+        empty = (np.array([]), np.array([]))
+        xt, yt = _finite(history.loss) if penalized else empty
         self.total_line.set_data(xt, yt)
+        xp, yp = _finite(history.penalty) if penalized and self.show_penalty else empty
+        if self.log:  # a log axis shows positive values only (a penalty of 0 is not drawn)
+            xp, yp = xp[yp > 0], yp[yp > 0]
+        self.penalty_line.set_data(xp, yp)
+        self.penalty_text.set_visible(bool(len(yp)))
+        if len(yp):
+            self.penalty_text.set_text(penalty_name)
+            self.penalty_text.set_position((xp[-1], yp[-1]))
         self.train_line.set_label("data loss" if penalized else "training")
         self.total_line.set_label(f"data loss + {penalty_name}")
+        self.penalty_line.set_label(penalty_name)
         xv, yv = _finite(getattr(history, "val_loss", []) or [])
         self.val_line.set_data(xv, yv)
-        shown = [self.train_line] + [ln for ln, v in ((self.total_line, yt), (self.val_line, yv))
-                                     if len(v)]  # fmt: skip
+        others = ((self.total_line, yt), (self.val_line, yv))  # the penalty is labelled in place
+        shown = [self.train_line] + [ln for ln, v in others if len(v)]
         if len(shown) > 1:
             labels = [ln.get_label() for ln in shown]
             if self.legend is None or [t.get_text() for t in self.legend.get_texts()] != labels:
@@ -166,7 +189,12 @@ class LossCurves:
             self.cross.set_data([], [])
             self.note.set_text("")
         n = epochs if epochs is not None else len(history.loss)
-        _set_limits(self.ax, [y, yt, yv], n, self.log, cap)
+        _set_limits(self.ax, [y, yt, yv, yp], n, self.log, cap)
+
+    def moving_artists(self) -> list:
+        """What ``update`` changes on every call: the lines, the divergence cross and note."""
+        return [self.train_line, self.total_line, self.val_line, self.penalty_line,
+                self.penalty_text, self.cross, self.note]  # fmt: skip
 
 
 class RaceCurves:

@@ -39,25 +39,34 @@ class RegressionFit:
         How many x values the curve is evaluated at.
     target : callable, optional
         The noiseless function the data came from, drawn dotted for reference.
+    X_test, y_test : (m, 1) held-out points, optional, drawn as hollow rings
     """
 
-    def __init__(self, ax: Axes, X, y, points: int = 300, target=None):
+    def __init__(self, ax: Axes, X, y, points: int = 300, target=None, X_test=None,
+                 y_test=None):  # fmt: skip
         self.ax = ax
         X, y = _check_1d(X, y)
-        lo, hi = float(X.min()), float(X.max())
+        every_x, every_y = X, y
+        if X_test is not None:
+            X_test, y_test = _check_1d(X_test, y_test)
+            every_x, every_y = np.vstack([X, X_test]), np.vstack([y, y_test])
+        lo, hi = float(every_x.min()), float(every_x.max())
         pad = 0.05 * max(hi - lo, 1e-9)
         self.xs = np.linspace(lo - pad, hi + pad, points)[:, None]  # (points, 1)
         with style():
             ax.scatter(X[:, 0], y[:, 0], s=16, color=OKABE_ITO["orange"], label="training data")
+            if X_test is not None:
+                ax.scatter(X_test[:, 0], y_test[:, 0], s=16, facecolors="none", linewidths=1.0,
+                           edgecolors=OKABE_ITO["orange"], label="test data")  # fmt: skip
             if target is not None:
                 ax.plot(self.xs[:, 0], target(self.xs[:, 0]), ":", color="0.35", label="truth")
             (self.line,) = ax.plot([], [], color=SERIES[0], lw=2.2, label="model")
             ax.set_xlabel("input x")
             ax.set_ylabel("output y")
             ax.legend(loc="upper left")  # fixed: "best" is costly to place on every redraw
-        span = float(y.max() - y.min()) or 1.0
+        span = float(every_y.max() - every_y.min()) or 1.0
         ax.set_xlim(self.xs[0, 0], self.xs[-1, 0])
-        ax.set_ylim(float(y.min()) - 0.25 * span, float(y.max()) + 0.25 * span)
+        ax.set_ylim(float(every_y.min()) - 0.25 * span, float(every_y.max()) + 0.25 * span)
 
     def update(self, model) -> np.ndarray:
         """Redraw the curve for ``model`` (in eval mode); returns its predictions (points, 1)."""
@@ -70,6 +79,10 @@ class RegressionFit:
             model.train(was_training)
         self.line.set_data(self.xs[:, 0], pred[:, 0])
         return pred
+
+    def moving_artists(self) -> list:
+        """What ``update`` changes: the model's curve."""
+        return [self.line]
 
 
 def plot_regression(model, X, y, target=None, ax: Axes | None = None) -> PlotFigure:

@@ -8,7 +8,8 @@ one by making it a cell's last expression.
 - ``LearningRateExplorer``: one run under a learning-rate log slider (learning-rate notebook)
 - ``LearningRateRace``: several rates from one initialisation, overlaid
 - ``GradientFlowExplorer``: depth / activation / init / batch norm / residual vs gradient health
-- ``TrainingDashboard``: every setting of a training run (TensorFlow-Playground style)
+- ``TrainingDashboard``: every setting of a training run (TensorFlow-Playground style), on
+  built-in data or your own (a CSV upload, ``data=(X, y)``; ``UserData`` in runs.py)
 - ``QuadraticExplorer``: gradient descent on a parabola or a 2-D ravine, regimes of the rate
 - ``OptimizerRace``, ``NetworkRace``: optimizers raced on 2-D surfaces and on a network
 - ``LossComparison``: one sigmoid neuron trained with MSE and with cross-entropy (losses.py)
@@ -34,7 +35,7 @@ from .lr import LearningRateExplorer, LearningRateRace
 from .optimizers import NetworkRace, OptimizerRace
 from .playground import TrainingDashboard
 from .quadratic import QuadraticExplorer
-from .runs import Run, RunConfig
+from .runs import Run, RunConfig, UserData
 from .sequences import SequenceExplorer
 from .symmetry import InitExplorer
 from .weights import WeightExplorer
@@ -59,6 +60,7 @@ __all__ = [
     "QuadraticExplorer",
     "Run",
     "RunConfig",
+    "UserData",
     "SequenceExplorer",
     "WeightExplorer",
     "RegularizationExplorer",

@@ -17,10 +17,11 @@ from contextlib import contextmanager
 import ipywidgets as widgets
 import numpy as np
 
-from ..viz.boundary import DecisionBoundary
+from ..viz.boundary import DecisionBoundary, PlaneSlice
 from ..viz.curves import diverged_message
 from ..viz.curves import loss_label as label_for_loss
 from ..viz.regression import RegressionFit
+from ..viz.regularization import SplitBoundary
 from ..viz.style import style
 from .base import Dashboard
 from .runs import Run, RunConfig
@@ -44,37 +45,100 @@ class DataPanel:
     curve (regression, e.g. the sine dataset), switching kind when the dataset does.
 
     ``update(run)`` replaces the points only when the run's data changed, then redraws the
-    model's surface or curve in place.
+    model's surface or curve in place. A run with a test set (``run.X_test``) shows its test
+    points as hollow rings. Data of more inputs than the panel has axes (a boundary needs
+    two, a curve one) is drawn on the plane (or line) of ``columns``, the other inputs held
+    at the training rows' means (``viz.boundary.PlaneSlice``); classification data of a
+    single column gets a note instead of a boundary.
     """
 
     def __init__(self, ax, resolution: int = 100):
         self.ax = ax
         self.resolution = resolution
         self.view = None
-        self._X = self._y = None  # the data shown (kept, compared by identity, then values)
+        self.message = None  # the note shown instead of a plot, or None
+        self._X = self._y = self._X_test = None  # the data shown (compared by identity, values)
+        self._key = None
 
-    def update(self, run) -> None:
+    def update(self, run, columns=None) -> None:
+        """Draw ``run``; ``columns`` (two indices, one for regression) picks the plotted inputs."""
         regression = run.classes == 0
-        kind = RegressionFit if regression else DecisionBoundary
-        if not isinstance(self.view, kind) or (regression and self._X is not run.X):
+        need = 1 if regression else 2
+        d = run.X.shape[1]
+        if d < need:
+            self._note(
+                "a decision boundary needs two input columns;\n"
+                f"this data has {d}: see the loss and accuracy curves"
+            )
+            return
+        columns = tuple(range(need)) if columns is None else tuple(int(c) for c in columns)
+        columns = columns[:need]
+        X_test = getattr(run, "X_test", None)
+        split = X_test is not None
+        kind = RegressionFit if regression else SplitBoundary if split else DecisionBoundary
+        same = self._X is run.X and (not split or self._X_test is X_test)
+        key = (kind, columns)
+        rebuild = key != self._key or (regression and not same)
+        if rebuild:
             title = self.ax.get_title()
             with style():
                 self.ax.clear()
-                self.view = (
-                    RegressionFit(self.ax, run.X, run.y)
-                    if regression
-                    else DecisionBoundary(self.ax, run.X, run.y, self.resolution)
-                )
+                self.ax.set_axis_on()
+                self.message = None
+                self.view = self._build(kind, run, columns)
                 self.ax.set_title(title)  # fmt: skip
-            self._X = run.X
-        elif self._X is not run.X:
+            self._key = key
+        elif not same:
             # a new Run of the same data (e.g. only the learning rate changed) keeps the points,
             # the grid and the axis limits: no work, and no tick labels to lay out again
-            if not (np.array_equal(self._X, run.X) and np.array_equal(self._y, run.y)):
-                self.view.set_data(run.X, run.y)
-            self._X = run.X
-        self._y = run.y
-        self.view.update(run.model)
+            if split:
+                self.view.set_split(run.X[:, columns], run.y, X_test[:, columns], run.y_test)
+            elif not (np.array_equal(self._X, run.X) and np.array_equal(self._y, run.y)):
+                self.view.set_data(run.X[:, columns], run.y)
+        if rebuild or not same:
+            self._label_axes(run, columns)
+        self._X, self._X_test, self._y = run.X, X_test, run.y
+        model = run.model
+        if d > need:  # the other inputs held at the training rows' means
+            model = PlaneSlice(run.model, columns, run.X.mean(axis=0))
+        self.view.update(model)
+
+    def _build(self, kind, run, columns):
+        X = run.X[:, columns]
+        if kind is RegressionFit:
+            X_test = getattr(run, "X_test", None)
+            X_test = None if X_test is None else X_test[:, columns]
+            return RegressionFit(self.ax, X, run.y, X_test=X_test,
+                                 y_test=getattr(run, "y_test", None))  # fmt: skip
+        if kind is SplitBoundary:
+            return SplitBoundary(self.ax, X, run.y, run.X_test[:, columns], run.y_test,
+                                 self.resolution)  # fmt: skip
+        return DecisionBoundary(self.ax, X, run.y, self.resolution)
+
+    def _label_axes(self, run, columns) -> None:
+        """Name the axes after the data's columns (x₁, x₂ or x for the built-in sets)."""
+        names = getattr(run, "column_names", None)
+        if len(columns) == 1:
+            self.ax.set_xlabel(f"input {names[columns[0]]}" if names else "input x")
+            return
+        default = ("input x₁", "input x₂")
+        for axis, j, fallback in zip((self.ax.xaxis, self.ax.yaxis), columns, default, strict=True):
+            axis.set_label_text(f"input {names[j]}" if names else fallback)
+
+    def _note(self, text: str) -> None:
+        if self.message is None or self.message.get_text() != text:
+            title = self.ax.get_title()
+            self.ax.clear()
+            self.ax.set_axis_off()
+            self.message = self.ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=10,
+                                        color="0.25", transform=self.ax.transAxes)  # fmt: skip
+            self.ax.set_title(title)
+        self.view = self._key = None
+        self._X = self._y = self._X_test = None
+
+    def moving_artists(self) -> list:
+        """What an update with the same data changes: the surface and boundary, or the curve."""
+        return self.view.moving_artists() if self.view is not None else []
 
 
 class LiveTraining(Dashboard):
@@ -198,6 +262,11 @@ class LiveTraining(Dashboard):
         """The History of the first run."""
         return self.runs[0].history
 
+    def data_columns(self, run):
+        """The input columns ``draw_loss_and_data`` shows in the data panel (None: the first
+        two, or the first for a regression curve); a subclass with a choice overrides it."""
+        return None
+
     def draw_loss_and_data(self) -> Run:
         """Draw the first run into ``self.curves`` (a LossCurves) and ``self.data_panel``, and
         title the data panel with the epoch; returns the run, for what a subclass adds."""
@@ -205,7 +274,7 @@ class LiveTraining(Dashboard):
         self.curves.update(run.history, epochs=run.config.epochs,
                            penalty_name=penalty_name(run))  # fmt: skip
         self.curves.ax.yaxis.label.set_text(loss_label(run))
-        self.data_panel.update(run)
+        self.data_panel.update(run, self.data_columns(run))
         self.data_panel.ax.title.set_text(f"after {run.epoch} epochs")
         return run
 
