@@ -14,8 +14,9 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..nn.models import ACTIVATIONS
+from ..viz.boundary import grid_points
 from ..viz.curves import LossCurves
-from ..viz.network import NetworkDiagram
+from ..viz.network import PICTURE_RESOLUTION, NetworkDiagram
 from ..viz.style import style
 from .live import DataPanel, LiveTraining, loss_label, penalty_name
 from .runs import DATASETS, INITS, OPTIMIZERS, PENALTIES, RunConfig
@@ -208,10 +209,16 @@ class TrainingDashboard(LiveTraining):
         if sizes != self._sizes:  # a new shape: a new diagram (same axes)
             self.axes[2].clear()
             with style():
-                self.diagram = NetworkDiagram(self.axes[2], self.model, max_width=4.0)
+                self.diagram = NetworkDiagram(
+                    self.axes[2],
+                    self.model,
+                    max_width=4.0,
+                    pictures=_picture_grid(run),
+                    output="values" if run.classes == 0 else "auto",
+                )
             self._sizes = sizes
         else:
-            self.diagram.update(self.model)
+            self.diagram.update(self.model, pictures=_picture_grid(run))
         h = run.history
         parts = []
         unit = " nats" if "nats" in loss_label(run) else ""
@@ -225,3 +232,18 @@ class TrainingDashboard(LiveTraining):
         if h.accuracy:
             parts.append(f"training accuracy {100 * h.accuracy[-1]:.1f}%")
         self.show_progress(" · ".join(parts))
+
+
+def _picture_grid(run) -> np.ndarray:
+    """The inputs of the network diagram's neuron pictures: a 24 x 24 grid over ``run.X``.
+
+    Two features: the plane of the data panel. One (the sine data): the grid runs along it (each
+    picture is a strip, left to right). More than two: the first two vary, the others are held
+    at their means.
+    """
+    X = run.X
+    if X.shape[1] == 1:
+        return grid_points(np.column_stack([X[:, 0], X[:, 0]]), PICTURE_RESOLUTION)[0][:, :1]
+    plane = grid_points(X[:, :2], PICTURE_RESOLUTION)[0]
+    rest = np.broadcast_to(X[:, 2:].mean(axis=0), (len(plane), X.shape[1] - 2))
+    return np.column_stack([plane, rest])
