@@ -51,8 +51,8 @@ MIN_PICTURE_PX = 11
 #: the output unit's picture then has exactly the colours of the decision-boundary panel
 STRENGTH = 0.6
 _PICTURE_MAX_PT = 40.0  # a picture at most this many points across (55 px at dpi 100)
-_NAME_ROOM_PT = 11.0  # height kept above a pictured unit for its name
-_BIAS_ROOM_PT = 10.0  # and below it for its bias label
+_BIAS_ROOM_PT = 10.0  # height kept under a pictured unit for its bias label
+_HALO = dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.8)  # text over lines
 
 
 def _sub(n: int) -> str:
@@ -343,9 +343,22 @@ class NetworkDiagram:
         self.show_values = n_weights <= 16 if show_values is None else bool(show_values)
         cols = len(self.sizes)
         tallest = max(self.sizes)
-        # unit positions: column = layer, rows centred vertically, one data unit apart
+        # size the units to the space: one row of the tallest column per (tallest + 1.8) of
+        # the axes' height, a unit at most 26 pt across (a picture at most 40 pt)
+        fig = ax.figure
+        fig_w, fig_h = fig.get_size_inches() * 72  # points
+        box = ax.get_position()
+        row = box.height * fig_h / (tallest + 1.8)  # points between two rows
+        column = box.width * fig_w / (cols + 0.1)  # points between two columns
+        # unit positions: column = layer, rows centred vertically, one data unit apart; the
+        # inputs and outputs, whose names are written beside small units, at least 12 pt apart
+        named = max(1.0, 12.0 / row)
+        steps = [1.0] * cols
+        for c in (0, cols - 1):
+            n = self.sizes[c]
+            steps[c] = 1.0 if n == 1 else min(named, (tallest - 1) / (n - 1))
         self.pos = [
-            np.column_stack([np.full(n, float(c)), (np.arange(n) - (n - 1) / 2)[::-1]])
+            np.column_stack([np.full(n, float(c)), steps[c] * (np.arange(n) - (n - 1) / 2)[::-1]])
             for c, n in enumerate(self.sizes)
         ]
         segments, mids = [], []
@@ -359,25 +372,16 @@ class NetworkDiagram:
                     n_to = self.sizes[c + 1]
                     t = 0.5 if n_to == 1 else 0.36 + 0.28 * j / (n_to - 1)
                     mids.append(a + t * (b - a))
-        # size the units to the space: one row of the tallest column per (tallest + 1.8) of
-        # the axes' height, a unit at most 26 pt across (a picture at most 40 pt)
-        fig = ax.figure
-        fig_w, fig_h = fig.get_size_inches() * 72  # points
-        box = ax.get_position()
-        row = box.height * fig_h / (tallest + 1.8)  # points between two rows
-        column = box.width * fig_w / (cols + 0.1)  # points between two columns
         spacing = min(row, column)
         d = min(26.0, 0.62 * spacing)  # a plain unit's diameter, points
-        # a pictured unit: as large as the rows allow, leaving room for its name above and
-        # its bias label below when those are written
-        names_fit = row >= 30.0
-        want_names = names_fit if hidden_names is None else bool(hidden_names)
-        room = 2.0 + (_NAME_ROOM_PT if want_names else 0) + (
-            _BIAS_ROOM_PT if self.show_values else 0
-        )  # fmt: skip
+        # a pictured unit: as large as the rows allow, leaving room for its bias label below
+        # (its name goes beside it)
+        want_names = row >= 30.0 if hidden_names is None else bool(hidden_names)
+        room = 2.0 + (_BIAS_ROOM_PT if self.show_values else 0)  # bias labels go underneath
         side = min(_PICTURE_MAX_PT, row - room, 0.45 * column)
         self.pictures_shown = points is not None and side * fig.dpi / 72 >= MIN_PICTURE_PX
         half = 0.5 * side if self.pictures_shown else 0.5 * d  # points from centre to edge
+        self._half = half
         self._bias_scale = (min(d, 2 * half) / 26.0) ** 2
         font = float(np.clip(0.42 * d, 6.0, 10.0))
         inside = d >= 14  # names inside plain units, or beside them when the units are small
@@ -400,17 +404,21 @@ class NetworkDiagram:
             if self.pictures_shown:
                 self._add_pictures(np.concatenate(self.pos[1:]), half)
             bias_units = np.concatenate(self.pos[1:])
-            sq = 0.6 if not self.pictures_shown else 1.0  # the square sits under the unit's
-            self.biases = ax.scatter(  # lower-left corner (a picture's corner stays visible)
+            if self.pictures_shown:  # the bias square left of a picture's lower corner, its
+                square = at(-half - 6, -half + 4)  # label under the picture
+                bias_at = at(-half, -half - 5.5)
+            else:  # under a plain unit's lower left, its label beside it
+                square = at(-0.6 * half, -1.25 * half - 1)
+                bias_at = at(-0.6 * half + 6, -1.25 * half - 1)
+            self.biases = ax.scatter(
                 bias_units[:, 0], bias_units[:, 1], marker="s", s=40, edgecolors="0.25",
-                linewidths=0.6, zorder=5, transform=at(-sq * half, -1.25 * half - 1),
+                linewidths=0.6, zorder=5, transform=square,
             )  # fmt: skip
             self.labels = [
                 ax.text(m[0], m[1], "", fontsize=8.5, ha="center", va="center", zorder=6,
                         bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
                 for m in mids
             ] if self.show_values else []  # fmt: skip
-            bias_at = at(-sq * half + 6, -1.25 * half - 1)  # right of the largest square
             self.bias_labels = [
                 ax.text(x, y, "", fontsize=8, ha="left", va="center", color="0.3", zorder=6,
                         transform=bias_at)
@@ -418,8 +426,9 @@ class NetworkDiagram:
             ] if self.show_values else []  # fmt: skip
             for i, ((x, y), name) in enumerate(zip(self.pos[0], self.names[0], strict=False)):
                 self.name_labels[0, i] = ax.text(
-                    x if inside else x - 0.07, y, name, ha="center" if inside else "right",
-                    va="center", fontsize=font if inside else 9, zorder=6,
+                    x, y, name, ha="center" if inside else "right", va="center",
+                    fontsize=font if inside else 9, zorder=6,
+                    transform=ax.transData if inside else at(-0.5 * d - 2, 0),
                 )  # fmt: skip
             above = at(0, half + 1.5)
             for c in range(1, cols):
@@ -428,19 +437,22 @@ class NetworkDiagram:
                     continue
                 for j, (x, y) in enumerate(self.pos[c]):
                     name = self.names[c][j]
-                    if self.pictures_shown and output_layer and not names_fit:
-                        # rows too close for a name above: beside the picture, on the right
+                    if self.pictures_shown and output_layer:  # right of the picture
                         text = ax.text(x, y, name, ha="left", va="center", fontsize=8.5,
                                        zorder=6, transform=at(half + 2, 0))  # fmt: skip
-                    elif self.pictures_shown or (not output_layer and not inside):
+                    elif self.pictures_shown:  # left of the picture's top: no row room
+                        text = ax.text(x, y, name, ha="right", va="top", fontsize=8.5,
+                                       zorder=6, transform=at(-half - 2, half),
+                                       bbox=_HALO)  # fmt: skip
+                    elif not output_layer and not inside:
                         text = ax.text(x, y, name, ha="center", va="bottom", fontsize=8.5,
                                        zorder=6, transform=above)  # fmt: skip
                     elif inside:
                         text = ax.text(x, y, name, ha="center", va="center", fontsize=font,
                                        zorder=6)  # fmt: skip
                     else:  # a small output unit: its name to the right
-                        text = ax.text(x + 0.07, y, name, ha="left", va="center", fontsize=9,
-                                       zorder=6)  # fmt: skip
+                        text = ax.text(x, y, name, ha="left", va="center", fontsize=9,
+                                       zorder=6, transform=at(0.5 * d + 2, 0))  # fmt: skip
                     self.name_labels[c, j] = text
             self.act_labels = [
                 ax.text(c, -(tallest - 1) / 2 - 0.75, "", ha="center", va="top", fontsize=9,

@@ -147,7 +147,7 @@ class WeightExplorer(Dashboard):
             grid = grid_points(self.X, PICTURE_RESOLUTION) if pictures else None
             self.diagram = NetworkDiagram(ax_net, self.model, show_values=True, pictures=grid,
                                           hidden_names=True)  # fmt: skip
-            ax_net.set_title("slider W1[i,j]: the line from xᵢ to hⱼ", fontsize=10)
+            ax_net.set_title("W1[i,j]: the line xᵢ → hⱼ   W2[j,1]: the line hⱼ → ŷ", fontsize=10)
             self.boundary = DecisionBoundary(ax_out, self.X, self.y, resolution=100)
             ax_out.set_title("network output: P(class 1) = sigmoid(ŷ)")
         self.accuracy = float("nan")
