@@ -3,6 +3,8 @@ hidden and output unit's picture over the input plane, in the diagram and in the
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from matplotlib.colors import to_rgb, to_rgba
 
 from backprop_lib import widgets
@@ -372,7 +374,7 @@ def test_the_dashboard_pictures_follow_the_data_and_switch_off_when_too_many(pla
     h = np.tanh(points @ lin.W.data.astype(float) + lin.b.data)
     rgb = np.array([_expected_colour(v, "signed") for v in h[:, 0]]).reshape(24, 24, 3)
     np.testing.assert_allclose(diagram.images[0].get_array(), rgb, atol=1e-5)
-    d.config = {"dataset": "sine"}  # one input: each picture is a strip along x
+    d.config = {"dataset": "sine", "lr": 0.1}  # one input: each picture is a strip along x
     for image in d.diagram.images:
         strip = image.get_array()
         np.testing.assert_allclose(strip, np.broadcast_to(strip[:1], strip.shape))
@@ -385,3 +387,29 @@ def test_the_dashboard_pictures_follow_the_data_and_switch_off_when_too_many(pla
     assert layout_problems(d.figure) == []
     d.config = {"width": 16}
     assert d.diagram.pictures_shown
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    widths=st.lists(st.integers(1, 5), min_size=3, max_size=5),
+    activation=st.sampled_from(["tanh", "sigmoid", "relu", "leaky_relu", "identity"]),
+    seed=st.integers(0, 10_000),
+)
+def test_unit_values_match_numpy_for_any_shape_and_leave_the_caches(widths, activation, seed):
+    model = _random_mlp(widths, activation, seed)
+    X = np.random.default_rng(seed).normal(size=(7, widths[0]))
+    model(X)  # a training forward: the caches a backward would read
+    caches = [dict(vars(m)) for m in model.modules()]
+    points = np.random.default_rng(seed + 1).normal(size=(9, widths[0]))
+    hidden, out = unit_values(model, points)
+    f = {**ACTS, "leaky_relu": lambda z: np.where(z > 0, z, 0.01 * z)}[activation]
+    a = points
+    for k, lin in enumerate(linear_layers(model)):
+        a = a @ lin.W.data + lin.b.data
+        if k < len(widths) - 2:
+            a = f(a)
+            np.testing.assert_allclose(hidden[k], a, atol=1e-12)
+    np.testing.assert_allclose(out, a, atol=1e-12)
+    for m, before in zip(model.modules(), caches, strict=True):
+        assert vars(m).keys() == before.keys()
+        assert all(vars(m)[k] is v for k, v in before.items())

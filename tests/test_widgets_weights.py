@@ -202,3 +202,28 @@ def test_pictures_off_and_the_same_settings_give_the_same_picture():
     assert a.image.value == b.image.value
     for d in (bare, a, b):
         d.close()
+
+
+@pytest.mark.parametrize("pictures", [True, False])
+@pytest.mark.parametrize("hidden", [1, 2, 3, 4])
+def test_no_label_covers_another_or_a_unit(hidden, pictures, tmp_path):
+    from backprop_lib.viz.layout import layout_problems
+
+    d = WeightExplorer(hidden=hidden, activation="sigmoid", pictures=pictures, rng=hidden)
+    d.figure.savefig(tmp_path / f"explorer_{hidden}_{pictures}.png")  # looked at by hand
+    assert layout_problems(d.figure) == []
+    renderer = d.figure.canvas.get_renderer()
+    diagram = d.diagram
+    texts = [*diagram.labels, *diagram.bias_labels, *diagram.name_labels.values()]
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    pictures_ = [im.get_window_extent(renderer) for im in diagram.images]
+
+    def overlap(a, b, slack=1.0):
+        return (a.x0 + slack < b.x1 and b.x0 + slack < a.x1
+                and a.y0 + slack < b.y1 and b.y0 + slack < a.y1)  # fmt: skip
+
+    for i, a in enumerate(boxes):
+        for j, b in enumerate(boxes[i + 1 :], start=i + 1):
+            assert not overlap(a, b), (texts[i].get_text(), texts[j].get_text())
+        assert not any(overlap(a, p) for p in pictures_), texts[i].get_text()
+    d.close()

@@ -361,17 +361,12 @@ class NetworkDiagram:
             np.column_stack([np.full(n, float(c)), steps[c] * (np.arange(n) - (n - 1) / 2)[::-1]])
             for c, n in enumerate(self.sizes)
         ]
-        segments, mids = [], []
-        for c in range(cols - 1):
-            for i in range(self.sizes[c]):
-                for j in range(self.sizes[c + 1]):
-                    a, b = self.pos[c][i], self.pos[c + 1][j]
-                    segments.append([a, b])
-                    # stagger labels along the line (by target unit) so crossing lines'
-                    # labels do not sit on top of each other
-                    n_to = self.sizes[c + 1]
-                    t = 0.5 if n_to == 1 else 0.36 + 0.28 * j / (n_to - 1)
-                    mids.append(a + t * (b - a))
+        segments = [
+            [self.pos[c][i], self.pos[c + 1][j]]
+            for c in range(cols - 1)
+            for i in range(self.sizes[c])
+            for j in range(self.sizes[c + 1])
+        ]  # row-major within each layer: W[i, j]
         spacing = min(row, column)
         d = min(26.0, 0.62 * spacing)  # a plain unit's diameter, points
         # a pictured unit: as large as the rows allow, leaving room for its bias label below
@@ -382,6 +377,8 @@ class NetworkDiagram:
         self.pictures_shown = points is not None and side * fig.dpi / 72 >= MIN_PICTURE_PX
         half = 0.5 * side if self.pictures_shown else 0.5 * d  # points from centre to edge
         self._half = half
+        mids = _label_places(self, segments, row, column, half, d, want_names) \
+            if self.show_values else []  # fmt: skip
         self._bias_scale = (min(d, 2 * half) / 26.0) ** 2
         font = float(np.clip(0.42 * d, 6.0, 10.0))
         inside = d >= 14  # names inside plain units, or beside them when the units are small
@@ -553,6 +550,54 @@ class NetworkDiagram:
         the value labels and the pictures. (Activation names change only with the model's
         activation; a redraw that finds them changed draws everything.)"""
         return [self.edges, self.biases, *self.labels, *self.bias_labels, *self.images]
+
+
+def _label_places(diagram, segments, row, column, half, d, names) -> list[np.ndarray]:
+    """Where to write each weight's value: a point on its line, clear of the units, their names
+    and the values already placed (boxes estimated in points before the figure is drawn).
+
+    Each layer's lines are taken in order (W[i, j] row-major); a line tries the fractions
+    0.25 .. 0.75 of its way, nearest first to the classic stagger by target unit
+    (0.36 .. 0.64), and keeps the first whose label box is free, else the least covered one.
+    """
+    sizes = diagram.sizes
+    w, h = 15.0, 6.5  # half-extents of a "+0.00" label, points
+    obstacles = []  # (x0, y0, x1, y1) in points
+    for c, pos in enumerate(diagram.pos):
+        r = half if diagram.pictures_shown and c > 0 else 0.5 * d
+        for x, y in pos:
+            cx, cy = x * column, y * row
+            obstacles.append((cx - r - 1, cy - r - 1, cx + r + 1, cy + r + 1))
+            if diagram.pictures_shown and c > 0 and names:  # the name left of the picture
+                obstacles.append((cx - r - 18, cy + r - 10, cx - r - 2, cy + r))
+    mids, start = [], 0
+    candidates = np.linspace(0.25, 0.75, 11)
+    for c in range(len(sizes) - 1):
+        n_to = sizes[c + 1]
+        placed = []
+        for k in range(sizes[c] * n_to):
+            a, b = (np.asarray(p, dtype=float) for p in segments[start + k])
+            j = k % n_to
+            classic = 0.5 if n_to == 1 else 0.36 + 0.28 * j / (n_to - 1)
+            best, best_cover = classic, np.inf
+            for t in sorted(candidates, key=lambda t: (abs(t - classic), t)):
+                px, py = (a + t * (b - a)) * (column, row)
+                box = (px - w, py - h, px + w, py + h)
+                cover = sum(_cover(box, o) for o in obstacles + placed)
+                if cover < best_cover:
+                    best, best_cover = t, cover
+                if cover == 0:
+                    break
+            px, py = (a + best * (b - a)) * (column, row)
+            placed.append((px - w, py - h, px + w, py + h))
+            mids.append(a + best * (b - a))
+        start += sizes[c] * n_to
+    return mids
+
+
+def _cover(a, b) -> float:
+    """The area two boxes (x0, y0, x1, y1) share."""
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
 
 
 def plot_network(model, show_values=None, ax: Axes | None = None, pictures=None,
