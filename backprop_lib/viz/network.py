@@ -52,6 +52,7 @@ MIN_PICTURE_PX = 11
 STRENGTH = 0.6
 _PICTURE_MAX_PT = 40.0  # a picture at most this many points across (55 px at dpi 100)
 _BIAS_ROOM_PT = 10.0  # height kept under a pictured unit for its bias label
+_VALUES_MIN_PT = 34.0  # the automatic choice writes values only when units are this far apart
 _HALO = dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.8)  # text over lines
 
 
@@ -298,7 +299,8 @@ class NetworkDiagram:
     ax : Axes
     model : a Sequential (or any Layer) whose Linear layers form a chain
     show_values : bool or None
-        Write each weight's value on its line; None writes them when there are <= 16 weights.
+        Write each weight's value on its line; None writes them when there are <= 16 weights
+        and the rows and columns of units are at least 34 points apart (room for them).
     max_width : float
         Line width (points) of the largest |w|.
     input_names : names of the inputs, default x₁, x₂, ...
@@ -340,7 +342,6 @@ class NetworkDiagram:
             _check_observable(model)
         n_weights = sum(lin.W.data.size for lin in linears)
         self.max_width = max_width if n_weights <= 64 else max_width / 2
-        self.show_values = n_weights <= 16 if show_values is None else bool(show_values)
         cols = len(self.sizes)
         tallest = max(self.sizes)
         # size the units to the space: one row of the tallest column per (tallest + 1.8) of
@@ -368,6 +369,10 @@ class NetworkDiagram:
             for j in range(self.sizes[c + 1])
         ]  # row-major within each layer: W[i, j]
         spacing = min(row, column)
+        if show_values is None:  # a few weights, with room between the units for their values
+            self.show_values = n_weights <= 16 and spacing >= _VALUES_MIN_PT
+        else:
+            self.show_values = bool(show_values)
         d = min(26.0, 0.62 * spacing)  # a plain unit's diameter, points
         # a pictured unit: as large as the rows allow, leaving room for its bias label below
         # (its name goes beside it)
@@ -570,6 +575,8 @@ def _label_places(diagram, segments, row, column, half, d, names) -> list[np.nda
             obstacles.append((cx - r - 1, cy - r - 1, cx + r + 1, cy + r + 1))
             if diagram.pictures_shown and c > 0 and names:  # the name left of the picture
                 obstacles.append((cx - r - 18, cy + r - 10, cx - r - 2, cy + r))
+            if diagram.pictures_shown and c > 0:  # the bias square at its lower left
+                obstacles.append((cx - r - 11, cy - r - 1, cx - r - 1, cy - r + 9))
     mids, start = [], 0
     candidates = np.linspace(0.25, 0.75, 11)
     for c in range(len(sizes) - 1):
