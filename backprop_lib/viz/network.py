@@ -18,6 +18,7 @@ the training-loop notebook (``TrainingDashboard``).
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgba
@@ -382,8 +383,8 @@ class NetworkDiagram:
         self.pictures_shown = points is not None and side * fig.dpi / 72 >= MIN_PICTURE_PX
         half = 0.5 * side if self.pictures_shown else 0.5 * d  # points from centre to edge
         self._half = half
-        mids = _label_places(self, segments, row, column, half, d, want_names) \
-            if self.show_values else []  # fmt: skip
+        self._segments, self._d, self._want_names = segments, d, want_names
+        self._placed_for = None  # the axes' pixel box the value labels were placed for
         self._bias_scale = (min(d, 2 * half) / 26.0) ** 2
         font = float(np.clip(0.42 * d, 6.0, 10.0))
         inside = d >= 14  # names inside plain units, or beside them when the units are small
@@ -417,9 +418,9 @@ class NetworkDiagram:
                 linewidths=0.6, zorder=5, transform=square,
             )  # fmt: skip
             self.labels = [
-                ax.text(m[0], m[1], "", fontsize=8.5, ha="center", va="center", zorder=6,
+                ax.text(0.0, 0.0, "", fontsize=8.5, ha="center", va="center", zorder=6,
                         bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
-                for m in mids
+                for _ in segments
             ] if self.show_values else []  # fmt: skip
             self.bias_labels = [
                 ax.text(x, y, "", fontsize=8, ha="left", va="center", color="0.3", zorder=6,
@@ -472,7 +473,27 @@ class NetworkDiagram:
             ax.set_xlim(-0.45 if inside else -0.6, cols - right)
             ax.set_ylim(-(tallest - 1) / 2 - 1.2, (tallest - 1) / 2 + 0.6)
             ax.set_axis_off()
+            if self.labels:
+                self._place_values()  # a first guess, before the figure is laid out
+                ax.add_artist(_PlaceValues(self))  # and again, at draw time, once it is
         self.update(model)
+
+    def _place_values(self) -> None:
+        """Put each value label where it covers nothing (``_label_places``), for the axes'
+        place now; nothing to do while that place is unchanged (every draw after the first)."""
+        ax = self.ax
+        key = (*ax.bbox.bounds, ax.figure.dpi, ax.get_xlim(), ax.get_ylim())
+        if key == self._placed_for:
+            return
+        self._placed_for = key
+        to_pt = 72.0 / ax.figure.dpi
+        (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+        column = ax.bbox.width * to_pt / (x1 - x0)  # points per data unit, across
+        row = ax.bbox.height * to_pt / (y1 - y0)  # and up
+        mids = _label_places(self, self._segments, row, column, self._half, self._d,
+                             self._want_names)  # fmt: skip
+        for text, (x, y) in zip(self.labels, mids, strict=True):
+            text.set_position((x, y))
 
     def _add_pictures(self, centres: np.ndarray, half: float) -> None:
         """One square image per unit at ``centres``, sized in points so layout keeps it square."""
@@ -557,12 +578,29 @@ class NetworkDiagram:
         return [self.edges, self.biases, *self.labels, *self.bias_labels, *self.images]
 
 
+class _PlaceValues(Artist):
+    """Draws nothing: at the start of each draw of the diagram's axes (it is drawn first, at
+    zorder -1) it has the value labels placed for the axes' laid-out size, before they are
+    drawn. A layout engine moves the axes only while the figure is drawn, after construction.
+    """
+
+    zorder = -1
+
+    def __init__(self, diagram: NetworkDiagram):
+        super().__init__()
+        self.diagram = diagram
+
+    def draw(self, renderer) -> None:
+        self.diagram._place_values()
+
+
 def _label_places(diagram, segments, row, column, half, d, names) -> list[np.ndarray]:
     """Where to write each weight's value: a point on its line, clear of the units, their names
-    and the values already placed (boxes estimated in points before the figure is drawn).
+    and the values already placed (boxes in points, for ``row`` and ``column`` points per data
+    unit up and across).
 
     Each layer's lines are taken in order (W[i, j] row-major); a line tries the fractions
-    0.25 .. 0.75 of its way, nearest first to the classic stagger by target unit
+    0.2 .. 0.8 of its way, nearest first to the classic stagger by target unit
     (0.36 .. 0.64), and keeps the first whose label box is free, else the least covered one.
     """
     sizes = diagram.sizes
@@ -578,7 +616,7 @@ def _label_places(diagram, segments, row, column, half, d, names) -> list[np.nda
             if diagram.pictures_shown and c > 0:  # the bias square at its lower left
                 obstacles.append((cx - r - 11, cy - r - 1, cx - r - 1, cy - r + 9))
     mids, start = [], 0
-    candidates = np.linspace(0.25, 0.75, 11)
+    candidates = np.linspace(0.2, 0.8, 13)
     for c in range(len(sizes) - 1):
         n_to = sizes[c + 1]
         placed = []
