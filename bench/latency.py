@@ -198,3 +198,92 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# ---- neuron pictures (the network diagram's per-unit heat-maps) ------------------------------
+
+
+def neuron_pictures(repeats: int = 7) -> None:
+    """What the neuron pictures cost a slider move, as ratios to a bare render.
+
+    Weight explorer (default 2-2-1 tanh): moves of its main slider with pictures on, against
+    one bare render (no computation, nothing moved) of the same dashboard built with
+    ``pictures=False``. Training dashboard (default 2-16-16-1): moves of its learning rate
+    with pictures on (each move retrains 300 epochs), against a bare render of a second one
+    whose diagram is drawn again without pictures; and the redraw alone (draw + render)
+    against that floor, the part of a move the pictures can change. The four timings are
+    taken in turn, move by move. Runs with the other dashboards, or alone with
+    ``--only pictures``.
+    """
+    import argparse
+    import statistics
+    import time
+
+    from backprop_lib import widgets as W
+    from backprop_lib.viz.network import NetworkDiagram
+    from backprop_lib.viz.style import style, to_png
+
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--repeats", type=int, default=repeats)
+    parser.add_argument("--only", default=None)
+    args, _ = parser.parse_known_args()
+    if args.only and args.only not in "neuron pictures":
+        return
+    n = args.repeats
+
+    def render_ms(fig) -> float:
+        t0 = time.perf_counter()
+        to_png(fig)
+        return 1000 * (time.perf_counter() - t0)
+
+    def interleaved(dash, control, values, bare) -> tuple[float, float, float, float]:
+        """Medians (ms) of a move, its draw + render, a bare render of ``bare`` (the figure
+        without pictures) and of the dashboard's own figure, taken in turn, so a busy
+        machine slows all four alike."""
+        to_png(dash.figure)
+        to_png(bare)  # warm caches
+        move, redraw, floor, floor_pics = [], [], [], []
+        for i in range(n):
+            t0 = time.perf_counter()
+            control.value = values[i % len(values)]
+            move.append(1000 * (time.perf_counter() - t0))
+            if dash.error is not None:
+                raise RuntimeError(dash.last_traceback)
+            redraw.append(1000 * (dash.timings["draw"] + dash.timings["render"]))
+            floor.append(render_ms(bare))
+            floor_pics.append(render_ms(dash.figure))
+        return tuple(statistics.median(v) for v in (move, redraw, floor, floor_pics))
+
+    print("\nneuron pictures: medians of", n, "moves; floor = one bare render without pictures")
+    print(f"{'dashboard':24s} {'move':>7s} {'redraw':>7s} {'floor':>6s} {'floor+pics':>10s}  "
+          "move/floor  redraw/floor  pictures' render cost")  # fmt: skip
+    rows = []
+    bare = W.WeightExplorer(pictures=False)
+    dash = W.WeightExplorer()
+    try:
+        values = [-1.5, 1.0, -0.5, 2.0, 0.25, -2.5, 1.75]
+        rows.append(("weight explorer", *interleaved(dash, dash.controls["W1[1,1]"], values,
+                                                      bare.figure)))  # fmt: skip
+    finally:
+        bare.close()
+        dash.close()
+    bare = W.TrainingDashboard()  # its diagram drawn again without pictures
+    dash = W.TrainingDashboard()
+    try:
+        bare.axes[2].clear()
+        with style():
+            NetworkDiagram(bare.axes[2], bare.model, max_width=4.0)
+        values = [0.05, 0.2, 0.08, 0.15, 0.03, 0.3, 0.12]
+        rows.append(("training dashboard", *interleaved(dash, dash.lr, values, bare.figure)))
+    finally:
+        bare.close()
+        dash.close()
+    for name, move, redraw, base, with_pics in rows:
+        cost = with_pics / base - 1
+        print(f"{name:24s} {move:5.0f}ms {redraw:5.0f}ms {base:4.0f}ms {with_pics:8.0f}ms  "
+              f"{move / base:10.2f}  {redraw / base:12.2f}  {cost:+21.0%}")  # fmt: skip
+    print("move/floor <= 1.5 is the aim; the training dashboard's move includes its retraining")
+
+
+if __name__ == "__main__":
+    neuron_pictures()

@@ -122,3 +122,108 @@ def test_bad_data_is_refused_with_the_fix_before_anything_is_built():
         WeightExplorer(X=np.ones((5, 2)), y=np.zeros(4))
     with pytest.raises(ValueError, match=r"only 0 and 1.*\(y > 0\)"):
         WeightExplorer(X=np.ones((3, 2)), y=np.array([-1, 1, 1]))
+
+
+# ---- the diagram's names and pictures --------------------------------------------------------
+
+SUB = "₀₁₂₃₄₅₆₇₈₉"
+
+
+@pytest.mark.parametrize("hidden", [1, 2, 4])
+def test_every_slider_names_the_line_between_the_units_of_those_names(hidden):
+    d = WeightExplorer(hidden=hidden)
+    diagram = d.diagram
+    segments = diagram.edges.get_segments()
+    at = {tuple(t.get_position()): t.get_text() for t in diagram.name_labels.values()}
+    weights = [k for k in d.controls if k.startswith("W")]
+    assert len(weights) == 2 * hidden + hidden
+    for name in weights:
+        layer, (i, j) = int(name[1]), map(int, name[3:-1].split(","))
+        ends = ("x" + SUB[i], "h" + SUB[j]) if layer == 1 else ("h" + SUB[i], "ŷ")
+        k = diagram.edge_index(layer, i - 1, j - 1)
+        assert tuple(at[tuple(p)] for p in segments[k]) == ends, name
+        d.controls[name].value = 3.9  # and the line named is the one the slider moves
+        assert np.argmax(diagram.edges.get_linewidths()) == k, name
+        d.controls[name].value = 0.0
+    for name in (k for k in d.controls if k.startswith("b")):
+        layer, j = int(name[1]), int(name[3:-1])
+        centre = tuple(diagram.biases.get_offsets()[(j - 1) if layer == 1 else hidden])
+        assert at[centre] == ("h" + SUB[j] if layer == 1 else "ŷ"), name
+    d.close()
+
+
+def test_the_explorer_pictures_its_hidden_units_over_the_output_panels_plane(dash):
+    dash.config = {"activation": "tanh", "W1[1,1]": 3.0, "W1[2,1]": 3.0, "b1[1]": 3.0,
+                   "W1[1,2]": 3.0, "W1[2,2]": 3.0, "b1[2]": -3.0,
+                   "W2[1,1]": 1.0, "W2[2,1]": -1.0, "b2[1]": -1.0}  # fmt: skip
+    images = dash.diagram.images
+    assert dash.diagram.pictures_shown and len(images) == 2 + 1
+    extent = dash.boundary.image.get_extent()
+    xs, ys = np.linspace(*extent[:2], 24), np.linspace(*extent[2:], 24)
+    # XOR's band is two boundaries: h1 = tanh(3 (x1 + x2) + 3) switches on at x1 + x2 = -1,
+    # h2 = tanh(3 (x1 + x2) - 3) at x1 + x2 = +1
+    for image, shift in zip(images[:2], (3.0, -3.0), strict=True):
+        h = np.tanh(3 * (xs[None, :] + ys[:, None]) + shift)  # (24, 24), row = y
+        blue = h > 0.5
+        arr = image.get_array()
+        assert np.all(arr[blue][:, 2] > arr[blue][:, 0])  # blue where the unit is on
+        assert np.all(arr[h < -0.5][:, 0] > arr[h < -0.5][:, 2])  # orange where it is off
+
+
+def test_moving_artists_are_what_a_slider_changes(dash):
+    from backprop_lib.viz.style import to_png as render
+
+    render(dash.figure)
+    moving = dash.moving_artists()
+    assert dash.diagram.edges in moving and dash.boundary.image in moving
+    assert all(im in moving for im in dash.diagram.images)
+    still = [a for ax in dash.figure.axes for a in ax.get_children() if a not in moving]
+
+    def state(artist):
+        parts = [type(artist).__name__]
+        for getter in ("get_text", "get_offsets", "get_sizes", "get_facecolors",
+                       "get_linewidths", "get_segments", "get_array", "get_position"):  # fmt: skip
+            if hasattr(artist, getter):
+                value = getattr(artist, getter)()
+                parts.append(repr(np.asarray(value, dtype=object).tolist()))
+        return parts
+
+    before = [state(a) for a in still]
+    dash.controls["W1[1,1]"].value = -2.0
+    dash.controls["b2[1]"].value = 1.5
+    assert [state(a) for a in still] == before
+
+
+def test_pictures_off_and_the_same_settings_give_the_same_picture():
+    bare = WeightExplorer(pictures=False)
+    assert bare.diagram.images == [] and not bare.diagram.pictures_shown
+    a, b = WeightExplorer(), WeightExplorer()
+    a.controls["W1[1,2]"].value = b.controls["W1[1,2]"].value = 1.35
+    assert a.image.value == b.image.value
+    for d in (bare, a, b):
+        d.close()
+
+
+@pytest.mark.parametrize("pictures", [True, False])
+@pytest.mark.parametrize("hidden", [1, 2, 3, 4])
+def test_no_label_covers_another_or_a_unit(hidden, pictures, tmp_path):
+    from backprop_lib.viz.layout import layout_problems
+
+    d = WeightExplorer(hidden=hidden, activation="sigmoid", pictures=pictures, rng=hidden)
+    d.figure.savefig(tmp_path / f"explorer_{hidden}_{pictures}.png")  # looked at by hand
+    assert layout_problems(d.figure) == []
+    renderer = d.figure.canvas.get_renderer()
+    diagram = d.diagram
+    texts = [*diagram.labels, *diagram.bias_labels, *diagram.name_labels.values()]
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    pictures_ = [im.get_window_extent(renderer) for im in diagram.images]
+
+    def overlap(a, b, slack=1.0):
+        return (a.x0 + slack < b.x1 and b.x0 + slack < a.x1
+                and a.y0 + slack < b.y1 and b.y0 + slack < a.y1)  # fmt: skip
+
+    for i, a in enumerate(boxes):
+        for j, b in enumerate(boxes[i + 1 :], start=i + 1):
+            assert not overlap(a, b), (texts[i].get_text(), texts[j].get_text())
+        assert not any(overlap(a, p) for p in pictures_), texts[i].get_text()
+    d.close()

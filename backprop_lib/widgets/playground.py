@@ -25,8 +25,9 @@ import numpy as np
 from .. import data as datasets
 from ..features import FEATURE_LABELS, FEATURES, check_features
 from ..nn.models import ACTIVATIONS
+from ..viz.boundary import grid_points
 from ..viz.curves import LossCurves
-from ..viz.network import NetworkDiagram, linear_layers
+from ..viz.network import PICTURE_RESOLUTION, NetworkDiagram, linear_layers
 from ..viz.style import style
 from .base import Dashboard
 from .live import DataPanel, LiveTraining, loss_label, penalty_name
@@ -569,13 +570,37 @@ class TrainingDashboard(LiveTraining):
         if sizes != self._sizes:  # a new shape: a new diagram (same axes)
             self.axes[2].clear()
             with style():
-                self.diagram = NetworkDiagram(self.axes[2], self.model, max_width=4.0,
-                                              input_names=names)  # fmt: skip
+                self.diagram = NetworkDiagram(
+                    self.axes[2],
+                    self.model,
+                    max_width=4.0,
+                    input_names=names,
+                    pictures=self._picture_grid(run),
+                    output="values" if run.classes == 0 else "auto",
+                )
             self._sizes = sizes
         else:
-            self.diagram.update(self.model)
+            self.diagram.update(self.model, pictures=self._picture_grid(run))
         self.show_progress(" · ".join(self._notices + self._status_parts(run)))
         self._notices = []
+
+    def _picture_grid(self, run) -> np.ndarray:
+        """The raw inputs of the diagram's neuron pictures: a 24 x 24 grid over the plane the
+        data panel draws (``plot_x``, ``plot_y``), the other inputs held at their training
+        means, as in that panel; one input (the sine data): a strip along it, left to right.
+        The model's first layer derives its input features (x1², sin x1...) from these."""
+        X = run.X
+        columns = self.data_columns(run)
+        if len(columns) == 1:
+            column = X[:, columns[0]]
+            line = grid_points(np.column_stack([column, column]), PICTURE_RESOLUTION)[0][:, 0]
+            points = np.broadcast_to(X.mean(axis=0), (len(line), X.shape[1])).copy()
+            points[:, columns[0]] = line
+            return points
+        plane = grid_points(X[:, list(columns)], PICTURE_RESOLUTION)[0]
+        points = np.broadcast_to(X.mean(axis=0), (len(plane), X.shape[1])).copy()
+        points[:, list(columns)] = plane
+        return points
 
     def _status_parts(self, run) -> list[str]:
         h = run.history

@@ -4,6 +4,12 @@ A 2-H-1 network (H = 2 or 3 hidden units), one slider per weight and bias plus a
 dropdown; the figure shows the network diagram (line width ~ |w|, colour = sign) and the
 network's output over the plane, with the data points. No training: the learner is the
 optimizer. Used by the forward-pass notebook ("can you solve XOR by hand?").
+
+The diagram names the units as the sliders do: ``W1[i,j]`` is the line from input xᵢ to
+hidden unit hⱼ, ``W2[j,1]`` the line from hⱼ to the output ŷ, ``b1[j]`` hⱼ's bias square.
+With ``pictures=True`` (the default) each hidden unit and the output show their value over
+the same plane as the output panel, 24 x 24 points (``viz.network``): XOR's band is then
+visibly two hidden units' boundaries, one from each unit.
 """
 
 from __future__ import annotations
@@ -15,8 +21,8 @@ from ..checks import as_batch
 from ..data import make_xor
 from ..nn.losses import BCEWithLogitsLoss
 from ..nn.models import ACTIVATIONS, mlp
-from ..viz.boundary import DecisionBoundary
-from ..viz.network import NetworkDiagram
+from ..viz.boundary import DecisionBoundary, grid_points
+from ..viz.network import PICTURE_RESOLUTION, NetworkDiagram
 from ..viz.style import style
 from .base import Dashboard
 
@@ -74,6 +80,8 @@ class WeightExplorer(Dashboard):
     rng : seed for the starting weights
     limit : sliders range over [-limit, limit] in steps of 0.05; the starting weights are
         rounded to that step (so the model starts exactly where its sliders are)
+    pictures : bool
+        Draw each hidden unit's and the output's value over the input plane in its node.
     threaded : see ``Dashboard``
 
     Controls (``self.controls`` / ``config`` keys): ``"W1[i,j]"`` (input i -> hidden j),
@@ -89,6 +97,7 @@ class WeightExplorer(Dashboard):
         y=None,
         rng=0,
         limit: float = 4.0,
+        pictures: bool = True,
         threaded=None,
     ):
         if not isinstance(hidden, int) or not 1 <= hidden <= 4:
@@ -135,7 +144,10 @@ class WeightExplorer(Dashboard):
         self.layout(widgets.HBox(columns))
         with style():
             ax_net, ax_out = self.figure.subplots(1, 2, width_ratios=[1.1, 1])
-            self.diagram = NetworkDiagram(ax_net, self.model, show_values=True)
+            grid = grid_points(self.X, PICTURE_RESOLUTION) if pictures else None
+            self.diagram = NetworkDiagram(ax_net, self.model, show_values=True, pictures=grid,
+                                          hidden_names=True)  # fmt: skip
+            ax_net.set_title("W1[i,j]: the line xᵢ → hⱼ   W2[j,1]: the line hⱼ → ŷ", fontsize=10)
             self.boundary = DecisionBoundary(ax_out, self.X, self.y, resolution=100)
             ax_out.set_title("network output: P(class 1) = sigmoid(ŷ)")
         self.accuracy = float("nan")
@@ -155,6 +167,11 @@ class WeightExplorer(Dashboard):
         self.accuracy = float(np.mean((logits > 0) == (self.y == 1)))
         self.loss = self._loss.forward(logits[:, None], self.y[:, None].astype(float))
         return True
+
+    def moving_artists(self) -> list:
+        """What a weight or bias slider changes: the diagram's lines, bias squares, value
+        labels and pictures, and the output panel's surface and boundary line."""
+        return [*self.diagram.moving_artists(), self.boundary.image, self.boundary.boundary]
 
     def draw(self) -> None:
         self.diagram.update(self.model)
