@@ -67,8 +67,16 @@ CASES = [
         "training dashboard",
         lambda: W.TrainingDashboard(),
         {
-            "6x64": {"layers": 6, "width": 64},  # the largest network, default training
-            "largest": {"layers": 6, "width": 64, "epochs": 1000, "batch_size": 8},
+            # the largest network the hidden-widths box takes, default training; then with
+            # every input feature, a test share, the most epochs and the smallest batches
+            "6x64": {"hidden": "64, 64, 64, 64, 64, 64"},
+            "largest": {
+                "hidden": "64, 64, 64, 64, 64, 64",
+                "features": ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"),
+                "test_ratio": 0.5,
+                "epochs": 1000,
+                "batch_size": 8,
+            },
         },
     ),
     Case(
