@@ -68,11 +68,10 @@ CASES = [
         lambda: W.TrainingDashboard(),
         {
             # the largest network the hidden-widths box takes, default training; then with
-            # every input feature, a test share, the most epochs and the smallest batches
+            # a test share, the most epochs and the smallest batches
             "6x64": {"hidden": "64, 64, 64, 64, 64, 64"},
             "largest": {
                 "hidden": "64, 64, 64, 64, 64, 64",
-                "features": ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"),
                 "test_ratio": 0.5,
                 "epochs": 1000,
                 "batch_size": 8,
@@ -200,8 +199,9 @@ def main() -> None:
                   f"{r['update']:5.0f}ms {r['floor']:4.0f}ms  {r['update'] / r['floor']:12.2f}  "
                   f"{r['compute'] / r['update']:13.2f}")  # fmt: skip
     print("\nNo 'largest' row: the dashboard has no control that changes its size. 6x64: six "
-          "hidden layers of 64 units (the sliders' maxima), other settings at their defaults; "
-          "largest: also 1000 epochs of minibatches of 8 (25,000 steps)")  # fmt: skip
+          "hidden layers of 64 units (the most the hidden-widths box takes), other settings at "
+          "their defaults; largest: also half the points held out as a test set and 1000 "
+          "epochs of minibatches of 8")  # fmt: skip
 
 
 if __name__ == "__main__":
