@@ -208,6 +208,11 @@ class DecisionBoundary:
         self.boundary.set_segments(segments)
         return probs
 
+    def moving_artists(self) -> list:
+        """What ``update`` changes: the surface and the boundary (for a dashboard's
+        ``moving_artists``, see ``widgets.base``; the points on top are redrawn with them)."""
+        return [self.image, self.boundary]
+
 
 def plot_decision_boundary(
     model, X, y, resolution: int = 150, output: str = "auto", ax: Axes | None = None

@@ -168,6 +168,11 @@ class LossCurves:
         n = epochs if epochs is not None else len(history.loss)
         _set_limits(self.ax, [y, yt, yv], n, self.log, cap)
 
+    def moving_artists(self) -> list:
+        """What ``update`` changes: the whole panel, since its limits follow the losses (for
+        a dashboard's ``moving_artists``, see ``widgets.base``)."""
+        return [self.ax]
+
 
 class RaceCurves:
     """Training loss of several runs overlaid (one colour and label each), updated in place."""
@@ -223,6 +228,11 @@ class RaceCurves:
             cx, cy = self.crosses[label].get_data()
             if len(cy) and cap is not None and cy[0] > cap:
                 self.crosses[label].set_data(cx, [cap])
+
+    def moving_artists(self) -> list:
+        """What ``update`` changes: the whole panel, since its limits follow the losses (for
+        a dashboard's ``moving_artists``, see ``widgets.base``)."""
+        return [self.ax]
 
 
 def plot_loss(

@@ -293,6 +293,11 @@ class SliceView:
         self.end.set_data(coords[-1:, 0], coords[-1:, 1])
         return Z
 
+    def moving_artists(self) -> list:
+        """What ``update`` changes: the whole panel and its colour bar, since the plane, its
+        limits and the colour scale follow each run (for a dashboard's ``moving_artists``)."""
+        return [self.ax] + ([self.colorbar.ax] if self.colorbar is not None else [])
+
 
 def plot_param_slice(
     model, loss, X, y, snapshots=None, rng=None, span: float = 1.0, resolution: int = 25,

@@ -71,6 +71,10 @@ class RegressionFit:
         self.line.set_data(self.xs[:, 0], pred[:, 0])
         return pred
 
+    def moving_artists(self) -> list:
+        """What ``update`` changes: the model's curve (for a dashboard's ``moving_artists``)."""
+        return [self.line]
+
 
 def plot_regression(model, X, y, target=None, ax: Axes | None = None) -> PlotFigure:
     """The model's fit y = model(x) over 1-D training data (n, 1), (n, 1); returns the figure."""

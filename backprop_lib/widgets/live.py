@@ -76,6 +76,12 @@ class DataPanel:
         self._y = run.y
         self.view.update(run.model)
 
+    def moving_artists(self) -> list:
+        """What ``update`` changes, and the title a LiveTraining gives it (for a dashboard's
+        ``moving_artists``, see ``widgets.base``)."""
+        view = self.view.moving_artists() if self.view is not None else []
+        return [*view, self.ax.title]
+
 
 class LiveTraining(Dashboard):
     """A Dashboard whose state is a list of training runs, animated epoch by epoch.

@@ -113,6 +113,10 @@ class LearningRateExplorer(LiveTraining):
         last = f"loss {h.loss[-1]:.4g}" if h.loss and np.isfinite(h.loss[-1]) else ""
         self.show_progress(f"η = {lr:.3g} · {last}" if last else f"η = {lr:.3g}")
 
+    def moving_artists(self) -> list:
+        slice_view = self.slice.moving_artists() if self.slice is not None else []
+        return [*self.curves.moving_artists(), *self.data_panel.moving_artists(), *slice_view]
+
 
 class LearningRateRace(LiveTraining):
     """Several learning rates from one initialisation: loss curves overlaid, final loss vs rate.
