@@ -31,7 +31,7 @@ import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.image import AxesImage
 from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
@@ -41,7 +41,7 @@ from matplotlib.ticker import FixedFormatter, FixedLocator
 from matplotlib.transforms import Bbox
 
 from ..threads import limit_blas_threads
-from ..viz.layout import new_layout_problems
+from ..viz.layout import drawn_tick_labels, new_layout_problems
 from ..viz.style import encode_png, new_figure
 
 __all__ = ["Dashboard", "in_kernel", "DOM_CLASSES"]
@@ -146,7 +146,7 @@ def _region(artist, renderer, page: Bbox, grow: bool = False) -> Bbox | None:
         box = artist.axes.bbox.frozen() if box is None else Bbox.union([box, artist.axes.bbox])
         return box.padded(_PAD_PX + 6)  # tick marks stick out of the axes box
     if clip is not None and not isinstance(artist, Text | Legend):
-        return clip.padded(1.0)
+        return clip
     if isinstance(artist, Text | Legend | Line2D | Patch | AxesImage):
         box = artist.get_window_extent(renderer)
         pad = _PAD_PX
@@ -175,6 +175,25 @@ def _place_titles(artists, renderer) -> None:
             continue
         done.add(id(ax))
         ax._update_title_position(renderer)
+
+
+def _drawn_axis_region(axis, renderer) -> Bbox:
+    """What an axis painted in its last draw: its axes' box (grid lines, tick marks) and its
+    tick labels, label and offset text (their extents were laid out by that draw)."""
+    boxes = [axis.axes.bbox.frozen().padded(_PAD_PX + 6)]
+    for text in (*drawn_tick_labels(axis), axis.label, axis.offsetText):
+        if text.get_visible() and text.get_text():
+            boxes.append(text.get_window_extent(renderer).padded(_PAD_PX))
+    return Bbox.union(boxes)
+
+
+def _contains(outer: Bbox | None, inner: Bbox | None) -> bool:
+    if inner is None:
+        return True
+    if outer is None:
+        return False
+    return (outer.x0 <= inner.x0 and outer.y0 <= inner.y0
+            and inner.x1 <= outer.x1 and inner.y1 <= outer.y1)  # fmt: skip
 
 
 def _overlap(a: Bbox | None, b: Bbox | None) -> bool:
@@ -266,6 +285,63 @@ def _static_key(fig, canvas, moving_axes=frozenset()) -> tuple:
     return tuple(parts)
 
 
+class _Pixels:
+    """Which pixels a static artist paints, found by drawing it alone on a scratch canvas of
+    the figure's size (once per background, and only for an artist whose box meets a moving
+    one's: e.g. an axis drawn above an image, whose tick marks stop at the image's edge)."""
+
+    def __init__(self, canvas):
+        self.canvas = canvas
+        self.scratch = None
+        self.masks: dict[int, tuple] = {}  # id -> (artist, (col0, row0, mask) or None)
+
+    def _mask(self, artist):
+        hit = self.masks.get(id(artist))
+        if hit is not None and hit[0] is artist:
+            return hit[1]
+        width, height = self.canvas.get_width_height(physical=True)
+        if self.scratch is None:
+            self.scratch = RendererAgg(width, height, self.canvas.figure.dpi)
+        self.scratch.clear()
+        watched = [a for a in _watched(artist) if not a._stale]
+        artist.draw(self.scratch)
+        for a in watched:  # drawing it again changed nothing: keep it clean
+            a._stale = False
+        alpha = np.asarray(self.scratch.buffer_rgba())[..., 3]
+        rows = np.flatnonzero(alpha.any(axis=1))
+        if not len(rows):
+            found = None
+        else:
+            cols = np.flatnonzero(alpha.any(axis=0))
+            r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+            found = (int(c0), int(r0), alpha[r0:r1, c0:c1] > 0, height)
+        self.masks[id(artist)] = (artist, found)
+        return found
+
+    def hits(self, artist, boxes) -> bool:
+        """Whether ``artist`` paints a pixel inside any of ``boxes`` (display boxes)."""
+        found = self._mask(artist)
+        if found is None:
+            return False
+        c0, r0, mask, height = found
+        for b in boxes:
+            # every pixel the box touches, and the next one up (Agg rounds a clip box's edges)
+            x0, x1 = int(np.floor(b.x0)) - c0, int(np.ceil(b.x1)) + 1 - c0
+            y0, y1 = height - int(np.ceil(b.y1)) - 1 - r0, height - int(np.floor(b.y0)) - r0
+            if mask[max(y0, 0) : max(y1, 0), max(x0, 0) : max(x1, 0)].any():
+                return True
+        return False
+
+    def box(self, artist) -> Bbox | None:
+        """The display box of the pixels ``artist`` paints (after ``hits``)."""
+        found = self._mask(artist)
+        if found is None:
+            return None
+        c0, r0, mask, height = found
+        h, w = mask.shape
+        return Bbox.from_extents(c0 - 1, height - r0 - h - 1, c0 + w + 1, height - r0 + 1)
+
+
 class _Background:
     """The cached picture of everything that did not move, and what it was made from."""
 
@@ -277,6 +353,7 @@ class _Background:
         self.regions = regions  # id -> (artist, region) of static artists, filled lazily
         self.texts = texts  # id -> (text, _text_key) of the static texts
         self.moving_axes = moving_axes  # ids of the axes with nothing static: drawn whole
+        self.axis_regions: dict[int, tuple] = {}  # id -> (axis, region) of moving axes' axis
 
 
 class _Blitter:
@@ -333,17 +410,27 @@ class _Blitter:
                     found[id(top)] = top
         return found
 
-    def _foreground(self, order, seeds, region_of) -> list[Artist]:
+    @staticmethod
+    def _foreground(order, seeds, region_of, pixels) -> list[Artist]:
         """The seeds and every artist painted after one of them over its pixels (and so on):
-        what must be drawn, in order, over a background made of the rest."""
+        what must be drawn, in order, over a background made of the rest. A static artist
+        whose box meets a chosen one's is tested on the pixels it really paints."""
         chosen: list[Artist] = []
         boxes: list[Bbox] = []
         for artist in order:
-            if id(artist) in seeds or any(_overlap(region_of(artist), b) for b in boxes):
-                chosen.append(artist)
+            if id(artist) in seeds:
                 box = region_of(artist)
-                if box is not None:
-                    boxes.append(box)
+            elif boxes:
+                box = region_of(artist)
+                near = [b for b in boxes if _overlap(box, b)]
+                if not near or not pixels.hits(artist, near):
+                    continue
+                box = pixels.box(artist) or box
+            else:
+                continue
+            chosen.append(artist)
+            if box is not None:
+                boxes.append(box)
         return chosen
 
     def _clean(self, background) -> str:
@@ -385,33 +472,69 @@ class _Blitter:
 
             def region_of(artist):
                 if id(artist) in seeds:
+                    if isinstance(artist, Axis) and id(artist) in bg.axis_regions:
+                        return bg.axis_regions[id(artist)][1]  # as last drawn: checked below
                     return _region(artist, renderer, page)
                 hit = bg.regions.get(id(artist))
                 if hit is None or hit[0] is not artist:
                     hit = bg.regions[id(artist)] = (artist, _region(artist, renderer, page))
                 return hit[1]
 
-            fg = self._foreground(order, seeds, region_of)
-            ids = {id(a) for a in fg}
-            static = [a for a in order if id(a) not in ids]
-            if len(static) != len(bg.static) or any(
-                a is not b for a, b in zip(static, bg.static, strict=True)
-            ):
-                reason = "the set of static artists changed"
-            elif _static_key(fig, canvas, bg.moving_axes) != bg.key:
+            # first whether anything static changed (so what the scratch canvas draws is
+            # what the background holds), then which artists must be drawn over it
+            reason = self._clean(bg)
+            if not reason and _static_key(fig, canvas, bg.moving_axes) != bg.key:
                 reason = "an axes' place, limits, scale or ticks changed"
-            else:
-                reason = self._clean(bg)
+            if not reason:
+                fg = self._foreground(order, seeds, region_of, bg.pixels)
+                ids = {id(a) for a in fg}
+                static = [a for a in order if id(a) not in ids]
+                if len(static) != len(bg.static) or any(
+                    a is not b for a, b in zip(static, bg.static, strict=True)
+                ):
+                    reason = "the set of static artists changed"
             if not reason:
                 canvas.restore_region(bg.region)
                 _place_titles(fg, renderer)
                 for artist in fg:
                     artist.draw(renderer)
-                self.reason = ""
-                return "blit"
+                # an axis' tick labels are known only once drawn: if they now reach a static
+                # artist drawn after them, that artist is under them in the cached picture
+                reason = self._check_axes(bg, order, fg, ids, renderer, page)
+                if not reason:
+                    self.reason = ""
+                    return "blit"
         self._full(canvas, order, moving)
         self.reason = reason
         return "full"
+
+    @staticmethod
+    def _check_axes(bg, order, fg, ids, renderer, page) -> str:
+        """Record the region of each axis just drawn; "" if none grew into a static artist
+        painted after it, else why the picture must be drawn in full."""
+        position = {id(a): i for i, a in enumerate(order)}
+        for artist in fg:
+            if not isinstance(artist, Axis):
+                continue
+            region = _drawn_axis_region(artist, renderer)
+            old = bg.axis_regions.get(id(artist))
+            bg.axis_regions[id(artist)] = (artist, region)
+            if old is not None and _contains(old[1], region):
+                continue
+            for later in order[position[id(artist)] + 1 :]:
+                hit = bg.regions.get(id(later))
+                box = (
+                    hit[1]
+                    if hit is not None and hit[0] is later
+                    else _region(later, renderer, page)
+                )
+                if (
+                    id(later) not in ids
+                    and _overlap(region, box)
+                    and bg.pixels.hits(later, [region])
+                ):
+                    return "an axis' new tick labels reach a static artist"
+        return ""
 
     def _full(self, canvas, order, moving) -> None:
         fig = self.figure
@@ -433,7 +556,8 @@ class _Blitter:
                 hit = regions[id(artist)] = (artist, _region(artist, renderer, page))
             return hit[1]
 
-        fg = self._foreground(order, seeds, region_of) if seeds else []
+        pixels = _Pixels(canvas)
+        fg = self._foreground(order, seeds, region_of, pixels) if seeds else []
         hidden = [a for a in fg if a.get_visible()]
         for artist in hidden:
             artist.set_visible(False)
@@ -470,6 +594,10 @@ class _Blitter:
                 if isinstance(a, Text):
                     texts[id(a)] = (a, _text_key(a))
         self.background = _Background(region, key, static, fg, drawn, texts, moving_axes)
+        self.background.pixels = pixels
+        self.background.axis_regions = {
+            id(a): (a, _drawn_axis_region(a, renderer)) for a in fg if isinstance(a, Axis)
+        }
         self._own_draw = False
 
 
