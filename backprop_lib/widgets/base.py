@@ -263,18 +263,19 @@ def _static_key(fig, canvas, moving_axes=frozenset()) -> tuple:
     """What decides where everything is drawn: the canvas and its size, every axes' place,
     limits, scales and frame, every axis' tick rules. A change in any of them moves static
     pixels, so it needs a full redraw; except in an axes redrawn whole on every update (ids
-    in ``moving_axes``), whose limits and ticks may change freely."""
-    parts = [_Same(canvas), tuple(canvas.get_width_height(physical=True)), fig.dpi]
+    in ``moving_axes``), whose limits and ticks may change freely. One entry per axes, its
+    first item the axes (so a difference names the axes that changed)."""
+    parts: list = [(None, _Same(canvas), tuple(canvas.get_width_height(physical=True)), fig.dpi)]
     for ax in fig.axes:
         if id(ax) in moving_axes:
             parts.append((_Same(ax), "moves"))
             continue
-        parts.append((
+        axes_part = [
             _Same(ax), ax.get_visible(), tuple(ax.bbox.bounds), tuple(ax.get_xlim()),
             tuple(ax.get_ylim()), ax.axison, ax.get_frame_on(), ax.get_zorder(),
-        ))  # fmt: skip
+        ]  # fmt: skip
         for axis in ax._axis_map.values():
-            parts.append((
+            axes_part.append((
                 axis.get_visible(), axis.get_scale(), _ticker_key(axis.get_major_locator()),
                 _ticker_key(axis.get_major_formatter()), _ticker_key(axis.get_minor_locator()),
                 _ticker_key(axis.get_minor_formatter()), _Same(axis.get_converter()),
@@ -282,7 +283,16 @@ def _static_key(fig, canvas, moving_axes=frozenset()) -> tuple:
                 repr(sorted(axis._minor_tick_kw.items())), axis.get_label_position(),
                 axis.get_ticks_position(),
             ))  # fmt: skip
+        parts.append(tuple(axes_part))
     return tuple(parts)
+
+
+def _changed_axes(old: tuple, new: tuple) -> list:
+    """The axes whose entries differ between two ``_static_key``s (none if the figure's own
+    entry or the list of axes differs: that is a new layout, not a moving panel)."""
+    if len(old) != len(new) or old[0] != new[0]:
+        return []
+    return [n[0].obj for o, n in zip(old[1:], new[1:], strict=True) if o != n and o[0] == n[0]]
 
 
 class _Pixels:
@@ -368,6 +378,7 @@ class _Blitter:
         self.reason = ""  # why the last render was a full one ("" after a blit)
         self._own_draw = False
         self._watched = None
+        self.learned: list = []  # artists and axes found changing without being listed
 
     def canvas(self) -> FigureCanvasAgg:
         fig = self.figure
@@ -443,8 +454,16 @@ class _Blitter:
                 if known is not None and known[1] is not None and _text_key(a) == known[1]:
                     a._stale = False  # set to what it was: nothing to redraw
                     continue
+                self._learn([artist])
                 return f"{type(a).__name__} {getattr(a, 'get_text', lambda: '')()!r} changed"
         return ""
+
+    def _learn(self, artists) -> None:
+        """Remember artists (or whole axes) that changed although no one listed them: the
+        next backgrounds leave them out, so the same kind of change is cheap next time."""
+        for artist in artists:
+            if artist is not None and not any(artist is a for a in self.learned):
+                self.learned.append(artist)
 
     # -- rendering --------------------------------------------------------------------------
     def render(self, moving, force_full: bool = False) -> str:
@@ -483,8 +502,11 @@ class _Blitter:
             # first whether anything static changed (so what the scratch canvas draws is
             # what the background holds), then which artists must be drawn over it
             reason = self._clean(bg)
-            if not reason and _static_key(fig, canvas, bg.moving_axes) != bg.key:
-                reason = "an axes' place, limits, scale or ticks changed"
+            if not reason:
+                key = _static_key(fig, canvas, bg.moving_axes)
+                if key != bg.key:
+                    reason = "an axes' place, limits, scale or ticks changed"
+                    self._learn(_changed_axes(bg.key, key))
             if not reason:
                 fg = self._foreground(order, seeds, region_of, bg.pixels)
                 ids = {id(a) for a in fg}
@@ -493,6 +515,9 @@ class _Blitter:
                     a is not b for a, b in zip(static, bg.static, strict=True)
                 ):
                     reason = "the set of static artists changed"
+                    old, now = {id(a) for a in bg.static}, {id(a) for a in static}
+                    self._learn(a.axes or a for a in (*bg.static, *static)
+                                if (id(a) in old) != (id(a) in now))  # fmt: skip
             if not reason:
                 canvas.restore_region(bg.region)
                 _place_titles(fg, renderer)
@@ -504,6 +529,10 @@ class _Blitter:
                 if not reason:
                     self.reason = ""
                     return "blit"
+        if order is not None:  # what was learned, while it is still in the figure
+            present = {id(a) for a in order} | {id(ax) for ax in fig.axes}
+            self.learned = [a for a in self.learned if id(a) in present]
+            moving = [*moving, *self.learned]
         self._full(canvas, order, moving)
         self.reason = reason
         return "full"
