@@ -445,7 +445,9 @@ class _Blitter:
         return chosen
 
     def _clean(self, background) -> str:
-        """ "" if no static artist changed since the background was made, else which did."""
+        """ "" if no static artist changed since the background was made, else which did
+        (all of them are learned: see ``_learn``)."""
+        changed = []
         for artist in background.static:
             for a in _watched(artist):
                 if not a._stale:
@@ -454,9 +456,13 @@ class _Blitter:
                 if known is not None and known[1] is not None and _text_key(a) == known[1]:
                     a._stale = False  # set to what it was: nothing to redraw
                     continue
-                self._learn([artist])
-                return f"{type(a).__name__} {getattr(a, 'get_text', lambda: '')()!r} changed"
-        return ""
+                changed.append((artist, a))
+                break
+        if not changed:
+            return ""
+        self._learn(artist for artist, _ in changed)
+        a = changed[0][1]
+        return f"{type(a).__name__} {getattr(a, 'get_text', lambda: '')()!r} changed"
 
     def _learn(self, artists) -> None:
         """Remember artists (or whole axes) that changed although no one listed them: the

@@ -215,3 +215,6 @@ class LearningRateRace(LiveTraining):
         best = min(ok, key=lambda t: t[1]) if ok else None
         note = f"best η = {best[0]:.3g} (loss {best[1]:.3g})" if best else "every rate diverged"
         self.show_progress(note)
+
+    def moving_artists(self) -> list:
+        return [*self.curves.moving_artists(), self.ax_sweep]

@@ -225,3 +225,6 @@ class TrainingDashboard(LiveTraining):
         if h.accuracy:
             parts.append(f"training accuracy {100 * h.accuracy[-1]:.1f}%")
         self.show_progress(" · ".join(parts))
+
+    def moving_artists(self) -> list:
+        return [*self.curves.moving_artists(), *self.data_panel.moving_artists(), self.axes[2]]
