@@ -481,6 +481,10 @@ class _Blitter:
             locator = ax.get_axes_locator()
             ax.apply_aspect(locator(ax, canvas.get_renderer()) if locator else None)
         order = _draw_order(fig)
+        if order is not None:  # what was learned, while it is still in the figure
+            present = {id(a) for a in order} | {id(ax) for ax in fig.axes}
+            self.learned = [a for a in self.learned if id(a) in present]
+            moving = [*moving, *self.learned]
         bg = self.background
         reason = ""
         if force_full:
@@ -535,10 +539,8 @@ class _Blitter:
                 if not reason:
                     self.reason = ""
                     return "blit"
-        if order is not None:  # what was learned, while it is still in the figure
-            present = {id(a) for a in order} | {id(ax) for ax in fig.axes}
-            self.learned = [a for a in self.learned if id(a) in present]
-            moving = [*moving, *self.learned]
+        if order is not None:
+            moving = [*moving, *self.learned]  # what was learned just now, too
         self._full(canvas, order, moving)
         self.reason = reason
         return "full"
