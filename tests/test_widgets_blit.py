@@ -39,9 +39,10 @@ def dashboard_classes() -> dict[str, type]:
     for info in pkgutil.iter_modules(package.__path__):
         module = importlib.import_module(f"{package.__name__}.{info.name}")
         for name, obj in vars(module).items():
-            if (inspect.isclass(obj) and issubclass(obj, Dashboard)
-                    and obj not in (Dashboard, LiveTraining) and obj.__module__ == module.__name__):  # fmt: skip
-                found[name] = obj
+            concrete = obj not in (Dashboard, LiveTraining)
+            if inspect.isclass(obj) and issubclass(obj, Dashboard) and concrete:
+                if obj.__module__ == module.__name__:
+                    found[name] = obj
     return found
 
 
@@ -77,8 +78,10 @@ FACTORIES = {
 
 def test_every_dashboard_class_is_found():
     classes = dashboard_classes()
-    exported = {n for n in package.__all__ if isinstance(getattr(package, n), type)
-                and issubclass(getattr(package, n), Dashboard)} - {"Dashboard", "LiveTraining"}  # fmt: skip
+    exported = {
+        n for n in package.__all__
+        if isinstance(getattr(package, n), type) and issubclass(getattr(package, n), Dashboard)
+    } - {"Dashboard", "LiveTraining"}  # fmt: skip
     assert exported <= set(classes)
     assert len(classes) >= 18
 
@@ -146,3 +149,53 @@ def values_of(control, n=3) -> list:
     else:
         vals = [float(v) for v in vals]
     return [v for v in dict.fromkeys(vals) if v != control.value] + [control.value]
+
+
+def drive(dash):
+    """The sequence of changes: yields (what, kind) after each one, kind "main" for an
+    ordinary move of the main control, "layout" for a relayout, "other" otherwise."""
+    name, main = main_control(dash)
+    values = values_of(main, 3)
+    for v in values:
+        main.value = v
+        yield f"{name} = {v!r}", "main"
+    if isinstance(dash, LiveTraining):
+        dash.reset()
+        yield "Reset", "other"
+        dash.step()
+        yield "Step", "other"
+        dash.play.value = dash.play.max
+        yield "Play to the end", "other"
+    others = [(n, c) for n, c in dash.controls.items() if n != name and values_of(c, 1)]
+    for other, control in others[:4]:  # a few, to keep the suite fast
+        if values_of(control, 1):
+            control.value = values_of(control, 1)[0]
+            yield f"{other} = {control.value!r}", "other"
+    dash.relayout()
+    dash.refresh()
+    yield "relayout", "layout"
+    for v in values[:2]:  # the same moves again: the panels that change are known by now
+        main.value = v
+        yield f"{name} = {v!r} again", "again"
+
+
+@pytest.mark.parametrize("name", sorted(dashboard_classes()))
+def test_the_cheap_picture_is_the_full_picture(name, tmp_path):
+    cls = dashboard_classes()[name]
+    dash = FACTORIES.get(name, lambda c: c())(cls)
+    try:
+        check_same(dash, "construction", tmp_path)
+        paths = []
+        for what, kind in drive(dash):
+            check_same(dash, what, tmp_path)
+            paths.append((kind, dash.timings["path"], dash.redraw_reason, what))
+        # a relayout is always drawn in full
+        assert all(p == "full" for k, p, _, _ in paths if k == "layout")
+        # ordinary moves take the cheap path: every repeated move of the main control, but for
+        # one whose labels no longer fit (laid out again, so drawn in full)
+        again = [(p, r, w) for k, p, r, w in paths if k == "again"]
+        assert all(p == "blit" or r.startswith("the layout") for p, r, _ in again), again
+        assert any(p == "blit" for p, _, _ in again), again
+        assert dash.blits >= 1 and dash.blits + dash.full_redraws >= dash.updates
+    finally:
+        dash.close()

@@ -250,6 +250,8 @@ def _text_key(text: Text):
     None for a text this cannot vouch for (one with a box drawn around it)."""
     if text.get_bbox_patch() is not None:
         return None
+    if not text.get_text():
+        return ""  # paints nothing wherever it is (an empty left or right title)
     return (text.get_text(), tuple(text.get_unitless_position()), str(text.get_color()),
             text.get_alpha(), hash(text.get_fontproperties()), text.get_ha(), text.get_va(),
             text.get_rotation(), text.get_rotation_mode(), text.get_visible(),

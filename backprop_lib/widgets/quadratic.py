@@ -206,7 +206,7 @@ class QuadraticExplorer(Dashboard):
         self.lr.description = f"learning rate η  (2/λmax = {self.limit:.3g})"
 
     def moving_artists(self) -> list:
-        path = [self.path_line] if self.trajectory is None else []
+        path = [self.path_line] if self.trajectory is None else self.trajectory.moving_artists()
         return [*path, self.ax_path.title, self.ax_error, self.eta_line, self.eta_dots]
 
 
