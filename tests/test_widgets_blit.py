@@ -199,3 +199,136 @@ def test_the_cheap_picture_is_the_full_picture(name, tmp_path):
         assert dash.blits >= 1 and dash.blits + dash.full_redraws >= dash.updates
     finally:
         dash.close()
+
+
+# -- the detection, on a small dashboard -------------------------------------------------------
+class Toy(Dashboard):
+    """A moving line under a legend and a text, a static line drawn after it, and a static
+    second panel with its own legend."""
+
+    def __init__(self):
+        super().__init__(width_px=420, height_px=200)
+        self.k = self.add_control("k", widgets.FloatSlider(value=1.0, min=0.0, max=3.0), main=True)
+        self.layout(self.k)
+        self.ax, self.ax2 = self.figure.subplots(1, 2)
+        (self.line,) = self.ax.plot([0, 1], [0, 1], lw=3, label="moving")
+        (self.ref,) = self.ax.plot([0, 1], [0.5, 0.5], color="0.5", label="static")
+        self.ax.legend(loc="center")  # drawn over the moving line
+        self.note = self.ax.text(0.5, 0.8, "over the line", zorder=5)
+        self.ax.set_xlim(0, 1)
+        self.ax.set_ylim(0, 1)
+        self.ax.set_title("fixed title")
+        (self.other,) = self.ax2.plot([0, 1], [1, 0], label="other")
+        self.ax2.legend(loc="upper right")
+        self.ax2.set_title("second")
+        self.ax2.set_xticks([0.0, 0.5, 1.0])
+        self.refresh()
+
+    def draw(self):
+        k = self.k.value
+        self.line.set_ydata([0, min(k, 1.0)])
+        self.ax.set_title("fixed title")  # a no-op setter every time: still cheap
+
+    def moving_artists(self):
+        return [self.line]
+
+
+def test_ordinary_moves_blit_and_match_the_full_draw(tmp_path):
+    d = Toy()
+    assert d.timings["path"] == "full" and d.redraw_reason  # the first picture is a full one
+    for k in (0.2, 0.5, 0.9):
+        d.k.value = k
+        assert d.timings["path"] == "blit", d.redraw_reason
+        check_same(d, f"k = {k}", tmp_path)
+    assert d.blits == 3
+    # what is drawn over the moving line is redrawn with it, so changing it is cheap too
+    assert d.ref in d._blitter.background.foreground
+    assert d.ax.get_legend() in d._blitter.background.foreground
+    d.ref.set_color("red")
+    d.ax.get_legend().get_texts()[1].set_text("steady")  # as wide as "static"
+    d.k.value = 0.1
+    assert d.timings["path"] == "blit"
+    check_same(d, "changes to artists drawn over the moving one", tmp_path)
+    d.close()
+
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        (lambda d: d.ax.set_ylim(0, 2), "limits of the moving line's panel"),
+        (lambda d: d.ax2.set_xlim(0, 5), "another panel's limits"),
+        (lambda d: d.other.set_color("red"), "a static line's colour"),
+        (lambda d: d.ax2.set_title("a new title"), "a title"),
+        (lambda d: d.ax2.yaxis.label.set_text("y"), "an axis label (no stale callback)"),
+        (lambda d: d.ax2.get_legend().get_texts()[0].set_text("renamed"), "a legend's text"),
+        (lambda d: d.ax2.plot([0, 1], [1, 1]), "a new artist"),
+        (lambda d: d.ax2.set_xticks([0, 0.3, 1]), "fixed ticks"),
+        (lambda d: d.ax2.tick_params(labelsize=5), "tick parameters"),
+        (lambda d: d.figure.set_size_inches(5, 2), "the figure's size"),
+        (lambda d: d.relayout(), "a relayout"),
+    ],
+)
+def test_any_other_change_is_detected_and_drawn_in_full(change, expected, tmp_path):
+    d = Toy()
+    d.k.value = 0.3
+    assert d.timings["path"] == "blit"
+    change(d)
+    d.k.value = 0.6
+    assert d.timings["path"] == "full", f"not detected: {expected}"
+    check_same(d, expected, tmp_path)
+    d.k.value = 0.7  # and then cheap again
+    check_same(d, f"after {expected}", tmp_path)
+    d.close()
+
+
+def test_same_values_set_again_stay_cheap():
+    d = Toy()
+    d.k.value = 0.3
+    for _ in range(2):
+        d.ax2.set_ylim(*d.ax2.get_ylim())  # the same limits: a stale flag, not a change
+        d.ax2.set_xticks([0.0, 0.5, 1.0])  # a new FixedLocator with the same ticks
+        d.ax2.set_title("second")  # the same title: its font is set again
+        d.k.value += 0.1
+        assert d.timings["path"] == "blit", d.redraw_reason
+    d.close()
+
+
+def test_a_draw_by_someone_else_drops_the_background():
+    d = Toy()
+    d.k.value = 0.3
+    d.other.set_color("red")
+    to_png(d.figure)  # clears the stale flags the next update would have read
+    d.k.value = 0.6
+    assert d.timings["path"] == "full"
+    assert decode(d.image.value)[..., 0].max() == 255
+    check_same(d, "an outside draw")
+    d.close()
+
+
+class Unlisted(Toy):
+    def moving_artists(self):
+        return []  # list nothing: the line is found changing
+
+
+def test_an_unlisted_change_is_learned_after_one_full_redraw():
+    d = Unlisted()
+    d.k.value = 0.3
+    assert d.timings["path"] == "full" and "Line2D" in d.redraw_reason
+    d.k.value = 0.6
+    assert d.timings["path"] == "blit"
+    check_same(d, "a learned line")
+    d.close()
+
+
+def test_a_broken_detection_is_caught_by_the_pixel_comparison(monkeypatch):
+    import backprop_lib.widgets.base as base
+
+    d = Toy()
+    d.k.value = 0.3
+    monkeypatch.setattr(base._Blitter, "_clean", lambda self, bg: "")  # ignore stale flags
+    d.other.set_color("red")
+    d.k.value = 0.6
+    assert d.timings["path"] == "blit", d.redraw_reason  # wrongly cheap: the old line is shown
+    with pytest.raises(AssertionError, match="pixels differ"):
+        check_same(d, "a change the broken check missed")
+    d.close()

@@ -14,6 +14,49 @@ synchronously, so ``control.value = x`` followed by an assertion works; ``wait()
 ``refresh()`` make both modes deterministic. An exception inside an update is shown in the
 status label (and kept in ``.error``), never swallowed and never raised into the kernel.
 
+Redrawing only what moved (blitting). A subclass lists in ``moving_artists()`` the artists
+an ordinary update changes (called after every ``draw()``, so they may be new objects): lines,
+images, scatter offsets, texts whose strings change, or a whole axes whose limits follow the
+data. The first render draws everything else once with those left out, keeps that picture
+(``canvas.copy_from_bbox``), then draws them over it; later updates restore the picture, draw
+the moving artists again with ``draw_artist`` semantics (``artist.draw(renderer)``) and encode
+the Agg buffer to PNG, without another full draw. The result is the full draw's, pixel for pixel:
+
+- Draw order. The figure's draw order is rebuilt exactly as ``Figure.draw`` and ``Axes.draw``
+  sort it (z-order, then insertion), each axes opened into its children. Every static artist
+  painted after a moving one over the same pixels (a legend or a text over a line, the points
+  over a decision surface, an axis' tick marks at an image's edge) is drawn with the moving
+  ones, in order, and left out of the background, and so on transitively. "Over the same
+  pixels": first the boxes (a clipped artist's clip box; a text's, legend's, line's or
+  patch's extent, padded; anything else, the whole figure), then, where boxes meet, the pixels
+  the static artist really paints, found by drawing it alone on a scratch canvas once.
+- What counts as a change, detected rather than guessed: (1) ``relayout()`` or a new layout,
+  (2) a different canvas, size or dpi, (3) any axes' place, view limits, scales, frame or
+  visibility, or any axis' locators, formatters (fixed ticks by value), tick parameters or
+  label side (``_static_key``; not checked in an axes that is moving as a whole), (4) a
+  different list of static artists (one added, removed, re-ordered or recreated), (5) a static
+  artist, or any artist inside it (of an axis: its label and offset text; its ticks follow
+  from (3)), whose ``stale`` flag is set. The flags of every static
+  artist are cleared when the background is made, and matplotlib sets them on every property
+  change, so they mean "changed since". A text whose flag was set by a setter given the same
+  values (``set_title`` with the same string re-sets its font) is compared by what it shows
+  (string, place, colour, font, alignment...) and forgiven if nothing differs; limits set to
+  the same values are forgiven by (3), which compares values, not flags (an axis' own flag is
+  set by every ``set_xlim`` and so not used). Any of these gives one full redraw and a fresh
+  background; a moving axis whose new tick labels reach a static artist is caught after it is
+  drawn and also redrawn in full. A draw of the figure by anyone else (``to_png``, ``savefig``)
+  clears the flags too, so it drops the background.
+- Learning. What forced a full redraw without being listed (the axes whose limits changed, the
+  static artist that changed, the axes whose artists were recreated) is remembered and treated
+  as moving from then on, so a missing entry in ``moving_artists`` costs one full redraw, then
+  nothing; correctness never depends on the list.
+- Not seen: data changed in place without a setter (``line.get_ydata()[:] = ...``); change
+  artists through their setters, as matplotlib expects. Figures with rasterised z-orders are
+  always drawn in full.
+
+``timings["path"]`` says which path the last update took; ``blits`` and ``full_redraws`` count
+them; ``redraw_reason`` says why the last full redraw was needed.
+
 Used by every dashboard in ``backprop_lib.widgets``.
 """
 
@@ -245,6 +288,14 @@ class _Same:
         return id(self.obj)
 
 
+def _transform_key(transform):
+    """An affine transform by its matrix (``set_title`` makes a new, equal one), another by
+    identity."""
+    if transform.is_affine:
+        return tuple(np.asarray(transform.get_matrix()).ravel().tolist())
+    return _Same(transform)
+
+
 def _text_key(text: Text):
     """What a text looks like, so a setter that set the same values is seen as no change;
     None for a text this cannot vouch for (one with a box drawn around it)."""
@@ -256,7 +307,7 @@ def _text_key(text: Text):
             text.get_alpha(), hash(text.get_fontproperties()), text.get_ha(), text.get_va(),
             text.get_rotation(), text.get_rotation_mode(), text.get_visible(),
             text.get_zorder(), text.get_linespacing(), text.get_wrap(), text.get_usetex(),
-            _Same(text.get_transform()), text.get_clip_on(), _Same(text.get_clip_box()),
+            _transform_key(text.get_transform()), text.get_clip_on(), _Same(text.get_clip_box()),
             _Same(text.get_clip_path()), tuple(map(_Same, text.get_path_effects())),
             text.get_antialiased())  # fmt: skip
 
@@ -424,12 +475,14 @@ class _Blitter:
         return found
 
     @staticmethod
-    def _foreground(order, seeds, region_of, pixels) -> list[Artist]:
+    def _foreground(order, seeds, region_of, pixels) -> tuple[list, dict]:
         """The seeds and every artist painted after one of them over its pixels (and so on):
         what must be drawn, in order, over a background made of the rest. A static artist
-        whose box meets a chosen one's is tested on the pixels it really paints."""
+        whose box meets a chosen one's is tested on the pixels it really paints. Returns them
+        and the box each was tested with."""
         chosen: list[Artist] = []
         boxes: list[Bbox] = []
+        by_id: dict[int, Bbox | None] = {}
         for artist in order:
             if id(artist) in seeds:
                 box = region_of(artist)
@@ -442,9 +495,10 @@ class _Blitter:
             else:
                 continue
             chosen.append(artist)
+            by_id[id(artist)] = box
             if box is not None:
                 boxes.append(box)
-        return chosen
+        return chosen, by_id
 
     def _clean(self, background) -> str:
         """ "" if no static artist changed since the background was made, else which did
@@ -498,11 +552,16 @@ class _Blitter:
         if not reason:
             renderer = canvas.get_renderer()
             page = fig.bbox.frozen()
-            seeds = self._elements(order, moving)
+            moving_ids = self._elements(order, moving)
+            seeds = dict(moving_ids)
             seeds.update((id(a), a) for a in bg.foreground)
 
             def region_of(artist):
                 if id(artist) in seeds:
+                    recorded = bg.fg_boxes.get(id(artist))
+                    if (id(artist) not in moving_ids and recorded is not None
+                            and not any(a._stale for a in _watched(artist))):  # fmt: skip
+                        return recorded  # drawn over the background, but unchanged
                     if isinstance(artist, Axis) and id(artist) in bg.axis_regions:
                         return bg.axis_regions[id(artist)][1]  # as last drawn: checked below
                     return _region(artist, renderer, page)
@@ -520,7 +579,7 @@ class _Blitter:
                     reason = "an axes' place, limits, scale or ticks changed"
                     self._learn(_changed_axes(bg.key, key))
             if not reason:
-                fg = self._foreground(order, seeds, region_of, bg.pixels)
+                fg, _ = self._foreground(order, seeds, region_of, bg.pixels)
                 ids = {id(a) for a in fg}
                 static = [a for a in order if id(a) not in ids]
                 if len(static) != len(bg.static) or any(
@@ -596,17 +655,19 @@ class _Blitter:
             return hit[1]
 
         pixels = _Pixels(canvas)
-        fg = self._foreground(order, seeds, region_of, pixels) if seeds else []
-        hidden = [a for a in fg if a.get_visible()]
-        for artist in hidden:
-            artist.set_visible(False)
+        fg, fg_boxes = self._foreground(order, seeds, region_of, pixels) if seeds else ([], {})
+        # left out of the background as matplotlib leaves out animated artists (hiding them
+        # instead would move the titles: an axes places its titles by their extents)
+        left_out = [a for a in fg if not a.get_animated()]
+        for artist in left_out:
+            artist.set_animated(True)
         self._own_draw = True
         try:
             canvas.draw()
         finally:
             self._own_draw = False
-            for artist in hidden:
-                artist.set_visible(True)
+            for artist in left_out:
+                artist.set_animated(False)
         region = canvas.copy_from_bbox(fig.bbox)
         for artist in fg:
             artist.draw(renderer)
@@ -634,6 +695,7 @@ class _Blitter:
                     texts[id(a)] = (a, _text_key(a))
         self.background = _Background(region, key, static, fg, drawn, texts, moving_axes)
         self.background.pixels = pixels
+        self.background.fg_boxes = fg_boxes
         self.background.axis_regions = {
             id(a): (a, _drawn_axis_region(a, renderer)) for a in fg if isinstance(a, Axis)
         }
