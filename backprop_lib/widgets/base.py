@@ -612,8 +612,8 @@ class _Blitter:
         painted after it, else why the picture must be drawn in full."""
         position = {id(a): i for i, a in enumerate(order)}
         for artist in fg:
-            if not isinstance(artist, Axis):
-                continue
+            if not isinstance(artist, Axis) or id(artist.axes) not in bg.moving_axes:
+                continue  # an axis of a static axes keeps its ticks: they are in the key
             region = _drawn_axis_region(artist, renderer)
             old = bg.axis_regions.get(id(artist))
             bg.axis_regions[id(artist)] = (artist, region)
@@ -697,7 +697,9 @@ class _Blitter:
         self.background.pixels = pixels
         self.background.fg_boxes = fg_boxes
         self.background.axis_regions = {
-            id(a): (a, _drawn_axis_region(a, renderer)) for a in fg if isinstance(a, Axis)
+            id(a): (a, _drawn_axis_region(a, renderer))
+            for a in fg
+            if isinstance(a, Axis) and id(a.axes) in moving_axes
         }
         self._own_draw = False
 
