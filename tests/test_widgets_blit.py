@@ -332,3 +332,22 @@ def test_a_broken_detection_is_caught_by_the_pixel_comparison(monkeypatch):
     with pytest.raises(AssertionError, match="pixels differ"):
         check_same(d, "a change the broken check missed")
     d.close()
+
+
+def test_a_panel_whose_limits_hold_still_is_static_again(tmp_path):
+    from backprop_lib.widgets.base import _SETTLE
+
+    d = Toy()
+    d.k.value = 0.3
+    d.ax.set_ylim(0, 2)  # the moving line's panel rescales once: drawn whole from now on
+    d.k.value = 0.4
+    assert d.timings["path"] == "full" and any(a is d.ax for a in d._blitter.learned)
+    for i in range(_SETTLE):  # its limits then hold still
+        d.k.value = 0.5 + 0.1 * i
+        check_same(d, f"still limits, move {i}", tmp_path)
+    assert not any(a is d.ax for a in d._blitter.learned)
+    assert "held still" in d.redraw_reason
+    d.k.value = 0.2  # and only the line is drawn over the background again
+    assert d.timings["path"] == "blit", d.redraw_reason
+    check_same(d, "static again", tmp_path)
+    d.close()

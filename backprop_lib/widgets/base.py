@@ -111,6 +111,8 @@ def in_kernel() -> bool:
 
 
 # -- redrawing only what moved ----------------------------------------------------------------
+_SETTLE = 10  # updates with unchanged limits after which a panel is no longer drawn whole
+# (unlearning costs one full redraw: worth it only over a long still stretch, as in Play)
 _PAD_PX = 3.0  # antialiasing and stroke width around an artist's extent, in pixels
 
 
@@ -320,24 +322,26 @@ def _static_key(fig, canvas, moving_axes=frozenset()) -> tuple:
     first item the axes (so a difference names the axes that changed)."""
     parts: list = [(None, _Same(canvas), tuple(canvas.get_width_height(physical=True)), fig.dpi)]
     for ax in fig.axes:
-        if id(ax) in moving_axes:
-            parts.append((_Same(ax), "moves"))
-            continue
-        axes_part = [
-            _Same(ax), ax.get_visible(), tuple(ax.bbox.bounds), tuple(ax.get_xlim()),
-            tuple(ax.get_ylim()), ax.axison, ax.get_frame_on(), ax.get_zorder(),
-        ]  # fmt: skip
-        for axis in ax._axis_map.values():
-            axes_part.append((
-                axis.get_visible(), axis.get_scale(), _ticker_key(axis.get_major_locator()),
-                _ticker_key(axis.get_major_formatter()), _ticker_key(axis.get_minor_locator()),
-                _ticker_key(axis.get_minor_formatter()), _Same(axis.get_converter()),
-                repr(sorted(axis._major_tick_kw.items())),
-                repr(sorted(axis._minor_tick_kw.items())), axis.get_label_position(),
-                axis.get_ticks_position(),
-            ))  # fmt: skip
-        parts.append(tuple(axes_part))
+        parts.append((_Same(ax), "moves") if id(ax) in moving_axes else _axes_key(ax))
     return tuple(parts)
+
+
+def _axes_key(ax) -> tuple:
+    """An axes' entry in ``_static_key``: its place, limits, frame and tick rules."""
+    axes_part = [
+        _Same(ax), ax.get_visible(), tuple(ax.bbox.bounds), tuple(ax.get_xlim()),
+        tuple(ax.get_ylim()), ax.axison, ax.get_frame_on(), ax.get_zorder(),
+    ]  # fmt: skip
+    for axis in ax._axis_map.values():
+        axes_part.append((
+            axis.get_visible(), axis.get_scale(), _ticker_key(axis.get_major_locator()),
+            _ticker_key(axis.get_major_formatter()), _ticker_key(axis.get_minor_locator()),
+            _ticker_key(axis.get_minor_formatter()), _Same(axis.get_converter()),
+            repr(sorted(axis._major_tick_kw.items())),
+            repr(sorted(axis._minor_tick_kw.items())), axis.get_label_position(),
+            axis.get_ticks_position(),
+        ))  # fmt: skip
+    return tuple(axes_part)
 
 
 def _changed_axes(old: tuple, new: tuple) -> list:
@@ -432,6 +436,9 @@ class _Blitter:
         self._own_draw = False
         self._watched = None
         self.learned: list = []  # artists and axes found changing without being listed
+        # axes learned because their limits moved: id -> [axes, its _axes_key last update,
+        # how many updates in a row kept it]; one that holds still is static again
+        self._limits: dict[int, list] = {}
 
     def canvas(self) -> FigureCanvasAgg:
         fig = self.figure
@@ -527,6 +534,26 @@ class _Blitter:
             if artist is not None and not any(artist is a for a in self.learned):
                 self.learned.append(artist)
 
+    def _settle(self) -> None:
+        """Forget an axes learned for its moving limits once they held still for
+        ``_SETTLE`` updates in a row (snapped limits move now and then, not on every update):
+        the next background holds it again, and its moving artists are blitted alone."""
+        axes = self.figure.axes
+        for key in list(self._limits):
+            entry = self._limits[key]
+            ax = entry[0]
+            if not any(ax is a for a in self.learned) or not any(ax is a for a in axes):
+                del self._limits[key]
+                continue
+            now = _axes_key(ax)
+            entry[2] = entry[2] + 1 if now == entry[1] else 0
+            entry[1] = now
+            if entry[2] >= _SETTLE:
+                self.learned = [a for a in self.learned if a is not ax]
+                del self._limits[key]
+                self.background = None  # drawn in full once, with the panel static again
+                self._settled = True
+
     # -- rendering --------------------------------------------------------------------------
     def render(self, moving, force_full: bool = False) -> str:
         """Bring the canvas up to date with the figure; returns "blit" or "full"."""
@@ -541,12 +568,16 @@ class _Blitter:
             present = {id(a) for a in order} | {id(ax) for ax in fig.axes}
             self.learned = [a for a in self.learned if id(a) in present]
             moving = [*moving, *self.learned]
+        self._settled = False
+        self._settle()
         bg = self.background
         reason = ""
         if force_full:
             reason = "the layout was computed again"
         elif order is None:
             reason = "rasterised z-orders"
+        elif self._settled:
+            reason = "a panel's limits held still: its axes are static again"
         elif bg is None:
             reason = "no background yet"
         if not reason:
@@ -577,7 +608,10 @@ class _Blitter:
                 key = _static_key(fig, canvas, bg.moving_axes)
                 if key != bg.key:
                     reason = "an axes' place, limits, scale or ticks changed"
-                    self._learn(_changed_axes(bg.key, key))
+                    changed = _changed_axes(bg.key, key)
+                    self._learn(changed)
+                    for ax in changed:  # drawn whole while its limits keep moving
+                        self._limits[id(ax)] = [ax, _axes_key(ax), 0]
             if not reason:
                 fg, _ = self._foreground(order, seeds, region_of, bg.pixels)
                 ids = {id(a) for a in fg}

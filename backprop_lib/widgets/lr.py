@@ -115,7 +115,8 @@ class LearningRateExplorer(LiveTraining):
 
     def moving_artists(self) -> list:
         slice_view = self.slice.moving_artists() if self.slice is not None else []
-        return [*self.curves.moving_artists(), *self.data_panel.moving_artists(), *slice_view]
+        return [*self.curves.moving_artists(), self.loss_title, *self.data_panel.moving_artists(),
+                *slice_view]  # fmt: skip
 
 
 class LearningRateRace(LiveTraining):
