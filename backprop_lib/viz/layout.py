@@ -11,6 +11,7 @@ call it at every control's extremes.
 
 from __future__ import annotations
 
+import weakref
 from weakref import WeakKeyDictionary
 
 from matplotlib.figure import Figure
@@ -95,9 +96,9 @@ def _axes_signature(ax) -> tuple:
     return (tuple(ax.bbox.bounds), ax.get_xlim(), ax.get_ylim(), ax.get_xscale(),
             ax.get_yscale(), ax.get_title(), ax.get_title("left"), ax.get_title("right"),
             ax.get_xlabel(), ax.get_ylabel(), ax.axison, ax.xaxis.get_visible(),
-            ax.yaxis.get_visible(), ax.xaxis.get_major_formatter(),
-            ax.yaxis.get_major_formatter(), ax.xaxis.get_major_locator(),
-            ax.yaxis.get_major_locator())  # fmt: skip
+            ax.yaxis.get_visible(), *(weakref.ref(t) for t in (  # held weakly, as the axes
+                ax.xaxis.get_major_formatter(), ax.yaxis.get_major_formatter(),
+                ax.xaxis.get_major_locator(), ax.yaxis.get_major_locator())))  # fmt: skip
 
 
 def layout_problems(fig: Figure, renderer=None, cache: dict | None = None) -> list[str]:
@@ -121,8 +122,9 @@ def layout_problems(fig: Figure, renderer=None, cache: dict | None = None) -> li
         else:
             signature = _axes_signature(ax)
             hit = cache.get(id(ax))
-            if hit is None or hit[0] is not ax or hit[1] != signature:
-                hit = cache[id(ax)] = (ax, signature, *_decorations(ax, renderer))
+            if hit is None or hit[0]() is not ax or hit[1] != signature:
+                # the axes held weakly: the cache lives as long as its figure, not longer
+                hit = cache[id(ax)] = (weakref.ref(ax), signature, *_decorations(ax, renderer))
             mine, overlaps = list(hit[2]), hit[3]
         for which, t1, t2 in overlaps:
             problems.append(f"{name}: {which} tick labels {t1!r} and {t2!r} overlap")
