@@ -17,7 +17,8 @@ not seconds, carry from one machine to another.
 Dashboards train with one BLAS thread (``backprop_lib.threads``); ``--threads N`` lets BLAS use
 N threads instead, to see what the pool costs on this machine.
 
-Run: ``python bench/latency.py [--repeats N] [--only NAME]``. Prints its figures; asserts nothing.
+Run: ``python bench/latency.py [--repeats N] [--only NAME] [--play]`` (``--play``: Play alone).
+Prints its figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -205,6 +206,7 @@ def main() -> None:
     parser.add_argument("--only", default=None, help="measure the dashboards whose name has this")
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads during updates")
     parser.add_argument("--frames", type=int, default=30, help="Play frames to time")
+    parser.add_argument("--play", action="store_true", help="time Play only, no control moves")
     args = parser.parse_args()
     W.Dashboard.blas_threads = args.threads
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -215,7 +217,7 @@ def main() -> None:
           f"{'draw':>6s} {'render':>7s} {'encode':>7s} {'update':>7s} {'full':>6s}  "
           "update/full  compute share  blits")  # fmt: skip
     for case in CASES:
-        if args.only and args.only not in case.name:
+        if args.play or (args.only and args.only not in case.name):
             continue
         for settings, values in {"default": {}, **case.settings}.items():
             r = measure(case, values, args.repeats)
@@ -224,7 +226,7 @@ def main() -> None:
                   f"{r['encode']:5.0f}ms {r['update']:5.0f}ms {r['floor']:4.0f}ms  "
                   f"{r['update'] / r['floor']:11.2f}  {r['compute'] / r['update']:13.2f}  "
                   f"{r['blits']:>5s}")  # fmt: skip
-    if not args.only or args.only in "learning-rate explorer":
+    if args.play or not args.only or args.only in "learning-rate explorer":
         p = play_fps(args.frames)
         print(f"\nPlay on the learning-rate explorer: {p['frame']:.0f} ms a frame (one epoch "
               f"trained and drawn), {p['fps']:.1f} frames per second ({p['blits']} frames "
