@@ -5,14 +5,20 @@ allow (the most layers, the widest, the most epochs, the smallest batch: the cos
 update a learner can ask for), the main control is moved repeatedly and the median time of
 each part of an update is reported:
 - ``compute``: training or the dashboard's own computation,
-- ``draw``: moving the artists in place, and ``render``: the PNG, as the inline backend makes,
+- ``draw``: moving the artists in place, ``render``: bringing the canvas up to date (a blit of
+  the moving artists over the cached background, or a full redraw), ``encode``: the PNG,
 - ``update``: the whole of it, control change to PNG,
-beside the floor: one bare render of the same figure (no computation, nothing moved), and the
-share of the update taken by computing. Ratios, not seconds, carry from one machine to another.
+beside ``full``: one full render of the same figure (an Agg draw of everything and the PNG,
+no computation), their ratio, the share of the update taken by computing, and how many of the
+timed moves took the cheap path (after one untimed pass over the same values, in which the base
+class learns any panel that changes without being listed). Last, Play on the learning-rate
+explorer: the time of one frame (an epoch trained and drawn) and frames per second. Ratios,
+not seconds, carry from one machine to another.
 Dashboards train with one BLAS thread (``backprop_lib.threads``); ``--threads N`` lets BLAS use
 N threads instead, to see what the pool costs on this machine.
 
-Run: ``python bench/latency.py [--repeats N] [--only NAME]``. Prints its figures; asserts nothing.
+Run: ``python bench/latency.py [--repeats N] [--only NAME] [--play]`` (``--play``: Play alone).
+Prints its figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -146,31 +152,57 @@ def measure(case: Case, settings: dict, repeats: int) -> dict:
             control.value = value
         name, control = _main_control(dash)
         to_png(dash.figure)  # warm caches (fonts, glyphs) before timing anything
-        parts = {"compute": [], "draw": [], "render": [], "update": []}
-        values = _values(control, max(repeats, 2))
-        for i in range(repeats):
-            value = values[i % len(values)]
+        values = _values(control, max(min(repeats, 4), 2))
+        moves = [values[i % len(values)] for i in range(repeats)]
+        for value in [*values, values[0]]:  # one untimed pass: what moves is known after it
+            control.value = value if value != control.value else values[-1]
+        parts = {"compute": [], "draw": [], "render": [], "encode": [], "update": []}
+        blits = 0
+        for value in moves:
             if value == control.value:
-                value = values[(i + 1) % len(values)]
+                value = next(v for v in values if v != value)
             t0 = time.perf_counter()
             control.value = value
             wall = time.perf_counter() - t0
             if dash.error is not None:
                 raise RuntimeError(f"{case.name}: {dash.last_traceback}")
-            for key in ("compute", "draw", "render"):
+            for key in ("compute", "draw", "render", "encode"):
                 parts[key].append(dash.timings[key])
             parts["update"].append(wall)
+            blits += dash.timings["path"] == "blit"
         floor = []
-        for _ in range(repeats):
+        for _ in range(repeats):  # one full render of the same figure: draw and encode
             t0 = time.perf_counter()
             to_png(dash.figure)
             floor.append(time.perf_counter() - t0)
         out = {k: 1000 * statistics.median(v) for k, v in parts.items()}
         out["floor"] = 1000 * statistics.median(floor)
         out["control"] = name
+        out["blits"] = f"{blits}/{repeats}"
         w, h = dash.figure.get_size_inches() * dash.figure.dpi
         out["size"] = f"{w:.0f}x{h:.0f}"
         return out
+    finally:
+        dash.close()
+
+
+def play_fps(frames: int) -> dict:
+    """Play on the learning-rate explorer: Reset, then one epoch per frame, each trained and
+    drawn as the Play button's ticks ask (synchronously, so every frame is drawn)."""
+    dash = W.LearningRateExplorer()
+    try:
+        dash.reset()
+        dash.step()  # the first frames lay the figure out: not what a learner watches
+        dash.step()
+        times, blits = [], 0
+        for _ in range(frames):
+            t0 = time.perf_counter()
+            dash.step()
+            times.append(time.perf_counter() - t0)
+            blits += dash.timings["path"] == "blit"
+        frame = statistics.median(times)
+        return {"frame": 1000 * frame, "fps": 1 / frame, "interval": dash.play.interval,
+                "blits": f"{blits}/{frames}"}  # fmt: skip
     finally:
         dash.close()
 
@@ -180,6 +212,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7, help="control changes per figure")
     parser.add_argument("--only", default=None, help="measure the dashboards whose name has this")
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads during updates")
+    parser.add_argument("--frames", type=int, default=30, help="Play frames to time")
+    parser.add_argument("--play", action="store_true", help="time Play only, no control moves")
     args = parser.parse_args()
     W.Dashboard.blas_threads = args.threads
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -187,17 +221,24 @@ def main() -> None:
           f"load average {load:.1f}; BLAS threads during updates: {args.threads}; medians of "
           f"{args.repeats} moves of each dashboard's main control")  # fmt: skip
     print(f"\n{'dashboard':24s} {'settings':8s} {'control':8s} {'size':9s} {'compute':>8s} "
-          f"{'draw':>6s} {'render':>7s} {'update':>7s} {'floor':>6s}  update/floor  "
-          "compute share")  # fmt: skip
+          f"{'draw':>6s} {'render':>7s} {'encode':>7s} {'update':>7s} {'full':>6s}  "
+          "update/full  compute share  blits")  # fmt: skip
     for case in CASES:
-        if args.only and args.only not in case.name:
+        if args.play or (args.only and args.only not in case.name):
             continue
         for settings, values in {"default": {}, **case.settings}.items():
             r = measure(case, values, args.repeats)
             print(f"{case.name:24s} {settings:8s} {r['control']:8s} {r['size']:9s} "
                   f"{r['compute']:6.0f}ms {r['draw']:4.0f}ms {r['render']:5.0f}ms "
-                  f"{r['update']:5.0f}ms {r['floor']:4.0f}ms  {r['update'] / r['floor']:12.2f}  "
-                  f"{r['compute'] / r['update']:13.2f}")  # fmt: skip
+                  f"{r['encode']:5.0f}ms {r['update']:5.0f}ms {r['floor']:4.0f}ms  "
+                  f"{r['update'] / r['floor']:11.2f}  {r['compute'] / r['update']:13.2f}  "
+                  f"{r['blits']:>5s}")  # fmt: skip
+    if args.play or not args.only or args.only in "learning-rate explorer":
+        p = play_fps(args.frames)
+        print(f"\nPlay on the learning-rate explorer: {p['frame']:.0f} ms a frame (one epoch "
+              f"trained and drawn), {p['fps']:.1f} frames per second ({p['blits']} frames "
+              f"blitted); the Play widget ticks every {p['interval']} ms, at most "
+              f"{1000 / p['interval']:.1f} frames per second")  # fmt: skip
     print("\nNo 'largest' row: the dashboard has no control that changes its size. 6x64: six "
           "hidden layers of 64 units (the most the hidden-widths box takes), other settings at "
           "their defaults; largest: also half the points held out as a test set and 1000 "

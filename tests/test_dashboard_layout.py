@@ -178,3 +178,21 @@ def test_playground_extremes_and_the_penalty_label(save):
     dash.config = {"dataset": "spirals", "lr": 10.0, "optimizer": "sgd"}
     save(dash, "playground-spirals-lr10")
     dash.close()
+
+
+def test_the_cached_check_sees_what_changed_in_one_panel():
+    from backprop_lib.viz.layout import new_layout_problems
+
+    fig = new_figure(400, 200)
+    left, right = fig.subplots(1, 2)
+    left.plot([0, 1], [0, 1])
+    right.plot([0, 1], [1, 0])
+    to_png(fig)
+    assert new_layout_problems(fig) == []
+    right.set_title("a title far too long to fit in half of a figure this narrow")
+    to_png(fig)  # only the right panel changed: its boxes are measured again
+    assert any("clipped" in p or "runs into" in p for p in new_layout_problems(fig))
+    right.set_title("short")
+    left.set_ylim(0, 123456789.0)  # wide tick labels run into nothing: still clean
+    to_png(fig)
+    assert new_layout_problems(fig) == layout_problems(fig)

@@ -225,8 +225,11 @@ class DecisionBoundary:
         self.output = output
         blank = np.ones((self.resolution, self.resolution, 3))
         with style():
+            # above the axes' ticks (z-order 0.5 in the house style), below the boundary: the
+            # image covers the roots of the tick marks, as it covers the hidden grid, so a
+            # live update that redraws the image need not redraw the axes' ticks and labels
             self.image = ax.imshow(
-                blank, origin="lower", interpolation="bilinear", aspect="auto", zorder=0
+                blank, origin="lower", interpolation="bilinear", aspect="auto", zorder=0.6
             )
             self.points = ax.scatter([], [], s=22, linewidths=0.7, edgecolors="white", zorder=3)
             # the boundary: one collection whose segments are replaced on every update
@@ -266,7 +269,8 @@ class DecisionBoundary:
         return probs
 
     def moving_artists(self) -> list:
-        """What ``update`` changes: the surface image and the boundary line."""
+        """What ``update`` changes: the surface and the boundary (for a dashboard's
+        ``moving_artists``, see ``widgets.base``; the points on top are redrawn with them)."""
         return [self.image, self.boundary]
 
 

@@ -68,9 +68,24 @@ def _finite(values: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
     return x[ok], y[ok]
 
 
+_NICE = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
+def _nice_above(value: float) -> float:
+    """The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten that is at
+    least ``value`` (> 0)."""
+    scale = 10.0 ** np.floor(np.log10(value))
+    return next(float(n * scale) for n in _NICE if n * scale >= value * (1 - 1e-12))
+
+
 def _set_limits(ax: Axes, series: list[np.ndarray], epochs: int, log: bool, cap: float | None):
     """Fit the y-axis to the finite values (capped at ``cap`` so a blow-up keeps the plot
-    readable) and the x-axis to ``epochs``."""
+    readable) and the x-axis to ``epochs``.
+
+    The y-limits snap outward, a log axis' to half-decades (powers of the square root of 10)
+    and a linear axis' top to a round number, so they hold still while the losses move within
+    them (a dashboard then redraws only the lines) and change only when the data leave them.
+    Every value stays in view, with at least a 10% margin (a log axis: a factor of 1.2)."""
     ax.set_xlim(0, max(epochs, 1) + 0.5)
     vals = np.concatenate([s for s in series if len(s)]) if any(len(s) for s in series) else None
     if vals is None:
@@ -81,10 +96,14 @@ def _set_limits(ax: Axes, series: list[np.ndarray], epochs: int, log: bool, cap:
         hi = min(hi, cap)
     if log:
         lo = float(vals[vals > 0].min()) if np.any(vals > 0) else 1e-3
+        hi = max(hi, lo)
         lo = min(lo, hi / 10)
-        ax.set_ylim(lo / 1.5, hi * 1.5)
+        # half-decade steps: 10 ** (k / 2), floor below lo / 1.2, ceiling above hi * 1.2
+        k_lo = np.floor(2 * np.log10(lo / 1.2))
+        k_hi = np.ceil(2 * np.log10(hi * 1.2))
+        ax.set_ylim(10.0 ** (k_lo / 2), 10.0 ** (k_hi / 2))
     else:
-        ax.set_ylim(0.0, hi * 1.08 if hi > 0 else 1.0)
+        ax.set_ylim(0.0, _nice_above(hi * 1.08) if hi > 0 else 1.0)
 
 
 class LossCurves:
@@ -192,9 +211,13 @@ class LossCurves:
         _set_limits(self.ax, [y, yt, yv, yp], n, self.log, cap)
 
     def moving_artists(self) -> list:
-        """What ``update`` changes on every call: the lines, the divergence cross and note."""
-        return [self.train_line, self.total_line, self.val_line, self.penalty_line,
-                self.penalty_text, self.cross, self.note]  # fmt: skip
+        """What ``update`` changes: the lines, the cross and the note, and the legend (placed
+        by the data). The limits snap (see ``_set_limits``), so most updates leave the axes
+        alone; when they do move, the base class sees it and redraws in full (for a
+        dashboard's ``moving_artists``, see ``widgets.base``)."""
+        artists = [self.train_line, self.total_line, self.val_line, self.penalty_line,
+                   self.penalty_text, self.cross, self.note, self.legend]  # fmt: skip
+        return [a for a in artists if a is not None]  # no legend with one line
 
 
 class RaceCurves:
@@ -251,6 +274,12 @@ class RaceCurves:
             cx, cy = self.crosses[label].get_data()
             if len(cy) and cap is not None and cy[0] > cap:
                 self.crosses[label].set_data(cx, [cap])
+
+    def moving_artists(self) -> list:
+        """What ``update`` changes: the lines, the crosses and the legend (its texts say which
+        run diverged). The limits snap (see ``_set_limits``); when they move, the base class
+        redraws in full (for a dashboard's ``moving_artists``, see ``widgets.base``)."""
+        return [*self.lines.values(), *self.crosses.values(), self.legend]
 
 
 def plot_loss(

@@ -124,6 +124,11 @@ class GradientHealth:
                     lo, hi = min(lo, 1e-3), max(hi, 1e-3)
                 ax.set_ylim(lo / 3, max(hi, lo * 1.01) * 3)
 
+    def moving_artists(self) -> list:
+        """What ``update`` changes: its panels whole, since their limits follow the run (for
+        a dashboard's ``moving_artists``, see ``widgets.base``)."""
+        return list(self.axes)
+
 
 def _label(i: int, name: str, n: int) -> str:
     """Legend label: every layer when there are few, else only the first and last."""

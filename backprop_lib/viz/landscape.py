@@ -86,6 +86,11 @@ class TrajectoryPlot:
             line.set_data(path[:, 0], path[:, 1])
             self.heads[label].set_data(path[-1:, 0], path[-1:, 1])
 
+    def moving_artists(self) -> list:
+        """What ``update`` changes: the paths and their heads (for a dashboard's
+        ``moving_artists``, see ``widgets.base``)."""
+        return [*self.lines.values(), *self.heads.values()]
+
 
 def plot_landscape(
     fn: ToyFunction | str, paths: Mapping[str, np.ndarray] | None = None, ax: Axes | None = None

@@ -11,6 +11,7 @@ call it at every control's extremes.
 
 from __future__ import annotations
 
+import weakref
 from weakref import WeakKeyDictionary
 
 from matplotlib.figure import Figure
@@ -64,11 +65,50 @@ def _name(ax, i: int) -> str:
     return f"panel {i} ({title!r})" if title else f"panel {i}"
 
 
-def layout_problems(fig: Figure, renderer=None) -> list[str]:
+def _decorations(ax, renderer) -> tuple[list, list]:
+    """An axes' tick labels, axis labels and titles, each (what, display box), sorted as
+    ``layout_problems`` reads them, and the pairs of neighbouring tick labels that overlap."""
+    mine: list[tuple[str, Bbox]] = []
+    overlaps: list[tuple[str, str, str]] = []
+    for which, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+        if not (ax.axison and axis.get_visible()):
+            continue
+        ticks = [(t.get_text(), t.get_window_extent(renderer)) for t in drawn_tick_labels(axis)]
+        key = (lambda e: e[1].x0) if which == "x" else (lambda e: e[1].y0)
+        ticks.sort(key=key)
+        for (t1, b1), (t2, b2) in zip(ticks, ticks[1:], strict=False):
+            if _overlap(b1, b2):
+                overlaps.append((which, t1, t2))
+        mine += [(f"{which} tick label {t!r}", b) for t, b in ticks]
+        for label in (axis.label, axis.get_offset_text()):
+            if _visible(label):
+                mine.append((f"{which} label {label.get_text()!r}",
+                             label.get_window_extent(renderer)))  # fmt: skip
+    titles = (ax.title, getattr(ax, "_left_title", None), getattr(ax, "_right_title", None))
+    for title in titles:
+        if _visible(title):
+            mine.append((f"title {title.get_text()!r}", title.get_window_extent(renderer)))
+    return mine, overlaps
+
+
+def _axes_signature(ax) -> tuple:
+    """What decides where an axes' tick labels, axis labels and titles go."""
+    return (tuple(ax.bbox.bounds), ax.get_xlim(), ax.get_ylim(), ax.get_xscale(),
+            ax.get_yscale(), ax.get_title(), ax.get_title("left"), ax.get_title("right"),
+            ax.get_xlabel(), ax.get_ylabel(), ax.axison, ax.xaxis.get_visible(),
+            ax.yaxis.get_visible(), *(weakref.ref(t) for t in (  # held weakly, as the axes
+                ax.xaxis.get_major_formatter(), ax.yaxis.get_major_formatter(),
+                ax.xaxis.get_major_locator(), ax.yaxis.get_major_locator())))  # fmt: skip
+
+
+def layout_problems(fig: Figure, renderer=None, cache: dict | None = None) -> list[str]:
     """Text of ``fig`` that is clipped by its edge or runs into other text or another panel.
 
     Call it after the figure was drawn (``to_png``, ``savefig`` or ``canvas.draw``). Returns
-    one sentence per problem; an empty list means every label is readable.
+    one sentence per problem; an empty list means every label is readable. ``cache`` (a dict
+    kept between calls on one figure) keeps each axes' tick-label and title boxes while what
+    places them (``_axes_signature``) is unchanged: a live dashboard's check then measures
+    again only the panels whose labels changed (legends and texts are always measured).
     """
     renderer = renderer or fig.canvas.get_renderer()
     page = Bbox.from_bounds(0, 0, *fig.canvas.get_width_height())
@@ -77,25 +117,17 @@ def layout_problems(fig: Figure, renderer=None) -> list[str]:
     decorations: list[list[tuple[str, Bbox]]] = []
     for i, ax in enumerate(axes):
         name = _name(ax, i)
-        mine: list[tuple[str, Bbox]] = []
-        for which, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
-            if not (ax.axison and axis.get_visible()):
-                continue
-            ticks = [(t.get_text(), t.get_window_extent(renderer)) for t in drawn_tick_labels(axis)]
-            key = (lambda e: e[1].x0) if which == "x" else (lambda e: e[1].y0)
-            ticks.sort(key=key)
-            for (t1, b1), (t2, b2) in zip(ticks, ticks[1:], strict=False):
-                if _overlap(b1, b2):
-                    problems.append(f"{name}: {which} tick labels {t1!r} and {t2!r} overlap")
-            mine += [(f"{which} tick label {t!r}", b) for t, b in ticks]
-            for label in (axis.label, axis.get_offset_text()):
-                if _visible(label):
-                    mine.append((f"{which} label {label.get_text()!r}",
-                                 label.get_window_extent(renderer)))  # fmt: skip
-        titles = (ax.title, getattr(ax, "_left_title", None), getattr(ax, "_right_title", None))
-        for title in titles:
-            if _visible(title):
-                mine.append((f"title {title.get_text()!r}", title.get_window_extent(renderer)))
+        if cache is None:
+            mine, overlaps = _decorations(ax, renderer)
+        else:
+            signature = _axes_signature(ax)
+            hit = cache.get(id(ax))
+            if hit is None or hit[0]() is not ax or hit[1] != signature:
+                # the axes held weakly: the cache lives as long as its figure, not longer
+                hit = cache[id(ax)] = (weakref.ref(ax), signature, *_decorations(ax, renderer))
+            mine, overlaps = list(hit[2]), hit[3]
+        for which, t1, t2 in overlaps:
+            problems.append(f"{name}: {which} tick labels {t1!r} and {t2!r} overlap")
         legend = ax.get_legend()
         inside = [("legend", legend.get_window_extent(renderer))] if _visible(legend) else []
         inside += [(f"text {t.get_text()!r}", t.get_window_extent(renderer))
@@ -144,6 +176,7 @@ def _same_place(a: Bbox, b: Bbox) -> bool:
 
 
 _CLEAN: WeakKeyDictionary = WeakKeyDictionary()  # figure -> the signature last found clean
+_BOXES: WeakKeyDictionary = WeakKeyDictionary()  # figure -> layout_problems' cache of boxes
 
 
 def _signature(fig: Figure) -> tuple:
@@ -167,7 +200,7 @@ def new_layout_problems(fig: Figure) -> list[str]:
     signature = _signature(fig)
     if _CLEAN.get(fig) == signature:
         return []
-    problems = layout_problems(fig)
+    problems = layout_problems(fig, cache=_BOXES.setdefault(fig, {}))
     if not problems:
         _CLEAN[fig] = _signature(fig)
     return problems

@@ -222,6 +222,12 @@ def loss_on_plane(model, loss, X, y, origin, d1, d2, alphas, betas) -> np.ndarra
     return Z.reshape(A.shape)
 
 
+def _round_step(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 times a power of ten that is at least ``value`` (> 0)."""
+    scale = 10.0 ** np.floor(np.log10(value))
+    return next(float(n * scale) for n in (1.0, 2.0, 2.5, 5.0, 10.0) if n * scale >= value)
+
+
 class SliceView:
     """Loss on a 2-D plane of parameter space (image, log colours) with a trajectory on top.
 
@@ -236,9 +242,10 @@ class SliceView:
         self.resolution = int(resolution)
         self.max_rows = int(max_rows)
         with style():
+            # above the ticks (z-order 0.5 in the house style): an update need not redraw them
             self.image = ax.imshow(
                 np.ones((2, 2)), origin="lower", aspect="auto", cmap="viridis",
-                norm=LogNorm(1e-2, 1), interpolation="bilinear", zorder=0,
+                norm=LogNorm(1e-2, 1), interpolation="bilinear", zorder=0.6,
             )  # fmt: skip
             (self.path,) = ax.plot([], [], "-", color="white", lw=1.6, zorder=3)
             (self.start,) = ax.plot([], [], "o", color="white", mec="black", ms=7, zorder=4,
@@ -272,7 +279,10 @@ class SliceView:
         # a path of one point (epoch 0, after Reset) still gets a readable window, not one
         # whose tick labels are 1e-4 apart
         span = np.maximum(hi - lo, max(1.0, 1e-3 * np.abs(coords).max()))
-        lo, hi = lo - 0.2 * span, hi + 0.2 * span
+        # at least 20% of the span either side, then out to a round step (about a fifth of
+        # the window): the window holds still while the path grows within it (Play)
+        step = np.array([_round_step(1.4 * s / 5) for s in span])
+        lo, hi = np.floor((lo - 0.2 * span) / step) * step, np.ceil((hi + 0.2 * span) / step) * step
         alphas = np.linspace(lo[0], hi[0], self.resolution)
         betas = np.linspace(lo[1], hi[1], self.resolution)
         if len(X) > self.max_rows:  # the landscape's shape, at a fraction of the cost
@@ -281,10 +291,17 @@ class SliceView:
         Z = loss_on_plane(model, loss, X, y, origin, d1, d2, alphas, betas)
         finite = Z[np.isfinite(Z) & (Z > 0)]
         vmin, vmax = (float(finite.min()), float(finite.max())) if len(finite) else (1e-2, 1.0)
+        # the colour scale snaps out to half-decades, so most updates keep it (and the colour
+        # bar) as it was; the image's colours still follow the loss
+        vmin = 10.0 ** (np.floor(2 * np.log10(vmin)) / 2)
+        vmax = 10.0 ** (np.ceil(2 * np.log10(max(vmax, vmin * 1.01))) / 2)
         self.image.set_data(np.where(np.isfinite(Z), np.maximum(Z, vmin), vmax))
-        self.image.set_norm(LogNorm(vmin, max(vmax, vmin * 1.01)))
-        if self.colorbar is not None:
-            self._plain_colorbar_labels()
+        norm = self.image.norm
+        if not (isinstance(norm, LogNorm) and np.isclose(norm.vmin, vmin, rtol=1e-12, atol=0)
+                and np.isclose(norm.vmax, vmax, rtol=1e-12, atol=0)):  # fmt: skip
+            self.image.set_norm(LogNorm(vmin, vmax))
+            if self.colorbar is not None:
+                self._plain_colorbar_labels()
         self.image.set_extent((lo[0], hi[0], lo[1], hi[1]))
         self.ax.set_xlim(lo[0], hi[0])
         self.ax.set_ylim(lo[1], hi[1])
@@ -292,6 +309,13 @@ class SliceView:
         self.start.set_data(coords[:1, 0], coords[:1, 1])
         self.end.set_data(coords[-1:, 0], coords[-1:, 1])
         return Z
+
+    def moving_artists(self) -> list:
+        """What ``update`` changes: the image, the path and its ends, the legend (placed by
+        the path). The window and the colour scale snap (see ``update``); when they move, the
+        base class redraws in full (for a dashboard's ``moving_artists``, see
+        ``widgets.base``)."""
+        return [self.image, self.path, self.start, self.end, self.legend]
 
 
 def plot_param_slice(

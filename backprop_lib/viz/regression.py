@@ -81,7 +81,7 @@ class RegressionFit:
         return pred
 
     def moving_artists(self) -> list:
-        """What ``update`` changes: the model's curve."""
+        """What ``update`` changes: the model's curve (for a dashboard's ``moving_artists``)."""
         return [self.line]
 
 

@@ -117,6 +117,9 @@ class GradientFlowExplorer(LiveTraining):
         self.health.update(h, epochs=self.base.epochs)
         self.show_progress(flow_note(h, self.run.classes))
 
+    def moving_artists(self) -> list:
+        return [*self.curves.moving_artists(), *self.health.moving_artists()]
+
 
 def flow_note(history, classes: int) -> str:
     """The status line: the gradient's size in the first and the last layer and their ratio,

@@ -137,8 +137,10 @@ class DataPanel:
         self._X = self._y = self._X_test = None
 
     def moving_artists(self) -> list:
-        """What an update with the same data changes: the surface and boundary, or the curve."""
-        return self.view.moving_artists() if self.view is not None else []
+        """What ``update`` changes, and the title a LiveTraining gives it (for a dashboard's
+        ``moving_artists``, see ``widgets.base``)."""
+        view = self.view.moving_artists() if self.view is not None else []
+        return [*view, self.ax.title]
 
 
 class LiveTraining(Dashboard):

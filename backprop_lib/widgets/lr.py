@@ -113,6 +113,11 @@ class LearningRateExplorer(LiveTraining):
         last = f"loss {h.loss[-1]:.4g}" if h.loss and np.isfinite(h.loss[-1]) else ""
         self.show_progress(f"η = {lr:.3g} · {last}" if last else f"η = {lr:.3g}")
 
+    def moving_artists(self) -> list:
+        slice_view = self.slice.moving_artists() if self.slice is not None else []
+        return [*self.curves.moving_artists(), self.loss_title, *self.data_panel.moving_artists(),
+                *slice_view]  # fmt: skip
+
 
 class LearningRateRace(LiveTraining):
     """Several learning rates from one initialisation: loss curves overlaid, final loss vs rate.
@@ -211,3 +216,6 @@ class LearningRateRace(LiveTraining):
         best = min(ok, key=lambda t: t[1]) if ok else None
         note = f"best η = {best[0]:.3g} (loss {best[1]:.3g})" if best else "every rate diverged"
         self.show_progress(note)
+
+    def moving_artists(self) -> list:
+        return [*self.curves.moving_artists(), self.ax_sweep]

@@ -628,15 +628,11 @@ class TrainingDashboard(LiveTraining):
         return parts
 
     def moving_artists(self) -> list:
-        """The artists a control move changes: the loss lines, the surface or curve, the
-        panel's title, and the diagram's lines, bias squares and labels."""
-        artists = self.curves.moving_artists() + self.data_panel.moving_artists()
-        artists.append(self.data_panel.ax.title)
-        d = self.diagram
-        if d is not None:
-            own = getattr(d, "moving_artists", None)
-            artists += own() if own else [d.edges, d.biases, *d.labels, *d.bias_labels]
-        return artists
+        """What a control move changes: the loss lines, the surface or curve and the panel's
+        title, and the whole network diagram (every weight moves, and with it every line,
+        value and neuron picture)."""
+        return [*self.curves.moving_artists(), *self.data_panel.moving_artists(),
+                self.axes[2]]  # fmt: skip
 
 
 class _Quiet:

@@ -205,6 +205,10 @@ class QuadraticExplorer(Dashboard):
         self.set_status(text, color=DIVERGED if self.regime == "diverging" else None)
         self.lr.description = f"learning rate η  (2/λmax = {self.limit:.3g})"
 
+    def moving_artists(self) -> list:
+        path = [self.path_line] if self.trajectory is None else self.trajectory.moving_artists()
+        return [*path, self.ax_path.title, self.ax_error, self.eta_line, self.eta_dots]
+
 
 def _first_far(errors: np.ndarray, far: float) -> int:
     """Index of the first error beyond ``far`` (or not finite); the last index if none."""

@@ -231,3 +231,6 @@ class SequenceExplorer(Dashboard):
             f"‖∂L/∂h₁‖ / ‖∂L/∂h_T‖ = {ratio:.1e} at initialisation; {text}",
             color=DIVERGED if h.diverged else None,
         )
+
+    def moving_artists(self) -> list:
+        return [self.ax_grad, self.loss_line, self.cross, self.ax_loss.title]
