@@ -245,10 +245,6 @@ def main() -> None:
           "epochs of minibatches of 8")  # fmt: skip
 
 
-if __name__ == "__main__":
-    main()
-
-
 # ---- neuron pictures (the network diagram's per-unit heat-maps) ------------------------------
 
 
@@ -335,4 +331,5 @@ def neuron_pictures(repeats: int = 7) -> None:
 
 
 if __name__ == "__main__":
+    main()
     neuron_pictures()
