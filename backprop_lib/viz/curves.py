@@ -24,6 +24,7 @@ __all__ = [
     "loss_label",
     "LossCurves",
     "RaceCurves",
+    "snapped_log_limits",
     "plot_loss",
     "plot_race",
 ]
@@ -78,6 +79,15 @@ def _nice_above(value: float) -> float:
     return next(float(n * scale) for n in _NICE if n * scale >= value * (1 - 1e-12))
 
 
+def snapped_log_limits(lo: float, hi: float, margin: float = 1.2) -> tuple[float, float]:
+    """Log-axis limits around ``lo``..``hi`` (> 0) that snap outward to half-decades (powers
+    of the square root of 10), leaving at least a factor ``margin`` either side: data moving
+    within them leave the limits, and so the panel's ticks, as they were."""
+    k_lo = np.floor(2 * np.log10(lo / margin))
+    k_hi = np.ceil(2 * np.log10(hi * margin))
+    return float(10.0 ** (k_lo / 2)), float(10.0 ** (k_hi / 2))
+
+
 def _set_limits(ax: Axes, series: list[np.ndarray], epochs: int, log: bool, cap: float | None):
     """Fit the y-axis to the finite values (capped at ``cap`` so a blow-up keeps the plot
     readable) and the x-axis to ``epochs``.
@@ -98,10 +108,7 @@ def _set_limits(ax: Axes, series: list[np.ndarray], epochs: int, log: bool, cap:
         lo = float(vals[vals > 0].min()) if np.any(vals > 0) else 1e-3
         hi = max(hi, lo)
         lo = min(lo, hi / 10)
-        # half-decade steps: 10 ** (k / 2), floor below lo / 1.2, ceiling above hi * 1.2
-        k_lo = np.floor(2 * np.log10(lo / 1.2))
-        k_hi = np.ceil(2 * np.log10(hi * 1.2))
-        ax.set_ylim(10.0 ** (k_lo / 2), 10.0 ** (k_hi / 2))
+        ax.set_ylim(*snapped_log_limits(lo, hi))
     else:
         ax.set_ylim(0.0, _nice_above(hi * 1.08) if hi > 0 else 1.0)
 

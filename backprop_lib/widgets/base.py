@@ -597,6 +597,16 @@ class _Blitter:
                         return recorded  # drawn over the background, but unchanged
                     if isinstance(artist, Axis) and id(artist) in bg.axis_regions:
                         return bg.axis_regions[id(artist)][1]  # as last drawn: checked below
+                    if isinstance(artist, Axis) and id(artist.axes) not in bg.moving_axes:
+                        # a static axes' ticks are fixed by the key: measured once
+                        # (its label and offset text may change: then measured again)
+                        hit = bg.regions.get(id(artist))
+                        if hit is None or hit[0] is not artist or any(
+                            a._stale for a in _watched(artist)
+                        ):
+                            hit = bg.regions[id(artist)] = (artist, _region(artist, renderer,
+                                                                            page))  # fmt: skip
+                        return hit[1]
                     return _region(artist, renderer, page)
                 hit = bg.regions.get(id(artist))
                 if hit is None or hit[0] is not artist:
@@ -623,7 +633,12 @@ class _Blitter:
                 ):
                     reason = "the set of static artists changed"
                     old, now = {id(a) for a in bg.static}, {id(a) for a in static}
-                    self._learn(a.axes or a for a in (*bg.static, *static)
+                    present = {id(a) for a in order}
+                    # a static artist that a moving one now reaches (a point near an axis'
+                    # tick marks) is drawn with them from now on; an artist added or removed
+                    # means its panel's artists are being made anew: the panel moves whole
+                    self._learn(a if id(a) in present and id(a) in old else a.axes or a
+                                for a in (*bg.static, *static)
                                 if (id(a) in old) != (id(a) in now))  # fmt: skip
             if not reason:
                 canvas.restore_region(bg.region)

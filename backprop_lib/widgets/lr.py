@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
-from ..viz.curves import LossCurves, RaceCurves, diverged_message
+from ..viz.curves import LossCurves, RaceCurves, diverged_message, snapped_log_limits
 from ..viz.param_slice import SliceView
 from ..viz.style import DIVERGED, SERIES, log_axis, style
 from ._args import check_rate, check_rate_range
@@ -208,14 +208,17 @@ class LearningRateRace(LiveTraining):
                 ok.append((run.config.lr, h.loss[-1]))
                 colors.append(SERIES[i % len(SERIES)])
         finals = np.array([v for _, v in ok]) if ok else np.array([1.0])
-        top = float(finals.max()) * 3
+        # limits snapped to half-decades (a move of one rate rarely changes them, so the
+        # panel's ticks stay and only the points are redrawn), room above for the crosses
+        low, high = snapped_log_limits(float(finals.min()), float(finals.max()) * 3)
+        top = high / 1.5  # the diverged rates' crosses, below the top edge
         self.sweep.set_offsets(np.array(ok) if ok else np.empty((0, 2)))
         self.sweep.set_facecolors(colors)
         self.sweep_x.set_offsets(np.array([[lr, top] for lr in bad]) if bad else np.empty((0, 2)))
-        self.ax_sweep.set_ylim(float(finals.min()) / 3, top * 1.5)
+        self.ax_sweep.set_ylim(low, high)
         best = min(ok, key=lambda t: t[1]) if ok else None
         note = f"best η = {best[0]:.3g} (loss {best[1]:.3g})" if best else "every rate diverged"
         self.show_progress(note)
 
     def moving_artists(self) -> list:
-        return [*self.curves.moving_artists(), self.ax_sweep]
+        return [*self.curves.moving_artists(), self.sweep, self.sweep_x]
