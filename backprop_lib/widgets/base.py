@@ -601,8 +601,10 @@ class _Blitter:
                         # a static axes' ticks are fixed by the key: measured once
                         # (its label and offset text may change: then measured again)
                         hit = bg.regions.get(id(artist))
-                        if hit is None or hit[0] is not artist or any(
-                            a._stale for a in _watched(artist)
+                        if (
+                            hit is None
+                            or hit[0] is not artist
+                            or any(a._stale for a in _watched(artist))
                         ):
                             hit = bg.regions[id(artist)] = (artist, _region(artist, renderer,
                                                                             page))  # fmt: skip
