@@ -65,9 +65,9 @@ def _name(ax, i: int) -> str:
     return f"panel {i} ({title!r})" if title else f"panel {i}"
 
 
-def _decorations(ax, renderer) -> tuple[list, list]:
-    """An axes' tick labels, axis labels and titles, each (what, display box), sorted as
-    ``layout_problems`` reads them, and the pairs of neighbouring tick labels that overlap."""
+def _tick_labels(ax, renderer) -> tuple[list, list]:
+    """An axes' tick labels, each (what, display box), sorted as ``layout_problems`` reads
+    them, and the pairs of neighbouring tick labels that overlap."""
     mine: list[tuple[str, Bbox]] = []
     overlaps: list[tuple[str, str, str]] = []
     for which, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
@@ -80,6 +80,15 @@ def _decorations(ax, renderer) -> tuple[list, list]:
             if _overlap(b1, b2):
                 overlaps.append((which, t1, t2))
         mine += [(f"{which} tick label {t!r}", b) for t, b in ticks]
+    return mine, overlaps
+
+
+def _labels_and_titles(ax, renderer) -> list:
+    """An axes' axis labels, offset texts and titles, each (what, display box)."""
+    mine: list[tuple[str, Bbox]] = []
+    for which, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+        if not (ax.axison and axis.get_visible()):
+            continue
         for label in (axis.label, axis.get_offset_text()):
             if _visible(label):
                 mine.append((f"{which} label {label.get_text()!r}",
@@ -88,14 +97,21 @@ def _decorations(ax, renderer) -> tuple[list, list]:
     for title in titles:
         if _visible(title):
             mine.append((f"title {title.get_text()!r}", title.get_window_extent(renderer)))
-    return mine, overlaps
+    return mine
+
+
+def _decorations(ax, renderer) -> tuple[list, list]:
+    """An axes' tick labels, axis labels and titles, each (what, display box), sorted as
+    ``layout_problems`` reads them, and the pairs of neighbouring tick labels that overlap."""
+    ticks, overlaps = _tick_labels(ax, renderer)
+    return ticks + _labels_and_titles(ax, renderer), overlaps
 
 
 def _axes_signature(ax) -> tuple:
-    """What decides where an axes' tick labels, axis labels and titles go."""
+    """What decides where an axes' tick labels go (a title or label that changes its text
+    does not move them: those few texts are measured on every call)."""
     return (tuple(ax.bbox.bounds), ax.get_xlim(), ax.get_ylim(), ax.get_xscale(),
-            ax.get_yscale(), ax.get_title(), ax.get_title("left"), ax.get_title("right"),
-            ax.get_xlabel(), ax.get_ylabel(), ax.axison, ax.xaxis.get_visible(),
+            ax.get_yscale(), ax.axison, ax.xaxis.get_visible(),
             ax.yaxis.get_visible(), *(weakref.ref(t) for t in (  # held weakly, as the axes
                 ax.xaxis.get_major_formatter(), ax.yaxis.get_major_formatter(),
                 ax.xaxis.get_major_locator(), ax.yaxis.get_major_locator())))  # fmt: skip
@@ -106,9 +122,9 @@ def layout_problems(fig: Figure, renderer=None, cache: dict | None = None) -> li
 
     Call it after the figure was drawn (``to_png``, ``savefig`` or ``canvas.draw``). Returns
     one sentence per problem; an empty list means every label is readable. ``cache`` (a dict
-    kept between calls on one figure) keeps each axes' tick-label and title boxes while what
-    places them (``_axes_signature``) is unchanged: a live dashboard's check then measures
-    again only the panels whose labels changed (legends and texts are always measured).
+    kept between calls on one figure) keeps each axes' tick-label boxes while what places them
+    (``_axes_signature``) is unchanged: a live dashboard's check then measures again only the
+    panels whose ticks changed (titles, axis labels, legends and texts are always measured).
     """
     renderer = renderer or fig.canvas.get_renderer()
     page = Bbox.from_bounds(0, 0, *fig.canvas.get_width_height())
@@ -124,8 +140,8 @@ def layout_problems(fig: Figure, renderer=None, cache: dict | None = None) -> li
             hit = cache.get(id(ax))
             if hit is None or hit[0]() is not ax or hit[1] != signature:
                 # the axes held weakly: the cache lives as long as its figure, not longer
-                hit = cache[id(ax)] = (weakref.ref(ax), signature, *_decorations(ax, renderer))
-            mine, overlaps = list(hit[2]), hit[3]
+                hit = cache[id(ax)] = (weakref.ref(ax), signature, *_tick_labels(ax, renderer))
+            mine, overlaps = [*hit[2], *_labels_and_titles(ax, renderer)], hit[3]
         for which, t1, t2 in overlaps:
             problems.append(f"{name}: {which} tick labels {t1!r} and {t2!r} overlap")
         legend = ax.get_legend()

@@ -151,7 +151,10 @@ class LiveTraining(Dashboard):
 
     Attributes
     ----------
-    play : ipywidgets.Play, its value the number of epochs shown (0 .. epochs)
+    play : ipywidgets.Play, its value the number of epochs shown (0 .. epochs). It ticks
+        every ``interval_ms`` (40 ms: up to 25 frames a second); when a frame takes longer,
+        the ticks in between are coalesced (see ``Dashboard``: the next frame trains the
+        epochs they asked for), so frames come as fast as training and drawing allow.
     step_button, reset_button : ipywidgets.Button
     runs : list of Run, the state drawn
 
@@ -161,7 +164,7 @@ class LiveTraining(Dashboard):
 
     record_health: bool = True
 
-    def __init__(self, epochs: int, interval_ms: int = 80, **kwargs):
+    def __init__(self, epochs: int, interval_ms: int = 40, **kwargs):
         super().__init__(**kwargs)
         self.play = widgets.Play(value=epochs, min=0, max=epochs, step=1, interval=interval_ms,
                                  show_repeat=False, description="play")  # fmt: skip
