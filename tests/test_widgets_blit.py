@@ -321,11 +321,11 @@ def test_an_unlisted_change_is_learned_after_one_full_redraw():
 
 
 def test_a_broken_detection_is_caught_by_the_pixel_comparison(monkeypatch):
-    import backprop_lib.widgets.base as base
+    import backprop_lib.widgets.blit as blit
 
     d = Toy()
     d.k.value = 0.3
-    monkeypatch.setattr(base._Blitter, "_clean", lambda self, bg: "")  # ignore stale flags
+    monkeypatch.setattr(blit.Blitter, "_clean", lambda self, bg: "")  # ignore stale flags
     d.other.set_color("red")
     d.k.value = 0.6
     assert d.timings["path"] == "blit", d.redraw_reason  # wrongly cheap: the old line is shown
@@ -335,7 +335,7 @@ def test_a_broken_detection_is_caught_by_the_pixel_comparison(monkeypatch):
 
 
 def test_a_panel_whose_limits_hold_still_is_static_again(tmp_path):
-    from backprop_lib.widgets.base import _SETTLE
+    from backprop_lib.widgets.blit import _SETTLE
 
     d = Toy()
     d.k.value = 0.3
