@@ -8,12 +8,15 @@ each part of an update is reported:
 - ``draw``: moving the artists in place, ``render``: bringing the canvas up to date (a blit of
   the moving artists over the cached background, or a full redraw), ``encode``: the PNG,
 - ``update``: the whole of it, control change to PNG,
-beside ``full``: one full render of the same figure (an Agg draw of everything and the PNG,
-no computation), their ratio, the share of the update taken by computing, and how many of the
-timed moves took the cheap path (after one untimed pass over the same values, in which the base
-class learns any panel that changes without being listed). Last, Play on the learning-rate
-explorer: the time of one frame (an epoch trained and drawn) and frames per second. Ratios,
-not seconds, carry from one machine to another.
+beside ``no blit``: the same moves with every update drawn in full (``Dashboard.blitting =
+False``, the code before redrawing only what moved), and ``full``: one full render of the same
+figure (an Agg draw of everything and the PNG, no computation). Then the ratios: update/full,
+redraw/full (the update without its computation, the part blitting can change), update/no
+blit; the share of the update taken by computing; and how many of the timed moves took the
+cheap path (after one untimed pass over the same values, in which the base class learns any
+panel that changes without being listed). Last, Play on the learning-rate explorer, with and
+without blitting: the time of one frame (an epoch trained and drawn) and frames per second.
+Ratios, not seconds, carry from one machine to another.
 Dashboards train with one BLAS thread (``backprop_lib.threads``); ``--threads N`` lets BLAS use
 N threads instead, to see what the pool costs on this machine.
 
@@ -170,6 +173,17 @@ def measure(case: Case, settings: dict, repeats: int) -> dict:
                 parts[key].append(dash.timings[key])
             parts["update"].append(wall)
             blits += dash.timings["path"] == "blit"
+        # the same moves with every update drawn in full (``Dashboard.blitting = False``): the
+        # code before blitting, measured in the same run
+        dash.blitting = False
+        plain = []
+        for value in moves:
+            if value == control.value:
+                value = next(v for v in values if v != value)
+            t0 = time.perf_counter()
+            control.value = value
+            plain.append(time.perf_counter() - t0)
+        dash.blitting = True
         floor = []
         for _ in range(repeats):  # one full render of the same figure: draw and encode
             t0 = time.perf_counter()
@@ -177,6 +191,7 @@ def measure(case: Case, settings: dict, repeats: int) -> dict:
             floor.append(time.perf_counter() - t0)
         out = {k: 1000 * statistics.median(v) for k, v in parts.items()}
         out["floor"] = 1000 * statistics.median(floor)
+        out["plain"] = 1000 * statistics.median(plain)
         out["control"] = name
         out["blits"] = f"{blits}/{repeats}"
         w, h = dash.figure.get_size_inches() * dash.figure.dpi
@@ -186,10 +201,11 @@ def measure(case: Case, settings: dict, repeats: int) -> dict:
         dash.close()
 
 
-def play_fps(frames: int) -> dict:
+def play_fps(frames: int, blitting: bool = True) -> dict:
     """Play on the learning-rate explorer: Reset, then one epoch per frame, each trained and
     drawn as the Play button's ticks ask (synchronously, so every frame is drawn)."""
     dash = W.LearningRateExplorer()
+    dash.blitting = blitting
     try:
         dash.reset()
         dash.step()  # the first frames lay the figure out: not what a learner watches
@@ -221,25 +237,35 @@ def main() -> None:
           f"load average {load:.1f}; BLAS threads during updates: {args.threads}; medians of "
           f"{args.repeats} moves of each dashboard's main control")  # fmt: skip
     print(f"\n{'dashboard':24s} {'settings':8s} {'control':8s} {'size':9s} {'compute':>8s} "
-          f"{'draw':>6s} {'render':>7s} {'encode':>7s} {'update':>7s} {'full':>6s}  "
-          "update/full  compute share  blits")  # fmt: skip
+          f"{'draw':>6s} {'render':>7s} {'encode':>7s} {'update':>7s} {'no blit':>7s} "
+          f"{'full':>6s}  update/full  redraw/full  update/no blit  compute share  "
+          "blits")  # fmt: skip
     for case in CASES:
         if args.play or (args.only and args.only not in case.name):
             continue
         for settings, values in {"default": {}, **case.settings}.items():
             r = measure(case, values, args.repeats)
+            redraw = r["update"] - r["compute"]
             print(f"{case.name:24s} {settings:8s} {r['control']:8s} {r['size']:9s} "
                   f"{r['compute']:6.0f}ms {r['draw']:4.0f}ms {r['render']:5.0f}ms "
-                  f"{r['encode']:5.0f}ms {r['update']:5.0f}ms {r['floor']:4.0f}ms  "
-                  f"{r['update'] / r['floor']:11.2f}  {r['compute'] / r['update']:13.2f}  "
-                  f"{r['blits']:>5s}")  # fmt: skip
+                  f"{r['encode']:5.0f}ms {r['update']:5.0f}ms {r['plain']:5.0f}ms "
+                  f"{r['floor']:4.0f}ms  {r['update'] / r['floor']:11.2f}  "
+                  f"{redraw / r['floor']:11.2f}  {r['update'] / r['plain']:14.2f}  "
+                  f"{r['compute'] / r['update']:13.2f}  {r['blits']:>5s}")  # fmt: skip
     if args.play or not args.only or args.only in "learning-rate explorer":
         p = play_fps(args.frames)
+        q = play_fps(args.frames, blitting=False)
         print(f"\nPlay on the learning-rate explorer: {p['frame']:.0f} ms a frame (one epoch "
               f"trained and drawn), {p['fps']:.1f} frames per second ({p['blits']} frames "
-              f"blitted); the Play widget ticks every {p['interval']} ms, at most "
+              f"blitted); without blitting {q['frame']:.0f} ms, {q['fps']:.1f} frames per "
+              f"second. The Play widget ticks every {p['interval']} ms, at most "
               f"{1000 / p['interval']:.1f} frames per second")  # fmt: skip
-    print("\nNo 'largest' row: the dashboard has no control that changes its size. 6x64: six "
+    print(
+        "\nupdate/full: a move against one full render; redraw/full: the same without its "
+        "computation (what redrawing only what moved can change); update/no blit: a move "
+        "against the same move with every update drawn in full (Dashboard.blitting = False)."
+    )
+    print("No 'largest' row: the dashboard has no control that changes its size. 6x64: six "
           "hidden layers of 64 units (the most the hidden-widths box takes), other settings at "
           "their defaults; largest: also half the points held out as a test set and 1000 "
           "epochs of minibatches of 8")  # fmt: skip

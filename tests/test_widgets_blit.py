@@ -351,3 +351,25 @@ def test_a_panel_whose_limits_hold_still_is_static_again(tmp_path):
     assert d.timings["path"] == "blit", d.redraw_reason
     check_same(d, "static again", tmp_path)
     d.close()
+
+
+def test_blitting_off_draws_everything_and_gives_the_same_picture():
+    d = Toy()
+    try:
+        d.k.value = 0.4
+        assert d.timings["path"] == "blit"
+        cheap = decode(d.image.value)
+        d.blitting = False
+        blits = d.blits
+        d.k.value = 0.7
+        d.k.value = 0.4
+        assert d.blits == blits and d.timings["path"] == "full"
+        assert d.redraw_reason == "blitting is off"
+        assert np.array_equal(decode(d.image.value), cheap)
+        d.blitting = True
+        d.k.value = 0.7  # a fresh background first, then cheap again
+        d.k.value = 0.4
+        assert d.timings["path"] == "blit"
+        assert np.array_equal(decode(d.image.value), cheap)
+    finally:
+        d.close()

@@ -92,9 +92,15 @@ class Dashboard:
     blas_threads : int or None
         Threads numpy's BLAS may use during an update (class attribute, default 1; see
         ``backprop_lib.threads``), so a slider move costs about the same on a busy machine.
+    blitting : bool
+        Redraw only what moved (default True; see ``widgets.blit``). False draws the whole
+        figure on every update, as matplotlib's ``canvas.draw()`` does and nothing more: the
+        reference ``bench/latency.py`` measures the cheap path against, and a way to rule the
+        cheap path out when a picture looks wrong.
     """
 
     blas_threads: int | None = 1
+    blitting: bool = True
 
     def __init__(self, width_px: int = 960, height_px: int = 380, dpi: int = 100, threaded=None):
         self.figure = new_figure(width_px, height_px, dpi)
@@ -173,6 +179,13 @@ class Dashboard:
         """Bring the figure's canvas up to date: "blit" (cached background and the moving
         artists) or "full" (everything drawn, a fresh background). Counted in ``blits`` and
         ``full_redraws``; ``redraw_reason`` says why the last full one was needed."""
+        if not self.blitting:
+            self._blitter.forget()
+            self._blitter.canvas().draw()
+            self._force_full = False
+            self.full_redraws += 1
+            self.redraw_reason = "blitting is off"
+            return "full"
         moving = [a for a in (self.moving_artists() or ()) if a is not None]
         path = self._blitter.render(moving, force_full=self._force_full)
         self._force_full = False
