@@ -373,3 +373,46 @@ def test_blitting_off_draws_everything_and_gives_the_same_picture():
         assert np.array_equal(decode(d.image.value), cheap)
     finally:
         d.close()
+
+
+class Reach(Dashboard):
+    """A point that moves across a panel, towards a static text it ends up under (unclipped:
+    a clipped artist is taken to cover its whole clip box, so the text would be drawn with it
+    from the start)."""
+
+    def __init__(self):
+        super().__init__(width_px=420, height_px=200)
+        self.k = self.add_control("k", widgets.FloatSlider(value=0.1, min=0.0, max=1.0), main=True)
+        self.layout(self.k)
+        self.ax = self.figure.subplots()
+        (self.point,) = self.ax.plot([0.1], [0.5], "o", ms=14, clip_on=False)
+        self.label = self.ax.text(0.85, 0.5, "here", ha="center", va="center", zorder=5)
+        self.ax.set_xlim(0, 1)
+        self.ax.set_ylim(0, 1)
+        self.refresh()
+
+    def draw(self):
+        self.point.set_xdata([self.k.value])
+
+    def moving_artists(self):
+        return [self.point]
+
+
+def test_a_static_artist_a_moving_one_reaches_joins_it_and_the_panel_stays_static(tmp_path):
+    d = Reach()
+    try:
+        assert d.label not in d._blitter.background.foreground
+        d.k.value = 0.85  # now under the text, which is painted after it
+        assert d.timings["path"] == "full"
+        assert d.redraw_reason == "the set of static artists changed"
+        check_same(d, "the point under the text", tmp_path)
+        # the text is drawn with the point from now on; the rest of the panel stays cached
+        assert any(a is d.label for a in d._blitter.learned)
+        assert not any(a is d.ax for a in d._blitter.learned)
+        assert id(d.ax) not in d._blitter.background.moving_axes
+        for k in (0.2, 0.86, 0.5):
+            d.k.value = k
+            assert d.timings["path"] == "blit", d.redraw_reason
+            check_same(d, f"k = {k}", tmp_path)
+    finally:
+        d.close()
