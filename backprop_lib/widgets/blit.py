@@ -34,8 +34,8 @@ draw. The result is the full draw's, pixel for pixel:
   drawn and also redrawn in full. A draw of the figure by anyone else (``to_png``, ``savefig``)
   clears the flags too, so it drops the background.
 - Learning. What forced a full redraw without being listed (the axes whose limits changed, the
-  static artist that changed, the axes whose artists were recreated) is remembered and treated
-  as moving from then on, so a missing entry in ``moving_artists`` costs one full redraw, then
+  static artist that changed, the static artist a moving one now reaches, the axes whose
+  artists were recreated) is remembered and treated as moving from then on, so a missing entry in ``moving_artists`` costs one full redraw, then
   nothing; correctness never depends on the list. An axes learned for its limits is static
   again once they held still for ``_SETTLE`` updates (one more full redraw): panels whose
   limits snap to round values (``viz.curves``, ``viz.param_slice``) move only now and then.
