@@ -628,17 +628,12 @@ class Blitter:
             if old is not None and _contains(old[1], region):
                 continue
             for later in order[position[id(artist)] + 1 :]:
+                if id(later) in ids:
+                    continue  # drawn over it in this update anyway
                 hit = bg.regions.get(id(later))
-                box = (
-                    hit[1]
-                    if hit is not None and hit[0] is later
-                    else _region(later, renderer, page)
-                )
-                if (
-                    id(later) not in ids
-                    and _overlap(region, box)
-                    and bg.pixels.hits(later, [region])
-                ):
+                if hit is None or hit[0] is not later:  # a static artist: its box holds
+                    hit = bg.regions[id(later)] = (later, _region(later, renderer, page))
+                if _overlap(region, hit[1]) and bg.pixels.hits(later, [region]):
                     return "an axis' new tick labels reach a static artist"
         return ""
 
