@@ -35,10 +35,11 @@ draw. The result is the full draw's, pixel for pixel:
   clears the flags too, so it drops the background.
 - Learning. What forced a full redraw without being listed (the axes whose limits changed, the
   static artist that changed, the static artist a moving one now reaches, the axes whose
-  artists were recreated) is remembered and treated as moving from then on, so a missing entry in ``moving_artists`` costs one full redraw, then
-  nothing; correctness never depends on the list. An axes learned for its limits is static
-  again once they held still for ``_SETTLE`` updates (one more full redraw): panels whose
-  limits snap to round values (``viz.curves``, ``viz.param_slice``) move only now and then.
+  artists were recreated) is remembered and treated as moving from then on, so a missing entry
+  in ``moving_artists`` costs one full redraw, then nothing; correctness never depends on the
+  list. An axes learned for its limits is static again once they held still for ``_SETTLE``
+  updates (one more full redraw): panels whose limits snap to round values (``viz.curves``,
+  ``viz.param_slice``) move only now and then.
 - Not seen: data changed in place without a setter (``line.get_ydata()[:] = ...``); change
   artists through their setters, as matplotlib expects. Figures with rasterised z-orders are
   always drawn in full.
