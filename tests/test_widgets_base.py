@@ -6,6 +6,7 @@ the coalescing is observable.
 
 import gc
 import time
+import warnings
 import weakref
 
 import ipywidgets as widgets
@@ -232,3 +233,34 @@ def test_every_dashboard_imports_from_the_package():
     assert issubclass(QuadraticExplorer, Dashboard)
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
         package.Nope  # noqa: B018
+
+
+class Placed(Dashboard):
+    """Axes placed by hand (no layout engine), as the step-through and feature maps are."""
+
+    def __init__(self):
+        super().__init__(width_px=200, height_px=120)
+        self.x = self.add_control("x", widgets.IntSlider(value=0, min=0, max=10), main=True)
+        self.layout(self.x)
+        self.figure.set_layout_engine("none")
+        self.ax = self.figure.add_axes((0.1, 0.2, 0.5, 0.6))
+        self.refresh()
+
+
+def test_relayout_keeps_the_engine_the_figure_was_built_with():
+    placed, laid_out = Placed(), Counter()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # constrained layout on hand-placed axes warns
+            placed.relayout()
+            placed.refresh()
+        assert placed.error is None
+        assert tuple(placed.ax.get_position().bounds) == pytest.approx((0.1, 0.2, 0.5, 0.6))
+        before = laid_out.ax.get_position().bounds
+        laid_out.ax.set_ylabel("a long label\nover two lines")
+        laid_out.relayout()  # constrained layout again, as the figure was built
+        laid_out.refresh()
+        assert laid_out.ax.get_position().bounds != before
+    finally:
+        placed.close()
+        laid_out.close()

@@ -34,6 +34,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 
 import ipywidgets as widgets
+from matplotlib.layout_engine import PlaceHolderLayoutEngine
 
 from ..threads import limit_blas_threads
 from ..viz.layout import new_layout_problems
@@ -126,6 +127,7 @@ class Dashboard:
         self._worker: threading.Thread | None = None
         self._closed = False
         self._layout_frozen = False
+        self._engine = None  # the layout engine the figure was built with (see relayout)
         self._force_full = True
         self._blitter = Blitter(self.figure)
         self.blits = 0  # renders that drew only the moving artists over the cached background
@@ -164,14 +166,19 @@ class Dashboard:
         return []
 
     def relayout(self) -> None:
-        """Lay the figure out again at the next update (call after rebuilding a panel)."""
-        self.figure.set_layout_engine("constrained")
+        """Lay the figure out again at the next update (call after rebuilding a panel), with
+        the layout engine it was built with (a figure placed by hand stays as placed)."""
+        if self._engine is not None:
+            self.figure.set_layout_engine(self._engine)
         self._layout_frozen = False
         self._force_full = True
 
     def _lay_out(self) -> None:
-        self.figure.draw_without_rendering()
-        self.figure.set_layout_engine("none")
+        engine = self.figure.get_layout_engine()
+        if engine is not None and not isinstance(engine, PlaceHolderLayoutEngine):
+            self._engine = engine  # kept for relayout(); the figure's own until then
+            self.figure.draw_without_rendering()
+            self.figure.set_layout_engine("none")
         self._layout_frozen = True
         self._force_full = True
 
