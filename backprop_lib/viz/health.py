@@ -22,6 +22,7 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.ticker import NullLocator
 
+from .curves import _set_limits
 from .style import PlotFigure, layer_colors, log_axis, new_figure, style
 
 __all__ = ["GradientHealth", "plot_gradient_health", "HEALTH_TITLES"]
@@ -47,12 +48,20 @@ class GradientHealth:
 
     Lines are created for the layers of the first history shown and re-created only when the
     set of layers changes (a different depth).
+
+    ``windows`` (optional): for the two log panels, a (low, high) range of values each always
+    shows, e.g. ``{"grad_norms": (1e-7, 10), "update_ratios": (1e-9, 1)}``. The y-limits fit
+    the values and the window together, snapped outward to half-decades
+    (``viz.curves._set_limits``): a live dashboard whose runs stay inside its windows keeps
+    its panels still from run to run, and a run outside them widens them. Without one, the
+    limits fit the values alone.
     """
 
-    def __init__(self, axes: Sequence[Axes]):
+    def __init__(self, axes: Sequence[Axes], windows: Mapping[str, tuple] | None = None):
         if len(axes) != 3:
             raise ValueError(f"GradientHealth needs 3 axes, got {len(axes)}")
         self.axes = list(axes)
+        self.windows = {k: np.asarray(v, dtype=float) for k, v in (windows or {}).items()}
         self.lines: list[dict[str, object]] = [{}, {}, {}]
         with style():
             for ax, title, ylabel in zip(self.axes, HEALTH_TITLES, _YLABELS, strict=True):
@@ -110,24 +119,25 @@ class GradientHealth:
             if names != list(self.lines[k]):
                 self._rebuild(k, names)
             ax = self.axes[k]
-            finite = []
+            finite = [np.array([1e-3])] if k == 1 else []  # the guide stays in view
             for name, v in series:
                 x = np.arange(1, len(v) + 1, dtype=float)
                 ok = np.isfinite(v) & ((v > 0) if k < 2 else True)
                 self.lines[k][name].set_data(x[ok], v[ok])
                 finite.append(v[ok])
-            ax.set_xlim(0, max(n, 1) + 0.5)
-            vals = np.concatenate(finite) if finite else np.array([])
-            if k < 2 and len(vals):
-                lo, hi = float(vals.min()), float(vals.max())
-                if k == 1:
-                    lo, hi = min(lo, 1e-3), max(hi, 1e-3)
-                ax.set_ylim(lo / 3, max(hi, lo * 1.01) * 3)
+            if k < 2:
+                window = self.windows.get(field)
+                _set_limits(ax, finite + ([window] if window is not None else []), n, True, None)
+            else:
+                ax.set_xlim(0, max(n, 1) + 0.5)
 
     def moving_artists(self) -> list:
-        """What ``update`` changes: its panels whole, since their limits follow the run (for
-        a dashboard's ``moving_artists``, see ``widgets.base``)."""
-        return list(self.axes)
+        """What ``update`` changes: every layer's lines, and the colour key's panel whole (its
+        colours and ticks follow the number of layers). The limits hold still while the values
+        stay inside them (see ``windows``); when they move, the base class sees it and redraws
+        in full (for a dashboard's ``moving_artists``, see ``widgets.base``)."""
+        lines = [line for panel in self.lines for line in panel.values()]
+        return lines + ([self.key.ax] if self.key is not None else [])
 
 
 def _label(i: int, name: str, n: int) -> str:
