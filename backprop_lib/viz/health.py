@@ -93,7 +93,7 @@ class GradientHealth:
 
         The bar's axes never changes (limits 0 to 1, no ticks of its own): the layers' colours
         are an image on it, and the layer numbers (first, middle, last) are a tick-mark line
-        and texts beside it, so a new depth moves only those three artists."""
+        and texts beside it, so a new depth moves only those artists."""
         n = len(colors)
         if self.key is None:
             self._make_key()
@@ -113,7 +113,7 @@ class GradientHealth:
             self.key = figure.colorbar(ScalarMappable(Normalize(0, 1), "gray"), ax=self.axes[-1],
                                        pad=0.02, aspect=25)  # fmt: skip
             ax = self.key.ax
-            self.key.solids.set_visible(False)  # the image below shows the layers' colours
+            self.key.solids.set_visible(False)  # an image of the layers' colours replaces it
             self.key.set_ticks([])
             ax.yaxis.set_minor_locator(NullLocator())
             self.key_image = ax.imshow(np.ones((1, 1, 3)), extent=(0, 1, 0, 1), origin="lower",
