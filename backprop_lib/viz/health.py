@@ -68,6 +68,7 @@ class GradientHealth:
         self.axes = list(axes)
         self.windows = {k: np.asarray(v, dtype=float) for k, v in (windows or {}).items()}
         self.lines: list[dict[str, object]] = [{}, {}, {}]
+        self._spare: list[list] = [[], [], []]  # lines removed from each panel, to reuse
         with style():
             for ax, title, ylabel in zip(self.axes, HEALTH_TITLES, _YLABELS, strict=True):
                 ax.set_autoscale_on(False)  # limits are set in update
@@ -141,21 +142,25 @@ class GradientHealth:
     def _rebuild(self, k: int, names: list[str]) -> None:
         """One line per layer in panel ``k``: the lines already there are kept and given
         their new layer's colour and label (the same artists, in layer order), missing ones
-        are added and surplus ones removed. Cheaper than creating them all again."""
+        are added and surplus ones removed. A removed line is kept aside and added back when
+        the layers grow again: cheaper than creating every line anew."""
         old = list(self.lines[k].values())
-        for line in old[len(names) :]:
+        for line in reversed(old[len(names) :]):
             line.remove()
+            self._spare[k].append(line)
         colors = layer_colors(len(names))
         lines = {}
-        with style():
-            for i, (name, c) in enumerate(zip(names, colors, strict=True)):
-                label = _label(i, name, len(names))
-                if i < len(old):
-                    lines[name] = old[i]
-                    old[i].set_color(c)
-                    old[i].set_label(label)
-                else:
-                    lines[name] = self.axes[k].plot([], [], color=c, label=label)[0]
+        for i, (name, c) in enumerate(zip(names, colors, strict=True)):
+            if i < len(old):
+                line = old[i]
+            elif self._spare[k]:
+                line = self.axes[k].add_line(self._spare[k].pop())
+            else:
+                with style():  # entered only here: it copies every rc setting
+                    line = self.axes[k].plot([], [])[0]
+            line.set_color(c)
+            line.set_label(_label(i, name, len(names)))
+            lines[name] = line
         self.lines[k] = lines
         if k == 0 and names:
             self._update_key(colors)
