@@ -144,3 +144,19 @@ def test_batch_norm_and_residual_runs_stay_inside_the_windows_and_others_widen_t
             y = line.get_ydata()
             assert not len(y) or (lo <= y.min() and y.max() <= hi)
     d.close()
+
+
+def test_reset_and_play_redraw_only_lines():
+    """Reset (no epoch yet) keeps the panels and their lines; each Play step then moves only
+    the lines: every update a blit, nothing learned, no axes drawn whole."""
+    d = GradientFlowExplorer(config={"epochs": 30})
+    limits = [ax.get_ylim() for ax in d.figure.axes]
+    d.reset()
+    assert d.timings["path"] == "blit", d.redraw_reason
+    assert [ax.get_ylim() for ax in d.figure.axes] == limits
+    for _ in range(12):
+        d.step()
+        assert d.timings["path"] == "blit", d.redraw_reason
+    assert d._blitter.learned == []
+    assert not d._blitter.background.moving_axes
+    d.close()

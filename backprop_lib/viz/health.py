@@ -173,7 +173,10 @@ class GradientHealth:
             if k == 2:
                 series = [(name, 100.0 * v) for name, v in series]
             names = [name for name, _ in series]
-            if names != list(self.lines[k]):
+            if not names:  # nothing recorded yet (a reset): the same layers, no data
+                for line in self.lines[k].values():
+                    line.set_data([], [])
+            elif names != list(self.lines[k]):
                 self._rebuild(k, names)
             ax = self.axes[k]
             finite = [np.array([1e-3])] if k == 1 else []  # the guide stays in view

@@ -121,7 +121,7 @@ class GradientFlowExplorer(LiveTraining):
     def draw(self) -> None:
         h = self.history
         self.curves.update(h, epochs=self.base.epochs)
-        lo, hi = self.curves.ax.get_ylim()
+        lo, hi = self.curves.ax.get_ylim() if h.loss else LOSS_LIMITS  # Reset: no loss yet
         self.curves.ax.set_ylim(min(lo, LOSS_LIMITS[0]), max(hi, LOSS_LIMITS[1]))
         self.curves.ax.yaxis.label.set_text(loss_label(self.run))
         self.health.update(h, epochs=self.base.epochs)
