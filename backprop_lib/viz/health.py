@@ -55,7 +55,7 @@ class GradientHealth:
     changes (a different depth) they are recoloured and relabelled, and added or removed.
 
     ``windows`` (optional): for the two log panels, a (low, high) range of values each always
-    shows, e.g. ``{"grad_norms": (1e-7, 10), "update_ratios": (1e-9, 1)}``. The y-limits fit
+    shows, e.g. ``{"grad_norms": (1e-9, 10), "update_ratios": (1e-11, 1)}``. The y-limits fit
     the values and the window together, snapped outward to half-decades
     (``viz.curves._set_limits``): a live dashboard whose runs stay inside its windows keeps
     its panels still from run to run, and a run outside them widens them. Without one, the
