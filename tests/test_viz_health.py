@@ -91,3 +91,31 @@ def test_histograms_one_panel_per_layer(trained):
     std = acts[0][1].std()
     assert f"std {std:.2f}" in fig.axes[0].get_title()
     assert model.training  # mode restored
+
+
+def test_a_new_depth_reuses_the_lines_recoloured_for_their_layers(trained):
+    """Fewer layers: surplus lines leave the axes; more again: the same lines come back, each
+    in its new layer's colour and in layer order (no line created anew)."""
+    from matplotlib.colors import same_color
+
+    from backprop_lib.viz.style import layer_colors
+
+    _, _, h = trained
+    fig = new_figure(900, 300)
+    health = GradientHealth(fig.subplots(1, 3))
+    health.update(h)
+    deep = [list(panel.values()) for panel in health.lines]
+    shallow = History(loss=[1.0], grad_norms={"0.W": [0.1], "2.W": [0.2]},
+                      update_ratios={"0.W": [1e-3], "2.W": [2e-3]},
+                      saturation={"1.Tanh": [0.1]})  # fmt: skip
+    health.update(shallow)
+    assert health.axes[0].get_lines() == deep[0][:2]
+    assert same_color(deep[0][1].get_color(), layer_colors(2)[1])
+    health.update(h)
+    for k, panel in enumerate(health.lines):
+        assert list(panel.values()) == deep[k]
+        assert [ln for ln in health.axes[k].get_lines() if ln is not health.guide] == deep[k]
+        colors = layer_colors(len(panel))
+        assert all(
+            same_color(ln.get_color(), c) for ln, c in zip(panel.values(), colors, strict=True)
+        )

@@ -109,5 +109,54 @@ def test_layer_key_replaces_the_legend_at_every_depth():
         key = d.health.key
         assert d.health.axes[0].get_legend() is None  # nothing covers the lines
         assert key.ax.get_ylabel() == "layer (1 = next to the input)"
-        assert [t.get_text() for t in key.ax.get_yticklabels()][-1] == str(depth + 1)
+        # the layer numbers are texts beside the bar (its own ticks would move its axes)
+        shown = [t.get_text() for t in d.health.key_labels if t.get_visible()]
+        assert shown[-1] == str(depth + 1)
+        assert shown == ["1", str((depth + 2) // 2), str(depth + 1)]
+    d.close()
+
+
+def test_depth_moves_redraw_only_lines_and_the_key():
+    """The main control (depth) changes the number of layers: the update is still a blit
+    that redraws the lines and the key's image, tick marks and numbers, with nothing learned
+    and no axes drawn whole, and the panels' limits hold still."""
+    d = GradientFlowExplorer(config={"epochs": 30})
+    limits = [ax.get_ylim() for ax in d.figure.axes]
+    for depth in (3, 5, 8, 10, 12, 3):
+        d.depth.value = depth
+        assert d.timings["path"] == "blit", d.redraw_reason
+        assert [ax.get_ylim() for ax in d.figure.axes] == limits
+    assert d._blitter.learned == []
+    assert not d._blitter.background.moving_axes
+    d.close()
+
+
+def test_batch_norm_and_residual_runs_stay_inside_the_windows_and_others_widen_them():
+    d = GradientFlowExplorer(depth=12, batch_norm=True, residual=True)
+    for depth in (3, 8, 12):
+        d.depth.value = depth
+        assert d.timings["path"] == "blit", d.redraw_reason
+    assert d._blitter.learned == []
+    d.config = {"activation": "relu", "init": "normal", "depth": 6}  # exploding: far above
+    for k, ax in enumerate(d.health.axes[:2]):
+        lo, hi = ax.get_ylim()
+        for line in d.health.lines[k].values():
+            y = line.get_ydata()
+            assert not len(y) or (lo <= y.min() and y.max() <= hi)
+    d.close()
+
+
+def test_reset_and_play_redraw_only_lines():
+    """Reset (no epoch yet) keeps the panels and their lines; each Play step then moves only
+    the lines: every update a blit, nothing learned, no axes drawn whole."""
+    d = GradientFlowExplorer(config={"epochs": 30})
+    limits = [ax.get_ylim() for ax in d.figure.axes]
+    d.reset()
+    assert d.timings["path"] == "blit", d.redraw_reason
+    assert [ax.get_ylim() for ax in d.figure.axes] == limits
+    for _ in range(12):
+        d.step()
+        assert d.timings["path"] == "blit", d.redraw_reason
+    assert d._blitter.learned == []
+    assert not d._blitter.background.moving_axes
     d.close()

@@ -126,3 +126,27 @@ def test_intuition_figure(tmp_path):
     np.testing.assert_allclose(sq, (1 - p) ** 2)
     np.testing.assert_allclose(ce.get_data()[1], -np.log(p))
     fig.savefig(tmp_path / "intuition.png")
+
+
+def test_slider_moves_redraw_only_the_curves_and_paths():
+    """Moving either slider keeps every panel's limits still: the update is a blit that
+    redraws lines only, with nothing learned and no axes drawn whole."""
+    d = LossComparison(epochs=200)
+    for w0, lr in [(-6.0, 0.04), (-6.0, 0.16), (-6.0, 0.63), (-6.0, 2.5), (-2.0, 2.5), (-9.0, 1.0)]:
+        d.config = {"w0": w0, "lr": lr}
+        assert d.timings["path"] == "blit", d.redraw_reason
+    assert d._blitter.learned == []
+    assert not d._blitter.background.moving_axes
+    d.close()
+
+
+def test_curve_panels_hold_the_landscape_windows():
+    d = LossComparison(epochs=200)
+    for ax, window in ((d.plot.ax_loss, d.plot.loss_window), (d.plot.ax_grad, d.plot.grad_window)):
+        lo, hi = ax.get_ylim()
+        assert lo <= window[0] and hi >= window[1]
+        for line in ax.get_lines():
+            y = np.asarray(line.get_ydata(), dtype=float)
+            y = y[np.isfinite(y) & (y > 0)]
+            assert not len(y) or (lo <= y.min() and y.max() <= hi)  # nothing out of view
+    d.close()

@@ -16,12 +16,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import matplotlib as mpl
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.cm import ScalarMappable
-from matplotlib.colors import BoundaryNorm, ListedColormap
+from matplotlib.colors import Normalize
+from matplotlib.font_manager import FontProperties
+from matplotlib.markers import TICKRIGHT
+from matplotlib.textpath import TextPath
 from matplotlib.ticker import NullLocator
+from matplotlib.transforms import offset_copy
 
+from .curves import _set_limits
 from .style import PlotFigure, layer_colors, log_axis, new_figure, style
 
 __all__ = ["GradientHealth", "plot_gradient_health", "HEALTH_TITLES"]
@@ -45,15 +51,24 @@ def _series(d: Mapping[str, Sequence[float]]) -> list[tuple[str, np.ndarray]]:
 class GradientHealth:
     """The three gradient-health panels on ``axes`` (a sequence of 3 Axes), updated in place.
 
-    Lines are created for the layers of the first history shown and re-created only when the
-    set of layers changes (a different depth).
+    Lines are created for the layers of the first history shown; when the set of layers
+    changes (a different depth) they are recoloured and relabelled, and added or removed.
+
+    ``windows`` (optional): for the two log panels, a (low, high) range of values each always
+    shows, e.g. ``{"grad_norms": (1e-9, 10), "update_ratios": (1e-11, 1)}``. The y-limits fit
+    the values and the window together, snapped outward to half-decades
+    (``viz.curves._set_limits``): a live dashboard whose runs stay inside its windows keeps
+    its panels still from run to run, and a run outside them widens them. Without one, the
+    limits fit the values alone.
     """
 
-    def __init__(self, axes: Sequence[Axes]):
+    def __init__(self, axes: Sequence[Axes], windows: Mapping[str, tuple] | None = None):
         if len(axes) != 3:
             raise ValueError(f"GradientHealth needs 3 axes, got {len(axes)}")
         self.axes = list(axes)
+        self.windows = {k: np.asarray(v, dtype=float) for k, v in (windows or {}).items()}
         self.lines: list[dict[str, object]] = [{}, {}, {}]
+        self._spare: list[list] = [[], [], []]  # lines removed from each panel, to reuse
         with style():
             for ax, title, ylabel in zip(self.axes, HEALTH_TITLES, _YLABELS, strict=True):
                 ax.set_autoscale_on(False)  # limits are set in update
@@ -70,32 +85,83 @@ class GradientHealth:
             self.axes[2].set_ylim(0, 100)
         self.legend = None  # kept for callers that looked for it; the key below replaces it
         self.key = None  # the layer colour key: a colour bar beside the last panel
+        self.key_image = self.key_ticks = None  # the key's colours, and its tick marks
+        self.key_labels: list = []  # the key's layer numbers (texts; unused ones hidden)
 
     def _update_key(self, colors) -> None:
         """Which colour is which layer, as a colour bar beside the last panel: unlike a
-        legend it covers no line, however many layers there are."""
+        legend it covers no line, however many layers there are.
+
+        The bar's axes never changes (limits 0 to 1, no ticks of its own): the layers' colours
+        are an image on it, and the layer numbers (first, middle, last) are a tick-mark line
+        and texts beside it, so a new depth moves only those artists."""
         n = len(colors)
-        mappable = ScalarMappable(BoundaryNorm(np.arange(0.5, n + 1), n), ListedColormap(colors))
+        if self.key is None:
+            self._make_key()
+        self.key_image.set_data(np.asarray(colors, dtype=float)[:, None, :])
+        ticks = sorted({1, (n + 1) // 2, n}) if n > 2 else list(range(1, n + 1))
+        centres = [(t - 0.5) / n for t in ticks]  # layer t fills [(t - 1) / n, t / n]
+        self.key_ticks.set_data(np.ones(len(centres)), centres)
+        for i, text in enumerate(self.key_labels):
+            shown = i < len(ticks)
+            text.set_visible(shown)
+            text.set_text(str(ticks[i]) if shown else "")
+            text.set_y(centres[i] if shown else 0.5)
+
+    def _make_key(self) -> None:
+        figure = self.axes[-1].figure
         with style():
-            if self.key is None:
-                self.key = self.axes[-1].figure.colorbar(mappable, ax=self.axes[-1], pad=0.02,
-                                                         aspect=25)  # fmt: skip
-                self.key.set_label("layer (1 = next to the input)")
-            else:
-                self.key.update_normal(mappable)
-            ticks = sorted({1, (n + 1) // 2, n}) if n > 2 else list(range(1, n + 1))
-            self.key.set_ticks(ticks, labels=[str(t) for t in ticks])
-            self.key.ax.yaxis.set_minor_locator(NullLocator())
+            self.key = figure.colorbar(ScalarMappable(Normalize(0, 1), "gray"), ax=self.axes[-1],
+                                       pad=0.02, aspect=25)  # fmt: skip
+            ax = self.key.ax
+            self.key.solids.set_visible(False)  # an image of the layers' colours replaces it
+            self.key.set_ticks([])
+            ax.yaxis.set_minor_locator(NullLocator())
+            self.key_image = ax.imshow(np.ones((1, 1, 3)), extent=(0, 1, 0, 1), origin="lower",
+                                       aspect="auto", interpolation="nearest")  # fmt: skip
+            size, pad = mpl.rcParams["ytick.major.size"], mpl.rcParams["ytick.major.pad"]
+            (self.key_ticks,) = ax.plot(
+                [], [], ls="none", marker=TICKRIGHT, ms=size, mew=mpl.rcParams["ytick.major.width"],
+                color=mpl.rcParams["ytick.color"], transform=ax.get_yaxis_transform(),
+                clip_on=False,
+            )  # fmt: skip
+            fontsize = FontProperties(size=mpl.rcParams["ytick.labelsize"]).get_size_in_points()
+            beside = offset_copy(ax.get_yaxis_transform(), figure, x=size + pad, units="points")
+            self.key_labels = [
+                ax.text(1.0, 0.5, "", transform=beside, ha="left", va="center_baseline",
+                        fontsize=fontsize, color=mpl.rcParams["ytick.color"], visible=False)
+                for _ in range(3)
+            ]  # fmt: skip
+            # the axis label sits beyond the widest two-digit layer number, wherever they are
+            digits = TextPath((0, 0), "88", size=fontsize).get_extents().width
+            away = size + pad + digits + mpl.rcParams["axes.labelpad"]
+            self.key.set_label("layer (1 = next to the input)")
+            ax.yaxis.set_label_coords(1.0, 0.5, offset_copy(ax.transAxes, figure, x=away,
+                                                            units="points"))  # fmt: skip
 
     def _rebuild(self, k: int, names: list[str]) -> None:
-        for line in self.lines[k].values():
+        """One line per layer in panel ``k``: the lines already there are kept and given
+        their new layer's colour and label (the same artists, in layer order), missing ones
+        are added and surplus ones removed. A removed line is kept aside and added back when
+        the layers grow again: cheaper than creating every line anew."""
+        old = list(self.lines[k].values())
+        for line in reversed(old[len(names) :]):
             line.remove()
+            self._spare[k].append(line)
         colors = layer_colors(len(names))
-        with style():
-            self.lines[k] = {
-                name: self.axes[k].plot([], [], color=c, label=_label(i, name, len(names)))[0]
-                for i, (name, c) in enumerate(zip(names, colors, strict=True))
-            }
+        lines = {}
+        for i, (name, c) in enumerate(zip(names, colors, strict=True)):
+            if i < len(old):
+                line = old[i]
+            elif self._spare[k]:
+                line = self.axes[k].add_line(self._spare[k].pop())
+            else:
+                with style():  # entered only here: it copies every rc setting
+                    line = self.axes[k].plot([], [])[0]
+            line.set_color(c)
+            line.set_label(_label(i, name, len(names)))
+            lines[name] = line
+        self.lines[k] = lines
         if k == 0 and names:
             self._update_key(colors)
 
@@ -107,27 +173,32 @@ class GradientHealth:
             if k == 2:
                 series = [(name, 100.0 * v) for name, v in series]
             names = [name for name, _ in series]
-            if names != list(self.lines[k]):
+            if not names:  # nothing recorded yet (a reset): the same layers, no data
+                for line in self.lines[k].values():
+                    line.set_data([], [])
+            elif names != list(self.lines[k]):
                 self._rebuild(k, names)
             ax = self.axes[k]
-            finite = []
+            finite = [np.array([1e-3])] if k == 1 else []  # the guide stays in view
             for name, v in series:
                 x = np.arange(1, len(v) + 1, dtype=float)
                 ok = np.isfinite(v) & ((v > 0) if k < 2 else True)
                 self.lines[k][name].set_data(x[ok], v[ok])
                 finite.append(v[ok])
-            ax.set_xlim(0, max(n, 1) + 0.5)
-            vals = np.concatenate(finite) if finite else np.array([])
-            if k < 2 and len(vals):
-                lo, hi = float(vals.min()), float(vals.max())
-                if k == 1:
-                    lo, hi = min(lo, 1e-3), max(hi, 1e-3)
-                ax.set_ylim(lo / 3, max(hi, lo * 1.01) * 3)
+            if k < 2:
+                window = self.windows.get(field)
+                _set_limits(ax, finite + ([window] if window is not None else []), n, True, None)
+            else:
+                ax.set_xlim(0, max(n, 1) + 0.5)
 
     def moving_artists(self) -> list:
-        """What ``update`` changes: its panels whole, since their limits follow the run (for
-        a dashboard's ``moving_artists``, see ``widgets.base``)."""
-        return list(self.axes)
+        """What ``update`` changes: every layer's lines, and the colour key's image, tick marks
+        and layer numbers. The limits hold still while the values stay inside them (see
+        ``windows``); when they move, the base class sees it and redraws in full (for a
+        dashboard's ``moving_artists``, see ``widgets.base``)."""
+        lines = [line for panel in self.lines for line in panel.values()]
+        key = [self.key_image, self.key_ticks, *self.key_labels] if self.key is not None else []
+        return lines + key
 
 
 def _label(i: int, name: str, n: int) -> str:

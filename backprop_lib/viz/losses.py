@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..instruments.neuron import LOSSES, NeuronRun, neuron_loss
+from .curves import _set_limits
 from .style import SERIES, log_axis, new_figure, style
 
 __all__ = ["LOSS_COLORS", "NeuronRacePlot", "plot_losses_vs_probability"]
@@ -20,6 +21,7 @@ __all__ = ["LOSS_COLORS", "NeuronRacePlot", "plot_losses_vs_probability"]
 LOSS_COLORS = {"mse": SERIES[1], "cross_entropy": SERIES[0]}
 SHORT = {"mse": "MSE", "cross_entropy": "cross-entropy"}
 WRONG_SIDE = "#f3e3d9"  # the weights that classify most points wrong (w < 0)
+GRADIENT_DECADES = 6  # the gradient axis reaches this many decades below the steepest slope
 
 
 def plot_losses_vs_probability(width_px: int = 640, height_px: int = 300):
@@ -50,7 +52,8 @@ class NeuronRacePlot:
     Attributes: ``ax_loss``, ``ax_grad``, ``ax_land`` (dict loss -> Axes), ``lines`` (dict
     loss -> Line2D of the loss curve), ``grad_lines``, ``paths`` (the weights visited, on
     the landscape), ``starts`` (the starting point), ``learned`` (vertical lines at the epoch
-    each run first gets most points right).
+    each run first gets most points right), ``loss_window`` and ``grad_window`` (the ranges
+    the two curve panels always show, from the landscape; see ``update``).
     """
 
     def __init__(self, figure, X, y, epochs: int, w_range: tuple[float, float] = (-10.0, 10.0)):
@@ -86,8 +89,12 @@ class NeuronRacePlot:
     def _build_landscape(self, X, y) -> None:
         self.X, self.y = X, y
         ws = np.linspace(*self.w_range, 401)
+        lows, highs, slopes = [], [], []
         for loss, ax in self.ax_land.items():
             curve = neuron_loss(loss, ws, X, y)
+            lows.append(float(curve.min()))
+            highs.append(float(curve.max()))
+            slopes.append(float(np.abs(np.gradient(curve, ws)).max()))
             ax.axvspan(self.w_range[0], 0.0, color=WRONG_SIDE, lw=0)
             ax.plot(ws, curve, color="0.45", lw=1.4)
             (self.paths[loss],) = ax.plot([], [], "o", ms=3, color=LOSS_COLORS[loss], alpha=0.6)
@@ -106,19 +113,28 @@ class NeuronRacePlot:
         )
         self.ax_land["mse"].tick_params(labelbottom=False)
         self.ax_land["cross_entropy"].set(xlabel="weight w")
+        # every loss either run can start from (or reach) inside w_range, and the gradients
+        # from the steepest slope there down GRADIENT_DECADES decades
+        self.loss_window = np.array([min(lows), max(highs)])
+        steepest = max(slopes)
+        self.grad_window = np.array([steepest * 10.0**-GRADIENT_DECADES, steepest])
 
     def update(self, runs: dict[str, NeuronRun]) -> None:
-        """Move every artist to show ``runs`` (one NeuronRun per loss)."""
-        lows, highs = [], []
+        """Move every artist to show ``runs`` (one NeuronRun per loss).
+
+        The two curve panels' log axes hold ``loss_window`` and ``grad_window`` and snap
+        outward to half-decades (``viz.curves._set_limits``), so moving a slider leaves them
+        still and only the lines move; a value outside the windows (a run that leaves
+        ``w_range``, a gradient even smaller, a diverged run) widens them, never drops out.
+        """
+        losses, grads = [self.loss_window], [self.grad_window]
         for loss, run in runs.items():
             t = np.arange(len(run.losses))
             self.lines[loss].set_data(t, run.losses)
             g = np.abs(run.grads)
             self.grad_lines[loss].set_data(t, g)
-            positive = g[g > 0]
-            if len(positive):
-                lows.append(float(positive.min()))
-                highs.append(float(positive.max()))
+            losses.append(np.asarray(run.losses, dtype=float))
+            grads.append(g)
             epoch = run.learned_epoch
             for ax in (self.ax_loss, self.ax_grad):
                 line = self.learned[loss, ax]
@@ -128,11 +144,17 @@ class NeuronRacePlot:
             heights = neuron_loss(loss, visited, self.X, self.y)
             self.paths[loss].set_data(visited, heights)
             self.starts[loss].set_data(visited[:1], heights[:1])
-        finite = [v for v in (*lows, *highs) if np.isfinite(v)]
-        if finite:
-            lo, hi = min(finite), max(finite)
-            self.ax_grad.set_ylim(lo / 3, hi * 3)
-        losses = np.concatenate([r.losses for r in runs.values()])
-        losses = losses[np.isfinite(losses) & (losses > 0)]
-        if len(losses):
-            self.ax_loss.set_ylim(losses.min() / 1.5, losses.max() * 1.5)
+        for ax, series in ((self.ax_loss, losses), (self.ax_grad, grads)):
+            shown = [s[np.isfinite(s) & (s > 0)] for s in series]  # what a log axis can show
+            _set_limits(ax, shown, self.epochs, log=True, cap=None)
+            ax.set_xlim(0, self.epochs)  # epoch 0 is the start: no half-epoch margin
+
+    def moving_artists(self) -> list:
+        """What ``update`` changes: the curves, the dotted "most points right" lines, the
+        landscape's paths and starts, and the loss panel's legend (placed where the curves
+        leave room). The axes hold still (see ``update``); for a dashboard's
+        ``moving_artists``, see ``widgets.base``."""
+        return [
+            *self.lines.values(), *self.grad_lines.values(), *self.learned.values(),
+            *self.paths.values(), *self.starts.values(), self.ax_loss.get_legend(),
+        ]  # fmt: skip

@@ -22,6 +22,14 @@ from .runs import INITS, RunConfig
 
 __all__ = ["GradientFlowExplorer"]
 
+#: Ranges the panels always show (log axes, snapped out to half-decades), so that changing
+#: the depth moves only the lines and the colour key: they hold the runs of the default
+#: sigmoid network (width 16, 60 epochs) at every depth the slider allows (up to 12 hidden
+#: layers), and of batch norm with residual connections too. A run outside them (ReLU with
+#: N(0, 1) weights, whose gradients explode) widens them, and stays in view.
+WINDOWS = {"grad_norms": (1e-9, 10.0), "update_ratios": (1e-11, 1.0)}
+LOSS_LIMITS = (10**-1.5, 10.0)  # the loss axis' limits at least (half-decades, as LossCurves')
+
 
 class GradientFlowExplorer(LiveTraining):
     """Depth / activation / initialiser / batch norm / residual -> gradient health per layer.
@@ -95,7 +103,7 @@ class GradientFlowExplorer(LiveTraining):
             axes = self.figure.subplots(1, 4)
             self.curves = LossCurves(axes[0], log=True)
             axes[0].set_title("training loss")
-            self.health = GradientHealth(axes[1:])
+            self.health = GradientHealth(axes[1:], windows=WINDOWS)
         self.axes = axes
         self.refresh()
 
@@ -113,6 +121,8 @@ class GradientFlowExplorer(LiveTraining):
     def draw(self) -> None:
         h = self.history
         self.curves.update(h, epochs=self.base.epochs)
+        lo, hi = self.curves.ax.get_ylim() if h.loss else LOSS_LIMITS  # Reset: no loss yet
+        self.curves.ax.set_ylim(min(lo, LOSS_LIMITS[0]), max(hi, LOSS_LIMITS[1]))
         self.curves.ax.yaxis.label.set_text(loss_label(self.run))
         self.health.update(h, epochs=self.base.epochs)
         self.show_progress(flow_note(h, self.run.classes))

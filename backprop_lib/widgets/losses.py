@@ -126,3 +126,6 @@ class LossComparison(Dashboard):
         if diverged:
             text += f"; diverged: {', '.join(diverged)}"
         self.set_status(text)
+
+    def moving_artists(self) -> list:
+        return self.plot.moving_artists()
