@@ -298,7 +298,8 @@ class FeatureScaleExplorer(Dashboard):
         std_kappa = conditioning.condition_number(conditioning.least_squares_hessian(
             standardize(_scaled_data(1.0)[0])[0], bias=False))  # fmt: skip
         ax.axhline(std_kappa, color=SERIES[0], label="standardised (any scale)")
-        (self.kappa_dot,) = ax.plot([], [], "o", ms=8, color=SERIES[1], mec="black", zorder=5)
+        # above the legend (z-order 5), as on the noise panel: the legend stays cached
+        (self.kappa_dot,) = ax.plot([], [], "o", ms=8, color=SERIES[1], mec="black", zorder=6)
         log_axis(ax)
         log_axis(ax, "x")
         # the limits that fit the whole curve (the slider's range), kept: the dot moves inside
@@ -494,7 +495,10 @@ class BatchSizeExplorer(Dashboard):
         measured = [(B, v) for B, v in self.noise_by_batch.items() if v > 1e-9 * g_norm]
         ax.plot(*zip(*measured, strict=True), "o", ms=4, color=SERIES[2], label="measured")
         ax.axhline(g, color=SERIES[0], ls=":", label="|full gradient|")
-        (self.noise_dot,) = ax.plot([], [], "o", ms=10, mfc="none", mec="black", mew=1.5)
+        # above the legend (z-order 5): the legend is not painted after the one artist that
+        # moves here, so it stays in the cached picture (a legend costs a few ms to draw)
+        (self.noise_dot,) = ax.plot([], [], "o", ms=10, mfc="none", mec="black", mew=1.5,
+                                    zorder=6)  # fmt: skip
         log_axis(ax)
         log_axis(ax, "x")
         # fixed limits that hold every dot the slider can place: the smallest nonzero noise
