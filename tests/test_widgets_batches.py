@@ -15,6 +15,7 @@ from backprop_lib.widgets.batches import (
     BatchSizeExplorer,
     FeatureScaleExplorer,
     StoppingExplorer,
+    _excess,
     batch_run,
     epochs_to_reach,
     plot_ravines,
@@ -146,7 +147,7 @@ def test_batch_slider_retrains_with_that_batch(batch_dash, B, tmp_path):
         assert r.noise == 0.0 and r.expected == 0.0
         np.testing.assert_allclose(r.cloud, np.tile(r.grad, (len(r.cloud), 1)), atol=1e-12)
         assert len(batch_dash.noise_dot.get_xdata()) == 0
-        assert "gradient noise 0 " in batch_dash.ax_cloud.get_title()
+        assert "noise 0 at B = 200" in batch_dash.ax_cloud.get_title()
     batch_dash.figure.savefig(tmp_path / f"batch_{B}.png")
 
 
@@ -223,3 +224,85 @@ def test_stopping_defaults_are_the_notebooks():
         DEFAULT_RULES.tol_patience, DEFAULT_RULES.grad_eps, DEFAULT_RULES.patience,
     )  # fmt: skip
     d.close()
+
+
+# ---- redrawing only what moved ----
+# (dashboards of their own: the ones above are also moved to extremes that rescale an axes)
+
+
+@pytest.fixture(scope="module")
+def still_scale_dash():
+    d = FeatureScaleExplorer(scale=30.0)
+    yield d
+    d.close()
+
+
+@pytest.fixture(scope="module")
+def still_batch_dash():
+    d = BatchSizeExplorer(batch_size=8, lr=0.1)
+    yield d
+    d.close()
+
+
+@pytest.fixture(scope="module")
+def still_stop_dash():
+    d = StoppingExplorer()
+    yield d
+    d.close()
+
+
+def _still(dash) -> None:
+    """The last update blitted its declared artists over a background that holds every axes:
+    nothing learned, no axes redrawn whole."""
+    assert dash.error is None, dash.last_traceback
+    assert dash.timings["path"] == "blit", dash.redraw_reason
+    assert dash._blitter.learned == []
+    assert dash._blitter.background.moving_axes == frozenset()
+
+
+@pytest.mark.parametrize("scale", [1.0, 2.0, 5.0, 30.0, 100.0, 400.0, 1000.0, 30.0])
+def test_a_scale_move_redraws_only_the_contours_path_lines_and_dot(still_scale_dash, scale):
+    still_scale_dash.scale.value = scale
+    _still(still_scale_dash)
+    assert still_scale_dash.ax_surface.title in still_scale_dash._blitter.background.foreground
+    # the window holds the start and the minimum at every scale, and is the same for all
+    lo, hi = still_scale_dash.ax_surface.get_xlim()
+    assert lo < 0 < hi and lo < still_scale_dash.run.w_best[0] < hi
+    lo, hi = still_scale_dash.ax_surface.get_ylim()
+    assert lo < 0 < hi and lo < still_scale_dash.run.w_best[1] < hi
+
+
+def test_the_surface_excess_is_the_mean_squared_error_above_the_minimum():
+    r = scale_run(30.0, epochs=5)
+    points = np.random.default_rng(0).normal(size=(50, 2))
+    direct = np.mean((r.X @ points.T - r.y) ** 2, axis=0) - r.best
+    np.testing.assert_allclose(_excess(r.X, r.w_best, points), direct, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("B", [9, 16, 41, 81, 120, 160, 190, 200, 8])
+def test_a_batch_move_redraws_only_the_lines_cloud_dot_and_titles(still_batch_dash, B):
+    still_batch_dash.batch_size.value = B
+    _still(still_batch_dash)
+    if B < 200:  # the dot on the noise panel is inside its fixed limits
+        lo, hi = still_batch_dash.ax_noise.get_ylim()
+        assert lo < still_batch_dash.run.noise < hi
+
+
+@pytest.mark.parametrize(
+    ("control", "value"),
+    [("patience", 1), ("patience", 50), ("patience", 100), ("threshold", 0.01),
+     ("tol", 1e-5), ("grad_eps", 1e-4), ("epochs", 600), ("patience", 30)],
+)  # fmt: skip
+def test_a_rule_move_redraws_only_the_markers_and_the_legend(still_stop_dash, control, value):
+    start = dict(still_stop_dash.config)
+    legend = still_stop_dash.ax_loss.get_legend()
+    still_stop_dash.controls[control].value = value
+    _still(still_stop_dash)
+    assert still_stop_dash.ax_loss.get_legend() is legend  # set in place, not made again
+    still_stop_dash.config = start
+
+
+def test_the_noise_panel_holds_the_smallest_noise_the_slider_reaches(still_batch_dash):
+    smallest = batch_noise.gradient_noise(still_batch_dash.per_example, 199)  # B = n - 1
+    lo, _ = still_batch_dash.ax_noise.get_ylim()
+    assert lo < smallest / 1.5

@@ -192,3 +192,51 @@ def test_describe_init():
 def test_bad_arguments_are_clear_errors(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+# ---- redrawing only what moved ----
+
+
+@pytest.fixture(scope="module")
+def still_dash():
+    """The notebook's explorer (4 x 16), on its own: nothing else moves it to an extreme."""
+    d = InitExplorer(epochs=60)
+    yield d
+    d.close()
+
+
+def _still(dash) -> None:
+    """The last update blitted the declared artists over a background that holds every axes:
+    nothing learned, no axes redrawn whole."""
+    assert dash.error is None, dash.last_traceback
+    assert dash.timings["path"] == "blit", dash.redraw_reason
+    assert dash._blitter.learned == []
+    assert dash._blitter.background.moving_axes == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("control", "value"),
+    [("scale", 0.01), ("scale", 0.1), ("scale", 10.0), ("scale", 1.0), ("epoch", 0),
+     ("epoch", 30), ("scheme", "normal"), ("scheme", "he"), ("scheme", "xavier"),
+     ("noise", 1e-3), ("noise", 0.0), ("epoch", 60)],
+)  # fmt: skip
+def test_an_ordinary_move_redraws_no_axes_whole(still_dash, control, value):
+    still_dash.controls[control].value = value
+    _still(still_dash)
+    # the bars are inside the spread panel's view, the losses inside the loss panel's
+    shown = np.array([*still_dash.spread, *still_dash.start_spread])
+    lo, hi = still_dash.ax_spread.get_ylim()
+    assert np.all((lo < shown) & (shown < hi))
+    loss = np.array(still_dash.history.loss)
+    lo, hi = still_dash.ax_loss.get_ylim()
+    assert np.all((lo < loss) & (loss < hi))
+
+
+def test_the_spread_view_widens_outward_for_a_spread_outside_it():
+    from backprop_lib.widgets.symmetry import _SPREAD_VIEW, _spread_limits
+
+    assert _spread_limits(np.array([0.3, 0.5])) == _SPREAD_VIEW
+    assert _spread_limits(np.array([])) == _SPREAD_VIEW
+    bottom, top = _spread_limits(np.array([1e-16, 1e9]))
+    assert bottom < 1e-16 / 4 and top > 1e9 * 40
+    assert bottom <= _SPREAD_VIEW[0] and top >= _SPREAD_VIEW[1]

@@ -29,6 +29,7 @@ from ..nn.losses import BCEWithLogitsLoss, MSELoss
 from ..nn.models import mlp
 from ..optim.optimizers import SGD, Adam
 from ..training import fit
+from ..viz.curves import _nice_above
 from ..viz.style import DIVERGED, SERIES, log_axis, style
 from .base import Dashboard
 
@@ -153,12 +154,46 @@ def draw_surface(ax, X, y, path, w_best, best):
     w2 = np.linspace(w_best[1] - half, w_best[1] + half, 161)
     W1, W2 = np.meshgrid(w1, w2)
     excess = (_mse(X, y, np.c_[W1.ravel(), W2.ravel()]) - best).reshape(W1.shape)
-    levels = np.geomspace(1e-3, max(float(excess.max()), 1e-2), 12)
-    contours = ax.contour(W1, W2, np.maximum(excess, 1e-12), levels=levels, colors="0.55",
-                          linewidths=0.8)  # fmt: skip
+    contours = _contours(ax, W1, W2, excess)
     ax.set_xlim(w1[0], w1[-1])
     ax.set_ylim(w2[0], w2[-1])
     return contours
+
+
+def _contours(ax, W1, W2, excess):
+    """Contours of ``excess`` (L(w) - L*) on the grid W1, W2 (all (k, k)): 12 levels spaced
+    evenly on a log scale from 1e-3 to the largest value on the grid. Returns the set."""
+    levels = np.geomspace(1e-3, max(float(excess.max()), 1e-2), 12)
+    return ax.contour(W1, W2, np.maximum(excess, 1e-12), levels=levels, colors="0.55",
+                      linewidths=0.8)  # fmt: skip
+
+
+def _excess(X, w_best, points) -> np.ndarray:
+    """L(w) - L* at each row of ``points`` (m, 2), for L(w) = mean((X w - y)^2) and its
+    minimum w_best: (w - w*)^T (X^T X / n) (w - w*), the same value up to rounding, since
+    the residual at the minimum is at right angles to X's columns (a 2 x 2 form per point
+    instead of a mean over the n rows). Shape (m,)."""
+    d = points - w_best
+    return np.einsum("ij,jk,ik->i", d, X.T @ X / len(X), d)
+
+
+def _surface_window(scales=(1.0, 1000.0), n: int = 100, seed: int = 0) -> tuple:
+    """(w1_lo, w1_hi, w2_lo, w2_hi): one square of weights that holds the start w = 0 and the
+    least-squares minimum at every scale from ``scales[0]`` to ``scales[1]``.
+
+    Scaling feature 1 by s moves the minimum to (w1* / s, w2*) (the same data, one column
+    stretched), so it runs along a segment from (w1*, w2*) at scale 1 towards (0, w2*); the
+    square is centred on the box around that segment and w = 0 and reaches at least 0.3 of
+    the box's larger side beyond it, so the contours around either end of the segment show.
+    """
+    corners = [np.zeros(2)]
+    for s in scales:
+        X, y = _scaled_data(float(s), n, seed)
+        corners.append(np.linalg.lstsq(X, y, rcond=None)[0][:, 0])
+    corners = np.array(corners)  # (3, 2)
+    lo, hi = corners.min(axis=0), corners.max(axis=0)
+    centre, half = (lo + hi) / 2, 0.8 * float(np.max(hi - lo))
+    return (centre[0] - half, centre[0] + half, centre[1] - half, centre[1] + half)
 
 
 def plot_ravines(scales=(1.0, 30.0), epochs: int = 100):
@@ -207,6 +242,11 @@ class FeatureScaleExplorer(Dashboard):
 
     Controls: ``scale`` (FloatLogSlider 1..1000, class ``bp-main-control``). State: ``run``
     (a ``ScaleRun``).
+
+    Every panel keeps its limits at every scale: the surface shows one square of weights that
+    holds the start and the minimum for the slider's whole range (``_surface_window``), the
+    κ panel the whole curve; a move redraws only the contours, the path, the lines and the
+    dot, over a cached picture of the rest.
     """
 
     def __init__(self, scale: float = 30.0, epochs: int = 100, threaded=None):
@@ -234,6 +274,12 @@ class FeatureScaleExplorer(Dashboard):
         (self.best_dot,) = ax.plot([], [], "*", ms=12, color="white", mec="black", zorder=5,
                                    label="minimum")  # fmt: skip
         ax.set(xlabel="weight w₁ (on feature 1)", ylabel="weight w₂ (on feature 2)")
+        # one window for every scale the slider offers: the panel holds still, and the grid
+        # the contours are computed on is made once
+        x0, x1, y0, y1 = _surface_window()
+        ax.set(xlim=(x0, x1), ylim=(y0, y1))
+        self.grid = np.meshgrid(np.linspace(x0, x1, 161), np.linspace(y0, y1, 161))
+        self.grid_points = np.c_[self.grid[0].ravel(), self.grid[1].ravel()]  # (161², 2)
         ax.set_aspect("equal", adjustable="box")
         ax.legend(loc="upper left", fontsize=8)
         self.contours = None
@@ -252,9 +298,12 @@ class FeatureScaleExplorer(Dashboard):
         std_kappa = conditioning.condition_number(conditioning.least_squares_hessian(
             standardize(_scaled_data(1.0)[0])[0], bias=False))  # fmt: skip
         ax.axhline(std_kappa, color=SERIES[0], label="standardised (any scale)")
-        (self.kappa_dot,) = ax.plot([], [], "o", ms=8, color=SERIES[1], mec="black", zorder=5)
+        # above the legend (z-order 5), as on the noise panel: the legend stays cached
+        (self.kappa_dot,) = ax.plot([], [], "o", ms=8, color=SERIES[1], mec="black", zorder=6)
         log_axis(ax)
         log_axis(ax, "x")
+        # the limits that fit the whole curve (the slider's range), kept: the dot moves inside
+        ax.set(xlim=ax.get_xlim(), ylim=ax.get_ylim())
         ax.set(xlabel="std of feature 1", ylabel="condition number κ = λmax / λmin")
         ax.set_title("how narrow the ravine is")
         ax.legend(loc="upper left", fontsize=8)
@@ -267,10 +316,13 @@ class FeatureScaleExplorer(Dashboard):
         r = self.run
         if self.contours is not None:
             self.contours.remove()
-        self.contours = draw_surface(self.ax_surface, r.X, r.y, r.path, r.w_best, r.best)
+        excess = _excess(r.X, r.w_best, self.grid_points).reshape(self.grid[0].shape)
+        self.contours = _contours(self.ax_surface, *self.grid, excess)
         self.path_line.set_data(r.path[:, 0], r.path[:, 1])
         self.best_dot.set_data([r.w_best[0]], [r.w_best[1]])
-        self.ax_surface.set_title(f"raw loss surface, std {_num(r.scale)}: κ = {r.kappa:.2g}")
+        # two lines, as narrow as the square panel: a title reaching over the next panel would
+        # make that panel's ticks and labels be redrawn with it on every move
+        self.ax_surface.set_title(f"raw loss surface\nstd {_num(r.scale)}: κ = {r.kappa:.2g}")
         epochs = np.arange(len(r.loss))
         with np.errstate(invalid="ignore", divide="ignore"):
             self.raw_line.set_data(epochs, np.maximum(r.loss - r.best, 1e-12))
@@ -286,6 +338,13 @@ class FeatureScaleExplorer(Dashboard):
             f"(loss {r.loss[-1]:.3g} vs best {r.best:.3g} after {self.epochs}); "
             f"standardised after {std_n} epochs (κ = {r.std_kappa:.3g})"
         )
+
+    def moving_artists(self) -> list:
+        """What a move of the slider changes: the contours (a new set each time), the path,
+        the minimum and the surface's title, the two loss lines and the dot on the κ curve.
+        Every panel's limits are fixed, so no axes is redrawn whole."""
+        return [self.contours, self.path_line, self.best_dot, self.ax_surface.title,
+                self.raw_line, self.std_line, self.kappa_dot]  # fmt: skip
 
 
 # ---- 2. the batch size ----
@@ -436,11 +495,16 @@ class BatchSizeExplorer(Dashboard):
         measured = [(B, v) for B, v in self.noise_by_batch.items() if v > 1e-9 * g_norm]
         ax.plot(*zip(*measured, strict=True), "o", ms=4, color=SERIES[2], label="measured")
         ax.axhline(g, color=SERIES[0], ls=":", label="|full gradient|")
-        (self.noise_dot,) = ax.plot([], [], "o", ms=10, mfc="none", mec="black", mew=1.5)
+        # above the legend (z-order 5): the legend is not painted after the one artist that
+        # moves here, so it stays in the cached picture (a legend costs a few ms to draw)
+        (self.noise_dot,) = ax.plot([], [], "o", ms=10, mfc="none", mec="black", mew=1.5,
+                                    zorder=6)  # fmt: skip
         log_axis(ax)
         log_axis(ax, "x")
-        low = min(v for _, v in measured)
-        ax.set(xlim=(0.8, 1.25 * n), ylim=(low / 4, 2.5 * max(expected[0], g_norm)),
+        # fixed limits that hold every dot the slider can place: the smallest nonzero noise
+        # is the exact one at B = n - 1
+        low = min(min(v for _, v in measured) / 4, expected[-1] / 2)
+        ax.set(xlim=(0.8, 1.25 * n), ylim=(low, 2.5 * max(expected[0], g_norm)),
                xlabel="batch size B", ylabel="RMS of |g_B − g|")  # fmt: skip
         ax.set_title("gradient noise against B")
         ax.legend(loc="lower left", fontsize=8)
@@ -458,7 +522,8 @@ class BatchSizeExplorer(Dashboard):
         self.epoch_line.set_data(np.arange(1, len(log.epoch_loss) + 1), log.epoch_loss)
         finite = log.loss[np.isfinite(log.loss)]
         top = max(1.0, float(np.percentile(finite, 99.5))) if len(finite) else 1.0
-        self.ax_steps.set_ylim(0, 1.05 * top)
+        # snapped up to a round number: most moves keep the limits, so only the lines move
+        self.ax_steps.set_ylim(0, _nice_above(1.05 * top))
         self.ax_steps.set_title(f"B = {r.batch_size}: {_steps(spe)} per epoch")
         g = float(np.linalg.norm(r.grad))
         if r.noise <= 1e-9 * g:  # the full batch: no noise at all (rounding aside)
@@ -468,7 +533,7 @@ class BatchSizeExplorer(Dashboard):
             self.noise_dot.set_data([r.batch_size], [r.noise])
         pts = r.cloud @ np.c_[self.e1, self.e2]  # (draws, 2)
         self.cloud_dots.set_data(pts[:, 0], pts[:, 1])
-        self.ax_cloud.set_title(f"gradient noise {r.noise:.2g} (B = {r.batch_size})")
+        self.ax_cloud.set_title(f"noise {r.noise:.2g} at B = {r.batch_size}")
         end = f"loss {log.epoch_loss[-1]:.3f}" if log.epoch_loss else "no epoch completed"
         text = (
             f"B = {r.batch_size}: {_steps(spe)} per epoch, {len(log.loss)} steps in "
@@ -478,6 +543,13 @@ class BatchSizeExplorer(Dashboard):
         if log.diverged:
             text = f"diverged: a loss became NaN or inf at step {len(log.loss)}. " + text
         self.set_status(text, color=DIVERGED if log.diverged else None)
+
+    def moving_artists(self) -> list:
+        """What a move changes: the two loss lines and their panel's title, the cloud and its
+        title, the dot on the noise curve. The cloud and noise panels' limits are fixed, the
+        loss panel's snap to round numbers, so a move seldom redraws an axes whole."""
+        return [self.step_line, self.epoch_line, self.ax_steps.title, self.cloud_dots,
+                self.ax_cloud.title, self.noise_dot]  # fmt: skip
 
 
 # ---- 3. when to stop ----
@@ -576,7 +648,13 @@ class StoppingExplorer(Dashboard):
         ax.set(xlim=(0, self.length), ylim=(0, 1.05 * max(max(h.val_loss), max(h.loss))),
                xlabel="epoch", ylabel="loss (cross-entropy, nats)")  # fmt: skip
         ax.set_title("where each rule stops (dots: validation loss there)")
-        self.legend_handles = [ax.get_lines()[0], ax.get_lines()[1]]
+        handles = [ax.get_lines()[0], ax.get_lines()[1], *self.rule_lines.values()]
+        names = ["training loss", "validation loss", *stopping.RULES]
+        # made once; each move sets its texts (where each rule stops)
+        self.legend = ax.legend(handles, names, loc="upper left", fontsize=7.5)
+        self.rule_keys = dict(zip(stopping.RULES, zip(self.legend.legend_handles[2:],
+                                                       self.legend.get_texts()[2:],
+                                                       strict=True), strict=True))  # fmt: skip
         ax = self.ax_rel
         ax.plot(epochs[1:], np.where(self.rel > 0, self.rel, np.nan), color=SERIES[3], lw=1)
         self.tol_line = ax.axhline(1.0, color=SERIES[3], ls="--", lw=1.2)
@@ -609,6 +687,7 @@ class StoppingExplorer(Dashboard):
         for rule, line in self.rule_lines.items():
             epoch = self.stops[rule]
             line.set_visible(epoch is not None)
+            self.rule_keys[rule][0].set_visible(epoch is not None)  # its sample in the legend
             if epoch is None:
                 labels.append(f"{rule}: never")
                 continue
@@ -617,9 +696,8 @@ class StoppingExplorer(Dashboard):
             ys.append(h.val_loss[epoch - 1])
             labels.append(f"{rule}: epoch {epoch} (val {h.val_loss[epoch - 1]:.2f})")
         self.stop_dots.set_data(xs, ys)
-        handles = self.legend_handles + list(self.rule_lines.values())
-        names = ["training loss", "validation loss", *labels]
-        self.ax_loss.legend(handles, names, loc="upper left", fontsize=7.5)
+        for (_, text), label in zip(self.rule_keys.values(), labels, strict=True):
+            text.set_text(label)
         self.tol_line.set_ydata([self.tol.value] * 2)
         self.eps_line.set_ydata([self.grad_eps.value] * 2)
         best = int(np.nanargmin(h.val_loss)) + 1
@@ -627,3 +705,10 @@ class StoppingExplorer(Dashboard):
             f"lowest validation loss {min(h.val_loss):.3f} at epoch {best} of {self.length}; "
             + "; ".join(labels)
         )
+
+    def moving_artists(self) -> list:
+        """What a move changes: the five rules' lines and their dots, the legend (it says where
+        each rule stops), the tolerance and gradient-norm thresholds. The recorded curves and
+        every axes stay as they are."""
+        return [*self.rule_lines.values(), self.stop_dots, self.legend, self.tol_line,
+                self.eps_line]  # fmt: skip

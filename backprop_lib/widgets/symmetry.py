@@ -5,10 +5,10 @@ Three panels for one training run of an MLP on the two moons:
   epoch chosen with the epoch slider, titled with how many distinct units the layer has:
   under a constant initialisation every column is the same colour, epoch after epoch;
 - the spread (standard deviation) of each hidden layer's outputs at the start (light bars)
-  and at that epoch (dark bars, labelled with the layer's number of distinct units), log
-  scale: too small a scale makes the bars fall layer after layer, too large a one pins tanh
-  at +-1 or blows ReLU up;
-- the training loss, with the chosen epoch marked.
+  and at that epoch (dark bars, labelled with the layer's number of distinct units), on one
+  log scale for every setting (widened only for a spread outside it): too small a scale makes
+  the bars fall layer after layer, too large a one pins tanh at +-1 or blows ReLU up;
+- the training loss, with the chosen epoch marked (a log axis from 0.01 to 10 at least).
 
 Training runs once per change of scheme, scale, noise or activation and keeps a copy of the
 parameters after every epoch; the epoch and layer controls only redraw from those copies.
@@ -91,6 +91,33 @@ def describe_init(scheme: str, scale: float, noise: float = 0.0) -> str:
         "he": f"W ~ N(0, ({scale:.3g} × He std)²)",
     }[scheme]
     return text + (f" + N(0, {noise:g}²) noise" if noise > 0 else "")
+
+
+#: The spread panel's view: every spread a 4-layer network reaches from the slider's scales
+#: (1e-3 to 100 of any scheme, tanh, sigmoid or ReLU at the start, about 1e-13 to 1e12) fits in
+#: it or in one of its outward steps (the top leaves room for the legend above bars at 1), and
+#: a move of the scale keeps it. One axis for every setting also lets two settings' bars be
+#: compared by their heights.
+_SPREAD_VIEW = (1e-14, 1e4)
+_SPREAD_STEP = 4  # decades: how far the view widens when a spread leaves it
+
+
+def _spread_limits(values: np.ndarray) -> tuple[float, float]:
+    """The spread panel's y-limits for the finite positive ``values`` shown: ``_SPREAD_VIEW``,
+    widened outward in steps of ``_SPREAD_STEP`` decades (never narrowed) until the smallest
+    value / 4 and the largest x 40 (room for the legend above the bars) are inside."""
+    bottom, top = _SPREAD_VIEW
+    if values.size:
+        low, high = np.log10(values.min() / 4), np.log10(values.max() * 40)
+        b, t = np.log10(bottom), np.log10(top)
+        bottom = 10.0 ** (b - _SPREAD_STEP * max(0.0, np.ceil((b - low) / _SPREAD_STEP)))
+        top = 10.0 ** (t + _SPREAD_STEP * max(0.0, np.ceil((high - t) / _SPREAD_STEP)))
+    return float(bottom), float(top)
+
+
+#: The loss panel's smallest view (log scale): a run's losses from the usual start near
+#: ln 2 to a well-trained 0.02 fit in it; LossCurves' own half-decade limits widen it.
+_LOSS_VIEW = (1e-2, 10.0)
 
 
 def _powers_of_ten(ax) -> None:
@@ -190,9 +217,10 @@ class InitExplorer(Dashboard):
         with style():
             axes = self.figure.subplots(1, 3, width_ratios=[1.15, 1, 1])
             self.ax_w, self.ax_spread, self.ax_loss = axes
+            # above the ticks (z-order 0.5 in the house style): redrawing it leaves them alone
             self.heat = self.ax_w.imshow(np.zeros((width, width)), cmap=binary_cmap(),
                                          vmin=-1, vmax=1, aspect="auto",
-                                         interpolation="nearest")  # fmt: skip
+                                         interpolation="nearest", zorder=0.6)  # fmt: skip
             self.colorbar = self.figure.colorbar(self.heat, ax=self.ax_w, fraction=0.06)
             self.colorbar.set_label("weight / max |W|")
             self.colorbar.set_ticks([-1, -0.5, 0, 0.5, 1])
@@ -310,11 +338,8 @@ class InitExplorer(Dashboard):
         start = np.asarray(self.start_spread, dtype=float)
         start = np.where(np.isfinite(start) & (start > 0), start, np.nan)
         both = np.concatenate([heights, start])
-        shown = both[np.isfinite(both)]
-        lo = min(float(shown.min()), 0.1) if shown.size else 1e-3
-        hi = max(float(shown.max()), 1.0) if shown.size else 1.0
-        bottom = max(lo / 4, 1e-12)
-        self.ax_spread.set_ylim(bottom, min(hi * 40, 1e13))  # room for the legend on top
+        bottom, top = _spread_limits(both[np.isfinite(both)])
+        self.ax_spread.set_ylim(bottom, top)
         for bar, h in zip(self.start_bars, start, strict=True):
             bar.set_height(h if np.isfinite(h) else 0.0)
         self.spread_legend.get_texts()[1].set_text(f"epoch {epoch}")
@@ -329,6 +354,8 @@ class InitExplorer(Dashboard):
                 label.set_text(f"{count}\n(std {s:g})")
 
         self.curves.update(self.history, epochs=self.epochs)
+        low, high = self.ax_loss.get_ylim()  # the curves' own, snapped out to half-decades
+        self.ax_loss.set_ylim(min(low, _LOSS_VIEW[0]), max(high, _LOSS_VIEW[1]))
         message = None
         if self.history.diverged:  # say what went wrong here: the weights, not the rate
             message = (f"diverged at epoch {self.history.diverged_epoch}: the initial weights "
@@ -346,3 +373,15 @@ class InitExplorer(Dashboard):
             self.set_status(message + " · " + " · ".join(parts), color=DIVERGED)
         else:
             self.set_status(" · ".join(parts))
+
+    def moving_artists(self) -> list:
+        """What a move changes: the heat-map, its title and its colour bar's label (max |W|),
+        every bar and its count, the loss curve and the epoch's marker. The spread and loss
+        panels keep fixed views that widen only when a value leaves them, so a move of the
+        scale redraws no axes whole. The spread legend (its "epoch N") is painted over the
+        bars, so the base class draws it with them without being told; listed, its box would
+        be widened for a longer text until it reached the loss panel, and that panel's axes
+        would be redrawn on every move too."""
+        return [self.heat, self.ax_w.title, self.colorbar.ax.yaxis.label, *self.start_bars,
+                *self.bars, *self.bar_labels, *self.curves.moving_artists(),
+                self.marker]  # fmt: skip
