@@ -153,7 +153,8 @@ def values_of(control, n=3) -> list:
 
 def drive(dash):
     """The sequence of changes: yields (what, kind) after each one, kind "main" for an
-    ordinary move of the main control, "layout" for a relayout, "other" otherwise."""
+    ordinary move of the main control, "layout" for a relayout, "repeat" and "again" for the
+    main control's moves repeated after it, "other" otherwise."""
     name, main = main_control(dash)
     values = values_of(main, 3)
     for v in values:
@@ -174,9 +175,13 @@ def drive(dash):
     dash.relayout()
     dash.refresh()
     yield "relayout", "layout"
-    for v in values[:2]:  # the same moves again: the panels that change are known by now
-        main.value = v
-        yield f"{name} = {v!r} again", "again"
+    # the same moves twice more: the first pass may still meet a panel whose limits leave
+    # their window in the state the other controls left (one full redraw, then it is known);
+    # by the second, what changes is known
+    for kind in ("repeat", "again"):
+        for v in values[:2]:
+            main.value = v
+            yield f"{name} = {v!r} {kind}", kind
 
 
 @pytest.mark.parametrize("name", sorted(dashboard_classes()))

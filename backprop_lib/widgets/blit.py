@@ -135,8 +135,8 @@ def _region(artist, renderer, page: Bbox, grow: bool = False) -> Bbox | None:
     """A display box containing every pixel ``artist`` paints now (None: it paints nothing).
 
     Clipped artists: their clip box. Text, legends, lines, patches and images: their extent,
-    padded by the stroke width and antialiasing (and, with ``grow``, by room for a text to
-    grow by a few characters). An axis: its tick labels and its axes' box (grid lines).
+    padded by the stroke width and antialiasing (and, with ``grow``, a text's or legend's by
+    room to grow by a few characters). An axis: its tick labels and its axes' box (grid lines).
     Anything else: the whole figure, which is always safe.
     """
     if not artist.get_visible():
@@ -158,7 +158,9 @@ def _region(artist, renderer, page: Bbox, grow: bool = False) -> Bbox | None:
         if isinstance(artist, Line2D):
             pad += artist.get_markeredgewidth() * artist.get_figure(root=True).dpi / 72.0
         box = box.padded(pad)
-        if grow:  # a moving text may grow a little before a full redraw is needed
+        if grow and isinstance(artist, Text | Legend):
+            # a moving text may grow a little before a full redraw is needed (a line, patch
+            # or image has no text to grow: grown, an axes' patch would reach its neighbours)
             box = Bbox.from_extents(box.x0 - 0.3 * box.width - 6, box.y0 - 4,
                                     box.x1 + 0.3 * box.width + 6, box.y1 + 4)  # fmt: skip
         if clip is not None:
