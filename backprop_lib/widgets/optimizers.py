@@ -213,6 +213,15 @@ class _RacerColumns:
         return racers_from(self.dash.config, self.chosen())
 
 
+def _decades_around(low: float, high: float) -> tuple[float, float]:
+    """The power of ten at or below ``low`` and the one at or above ``high`` (both > 0).
+
+    The loss gaps span up to 18 decades, so a whole decade of slack costs little room and
+    keeps a log axis still while the curves move within it (half-decades would move with
+    the ravine's starting loss, which changes with its condition)."""
+    return 10.0 ** np.floor(np.log10(low)), 10.0 ** np.ceil(np.log10(high))
+
+
 def _outline(artist) -> None:
     """A thin white outline, so a coloured path reads on dark and light contours alike."""
     artist.set_path_effects([patheffects.withStroke(linewidth=3.2, foreground="white")])
@@ -290,7 +299,7 @@ class OptimizerRace(Dashboard):
             )  # fmt: skip
             self.legend = self.ax_loss.legend(loc="upper right", ncols=2, fontsize=8.5)
         self.trajectory = None
-        self._shown_fn = self._fn_key = None
+        self._fn_key = None
         self.refresh()
 
     def _load_settings(self, change) -> None:
@@ -321,23 +330,32 @@ class OptimizerRace(Dashboard):
 
     # -- drawing --------------------------------------------------------------------------------
     def _build_surface(self) -> None:
-        labels = [r.label for r in RACERS]
+        """The path panel, built once: the contours of the first surface, a path per racer."""
         with style():
-            self.ax_path.clear()
-            self.trajectory = TrajectoryPlot(self.ax_path, self.fn, labels=labels,
-                                             resolution=110,
-                                             colors=[COLORS[r.key] for r in RACERS])  # fmt: skip
-            for line in (*self.trajectory.lines.values(), *self.trajectory.heads.values()):
-                _outline(line)
+            self.trajectory = TrajectoryPlot(
+                self.ax_path, self.fn, labels=[r.label for r in RACERS], resolution=110,
+                colors=[COLORS[r.key] for r in RACERS], outline="white",
+            )  # fmt: skip
+            for head in self.trajectory.heads.values():
+                _outline(head)
             self.ax_path.get_legend().remove()
-            self.ax_path.set_title(self.fn.name)
             self.ax_path.set_aspect("auto")
-        self._shown_fn = self.fn
         self.relayout()
 
+    def _show_surface(self) -> None:
+        """Contours of the new surface under the same paths. Only a surface with another
+        window changes the panel's ticks (a new layout); a ravine of another condition or
+        angle keeps the window, so only the contours and the title are drawn again."""
+        window = (self.trajectory.fn.xlim, self.trajectory.fn.ylim)
+        self.trajectory.set_function(self.fn)
+        if (self.fn.xlim, self.fn.ylim) != window:
+            self.relayout()
+
     def draw(self) -> None:
-        if self._shown_fn is not self.fn:
+        if self.trajectory is None:
             self._build_surface()
+        elif self.trajectory.fn is not self.fn:
+            self._show_surface()
         self.trajectory.update({label: p.points for label, p in self.paths.items()})
         steps = int(self.steps.value)
         lows, highs = [], []
@@ -360,18 +378,28 @@ class OptimizerRace(Dashboard):
         for text, racer in zip(self.legend.get_texts(), RACERS, strict=True):
             path = self.paths.get(racer.label)
             if path is None:
-                text.set_text(f"{racer.label} (off)")
+                name = f"{racer.label} (off)"
             elif path.diverged:
-                text.set_text(f"{racer.label} (diverged)")
+                name = f"{racer.label} (diverged)"
             else:
-                text.set_text(racer.label)
+                name = racer.label
+            if text.get_text() != name:
+                text.set_text(name)
         start_gap = max((float(p.gaps[0]) for p in self.paths.values()), default=1.0)
         hi = min(max(highs) if highs else 1.0, 1e4 * max(start_gap, 1e-12))
         lo = max(min(lows) if lows else 1e-6, 1e-14)
         bottom = min(lo, GAP) / 5
-        self.ax_loss.set_ylim(bottom, max(hi * 300, bottom * 1e3))  # room for the legend
+        self.ax_loss.set_ylim(*_decades_around(bottom, max(hi * 300, bottom * 1e3)))
         self.ax_loss.set_xlim(0, steps)
         self.set_status(self.summary())
+
+    def moving_artists(self) -> list:
+        """The paths and their loss curves; the contours, minima and title of the surface (a
+        move of the ravine's condition or angle reshapes it). The loss axis snaps to whole
+        decades, so it holds still while the curves move within them."""
+        loss = [*self.loss_lines.values(), *self.loss_ends.values()]
+        surface = [*self.trajectory.surface_artists(), self.ax_path.title]
+        return [*surface, *self.trajectory.moving_artists(), *loss]
 
     def summary(self) -> str:
         """One line: when each optimizer came within GAP of the lowest loss (or did not)."""
