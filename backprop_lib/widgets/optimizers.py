@@ -297,7 +297,10 @@ class OptimizerRace(Dashboard):
                 0.01, GAP, f" {GAP:g}: arrived", fontsize=8, color="0.4", va="bottom",
                 transform=self.ax_loss.get_yaxis_transform(),
             )  # fmt: skip
-            self.legend = self.ax_loss.legend(loc="upper right", ncols=2, fontsize=8.5)
+            # under the curves (which stay below it unless a run diverges): a move redraws the
+            # curves alone, not the legend over them
+            self.legend = self.ax_loss.legend(loc="upper right", ncols=3, fontsize=8.5)
+            self.legend.set_zorder(1.5)
         self.trajectory = None
         self._fn_key = None
         self.refresh()
