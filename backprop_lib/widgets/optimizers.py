@@ -430,8 +430,9 @@ class NetworkRace(Dashboard):
     threaded : see ``Dashboard``
 
     Controls: ``epochs`` (IntSlider), and for each racer ``{key}_on``, ``{key}_lr`` (the SGD
-    one has class ``bp-main-control``) and its knobs. A run whose settings did not change is
-    kept, so moving one slider re-trains one network.
+    one has class ``bp-main-control``) and its knobs. Each racer's last run is kept while its
+    settings stay the same, so moving one slider re-trains one network (a setting moved back
+    to an earlier value trains again).
 
     State: ``histories`` ({label: History}).
     """
@@ -457,7 +458,7 @@ class NetworkRace(Dashboard):
                 (self.acc_lines[label],) = self.ax_acc.plot([], [], color=color, label=label)
             self.ax_acc.set(xlabel="epoch", ylabel="training accuracy", ylim=(0.4, 1.01))
             self.ax_acc.set_title("training accuracy")
-        self._cache: dict = {}
+        self._runs: dict = {}  # label -> (its settings, its History): the last run of each
         self.refresh()
 
     def compute(self, stale) -> bool:
@@ -465,14 +466,14 @@ class NetworkRace(Dashboard):
         racers = self.racer_controls.racers()
         histories = {}
         for label, (cls, hyper) in racers.items():
-            key = (label, epochs, tuple(sorted(hyper.items())))
-            if key not in self._cache:
+            settings = (epochs, tuple(sorted(hyper.items())))
+            last = self._runs.get(label)
+            if last is None or last[0] != settings:
                 if stale():
                     return False
-                self._cache[key] = moons_race({label: (cls, hyper)}, epochs, seed=self.seed)[label]
-            histories[label] = self._cache[key]
-        if len(self._cache) > 64:  # keep the newest runs only
-            self._cache = {k: self._cache[k] for k in list(self._cache)[-32:]}
+                run = moons_race({label: (cls, hyper)}, epochs, seed=self.seed)[label]
+                last = self._runs[label] = (settings, run)
+            histories[label] = last[1]
         self.histories = histories
         return True
 
@@ -492,3 +493,11 @@ class NetworkRace(Dashboard):
                 parts.append(f"{label} {h.loss[-1]:.3g}")
         head = f"training loss after {epochs} epochs: "
         self.set_status(head + " · ".join(parts) if parts else "tick at least one optimizer")
+
+    def moving_artists(self) -> list:
+        """The loss curves and their crosses, and the accuracy lines; the loss axis snaps to
+        half-decades and the accuracy axis is fixed. The loss legend is drawn over the curves,
+        so it is redrawn with them anyway; listed as moving it would be given room to grow
+        (``widgets.base``), which reaches the accuracy panel's tick labels: redrawn too."""
+        curves = [*self.curves.lines.values(), *self.curves.crosses.values()]
+        return [*curves, *self.acc_lines.values()]
