@@ -49,6 +49,9 @@ __all__ = [
 
 #: a run has arrived once its loss stays this close to the lowest value of the surface
 GAP = 1e-3
+#: the loss panel's bottom, the same whatever the controls (so the axis holds still): a fifth of
+#: 1e-14, eleven decades below GAP; lower gaps run off the bottom
+_LOSS_FLOOR = 1e-14 / 5
 
 
 @dataclass(frozen=True)
@@ -361,7 +364,7 @@ class OptimizerRace(Dashboard):
             self._show_surface()
         self.trajectory.update({label: p.points for label, p in self.paths.items()})
         steps = int(self.steps.value)
-        lows, highs = [], []
+        highs = []
         for racer in RACERS:
             label = racer.label
             path = self.paths.get(label)
@@ -374,7 +377,6 @@ class OptimizerRace(Dashboard):
             ok = path.gaps > 0
             line.set_data(t[ok], path.gaps[ok])
             if ok.any():
-                lows.append(float(path.gaps[ok].min()))
                 highs.append(float(path.gaps[ok].max()))
             last = path.gaps[ok][-1:] if ok.any() else []
             end.set_data(t[ok][-1:] if path.diverged else [], last if path.diverged else [])
@@ -390,9 +392,9 @@ class OptimizerRace(Dashboard):
                 text.set_text(name)
         start_gap = max((float(p.gaps[0]) for p in self.paths.values()), default=1.0)
         hi = min(max(highs) if highs else 1.0, 1e4 * max(start_gap, 1e-12))
-        lo = max(min(lows) if lows else 1e-6, 1e-14)
-        bottom = min(lo, GAP) / 5
-        self.ax_loss.set_ylim(*_decades_around(bottom, max(hi * 300, bottom * 1e3)))
+        # the bottom is fixed; the top snaps to a decade above the highest gap, with room for
+        # the legend
+        self.ax_loss.set_ylim(*_decades_around(_LOSS_FLOOR, max(hi * 300, _LOSS_FLOOR * 1e3)))
         self.ax_loss.set_xlim(0, steps)
         self.set_status(self.summary())
 
