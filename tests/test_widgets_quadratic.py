@@ -219,12 +219,15 @@ def test_lr_moves_redraw_only_what_moved_and_the_error_axis_holds_still(problem)
         d.close()
 
 
-def test_a_rate_between_the_sliders_steps_still_shows_every_error():
-    d = QuadraticExplorer(problem="ravine", lr_range=(1e-3, 1.0))
+def test_a_run_beyond_the_slider_positions_window_still_shows_whole():
+    from backprop_lib.widgets.quadratic import _error_span
+
+    d = QuadraticExplorer(problem="ravine")
     try:
-        window = d._error_window
-        d.lr.value = 0.1999  # just below the limit: slow oscillation, as the steps allow
+        d._error_window = (0.5, 2.0)  # as if no slider position reached beyond these
+        d.lr.value = 0.15  # a run that falls far below 0.5
         bottom, top = d.ax_error.get_ylim()
-        assert bottom <= window[0] and top >= window[1]
+        lo, hi = _error_span(d.errors)
+        assert lo < 0.5 and bottom <= lo and top >= hi
     finally:
         d.close()
