@@ -193,3 +193,25 @@ def test_slice_view_of_one_point_gets_a_readable_window(net):
     view.update(model, BCEWithLogitsLoss(), X, y, [flatten_parameters(model)])  # epoch 0
     lo, hi = view.ax.get_xlim()
     assert hi - lo >= 0.2  # not a window 1e-4 wide, whose tick labels collide
+
+
+def test_trajectory_plot_swaps_the_surface_under_the_same_paths():
+    from backprop_lib.instruments.surfaces import ravine
+    from backprop_lib.viz.landscape import TrajectoryPlot
+
+    fig = new_figure(400, 300)
+    ax = fig.add_subplot()
+    plot = TrajectoryPlot(ax, ravine(10.0), labels=["a", "b"], outline="white")
+    path = np.array([[-1.5, 1.0], [-1.0, 0.5], [0.0, 0.0]])
+    plot.update({"a": path})
+    old = plot.surface_artists()
+    plot.set_function(ravine(100.0, 30.0))
+    new = plot.surface_artists()
+    assert new[0] is not old[0] and new[1] is not old[1]
+    assert old[0] not in ax.get_children() and old[1] not in ax.get_children()
+    assert new[2:] == old[2:]  # the same star at the same minimum
+    assert ax.get_title() == ravine(100.0, 30.0).name
+    np.testing.assert_array_equal(plot.lines["a"].get_xydata(), path)
+    np.testing.assert_array_equal(plot.outlines["a"].get_xydata(), path)
+    assert plot.lines["b"].get_xydata().size == 0
+    assert len(to_png(fig)) > 1000

@@ -239,3 +239,81 @@ def test_the_races_are_exported():
     import backprop_lib.widgets as w
 
     assert w.OptimizerRace is OptimizerRace and w.NetworkRace is NetworkRace
+
+
+# ---- redrawing only what moved (widgets.base): counters, not timings ----
+
+
+def _assert_cheap(dash):
+    """The last update was blitted, nothing was learned and no panel is drawn whole."""
+    assert dash.timings["path"] == "blit", dash.redraw_reason
+    assert dash._blitter.learned == []
+    assert dash._blitter.background.moving_axes == frozenset()
+
+
+def test_moving_the_ravines_condition_redraws_only_what_moved():
+    d = OptimizerRace(threaded=False)
+    try:
+        d.condition.value = 3.16  # the first move may still lay out the figure
+        before = d.full_redraws
+        filled = d.trajectory.filled
+        for kappa in (10.0, 31.6, 100.0, 316.0, 10.0, 1000.0):
+            d.condition.value = kappa
+            _assert_cheap(d)
+            assert d.ax_path.get_title() == surfaces.ravine(kappa).name
+        assert d.full_redraws == before  # no relayout, no rescaled axis
+        assert d.trajectory.filled is not filled  # the contours of the new ravine
+        assert d.trajectory.filled in d.moving_artists()
+        d.angle.value = 45.0  # a turned ravine: the same window, drawn cheaply too
+        _assert_cheap(d)
+    finally:
+        d.close()
+
+
+def test_the_loss_axis_holds_still_over_the_condition_and_shows_every_run():
+    d = OptimizerRace(threaded=False)
+    try:
+        limits = set()
+        for kappa in (1.0, 3.16, 10.0, 100.0, 1000.0):
+            d.condition.value = kappa
+            limits.add(d.ax_loss.get_ylim())
+            bottom, top = d.ax_loss.get_ylim()
+            for path in d.paths.values():
+                gaps = path.gaps[(path.gaps > 0) & np.isfinite(path.gaps)]
+                assert top >= gaps.max()  # nothing above the top is lost
+                assert bottom <= max(gaps.min(), 1e-14)  # the floor the axis always had
+        assert len(limits) == 1
+    finally:
+        d.close()
+
+
+def test_paths_are_outlined_by_a_line_under_them_not_a_path_effect_per_dot():
+    d = OptimizerRace(threaded=False)
+    try:
+        d.steps.value = 1000
+        for label, line in d.trajectory.lines.items():
+            outline = d.trajectory.outlines[label]
+            assert line.get_path_effects() == []
+            np.testing.assert_array_equal(outline.get_xydata(), line.get_xydata())
+            assert outline.get_zorder() == line.get_zorder()
+            children = d.ax_path.get_children()
+            assert children.index(outline) < children.index(line)  # drawn just before it
+    finally:
+        d.close()
+
+
+def test_network_race_moves_redraw_only_what_moved_and_train_again():
+    d = NetworkRace(epochs=30, threaded=False)
+    try:
+        lr = d.controls["sgd_lr"]
+        for value in (0.01, 0.1, 1.0, 0.01, 0.1):
+            lr.value = value
+            _assert_cheap(d)
+        first = d.histories["SGD"]
+        lr.value = 1.0
+        lr.value = 0.1  # back to an earlier value: trained again, not remembered
+        assert d.histories["SGD"] is not first
+        np.testing.assert_allclose(d.histories["SGD"].loss, first.loss)
+        _assert_cheap(d)
+    finally:
+        d.close()

@@ -191,3 +191,43 @@ def test_a_nan_learning_rate_is_refused_by_name():
     d.lr.value = 0.05
     assert d.error is None and d.path.shape == path.shape
     d.close()
+
+
+# ---- redrawing only what moved (widgets.base): counters, not timings ----
+
+
+@pytest.mark.parametrize("problem", sorted(PROBLEMS))
+def test_lr_moves_redraw_only_what_moved_and_the_error_axis_holds_still(problem):
+    d = QuadraticExplorer(problem=problem)
+    try:
+        limits = set()
+        rates = np.geomspace(1e-3, 1.0, 9)[1:-1]
+        for lr in [*rates, *rates[:3]]:
+            d.lr.value = float(lr)
+            assert d.timings["path"] == "blit", d.redraw_reason
+            assert d._blitter.learned == []
+            assert d._blitter.background.moving_axes == frozenset()
+            limits.add(d.ax_error.get_ylim())
+            bottom, top = d.ax_error.get_ylim()
+            shown = d.errors[np.isfinite(d.errors) & (d.errors > 0)]
+            e0 = d.errors[0]
+            assert bottom <= max(shown.min(), 1e-12 * e0)  # every error down to the floor
+            assert top >= min(shown.max(), 1e6 * e0)  # and up to the cap of a blow-up
+        assert len(limits) == 1
+        assert d.ax_error.get_legend() not in d._blitter.background.foreground
+    finally:
+        d.close()
+
+
+def test_a_run_beyond_the_slider_positions_window_still_shows_whole():
+    from backprop_lib.widgets.quadratic import _error_span
+
+    d = QuadraticExplorer(problem="ravine")
+    try:
+        d._error_window = (0.5, 2.0)  # as if no slider position reached beyond these
+        d.lr.value = 0.15  # a run that falls far below 0.5
+        bottom, top = d.ax_error.get_ylim()
+        lo, hi = _error_span(d.errors)
+        assert lo < 0.5 and bottom <= lo and top >= hi
+    finally:
+        d.close()

@@ -49,6 +49,9 @@ __all__ = [
 
 #: a run has arrived once its loss stays this close to the lowest value of the surface
 GAP = 1e-3
+#: the loss panel's bottom, the same whatever the controls (so the axis holds still): a fifth of
+#: 1e-14, eleven decades below GAP; lower gaps run off the bottom
+_LOSS_FLOOR = 1e-14 / 5
 
 
 @dataclass(frozen=True)
@@ -213,6 +216,15 @@ class _RacerColumns:
         return racers_from(self.dash.config, self.chosen())
 
 
+def _decades_around(low: float, high: float) -> tuple[float, float]:
+    """The power of ten at or below ``low`` and the one at or above ``high`` (both > 0).
+
+    The loss gaps span up to 18 decades, so a whole decade of slack costs little room and
+    keeps a log axis still while the curves move within it (half-decades would move with
+    the ravine's starting loss, which changes with its condition)."""
+    return 10.0 ** np.floor(np.log10(low)), 10.0 ** np.ceil(np.log10(high))
+
+
 def _outline(artist) -> None:
     """A thin white outline, so a coloured path reads on dark and light contours alike."""
     artist.set_path_effects([patheffects.withStroke(linewidth=3.2, foreground="white")])
@@ -288,9 +300,12 @@ class OptimizerRace(Dashboard):
                 0.01, GAP, f" {GAP:g}: arrived", fontsize=8, color="0.4", va="bottom",
                 transform=self.ax_loss.get_yaxis_transform(),
             )  # fmt: skip
-            self.legend = self.ax_loss.legend(loc="upper right", ncols=2, fontsize=8.5)
+            # under the curves (which stay below it unless a run diverges): a move redraws the
+            # curves alone, not the legend over them
+            self.legend = self.ax_loss.legend(loc="upper right", ncols=3, fontsize=8.5)
+            self.legend.set_zorder(1.5)
         self.trajectory = None
-        self._shown_fn = self._fn_key = None
+        self._fn_key = None
         self.refresh()
 
     def _load_settings(self, change) -> None:
@@ -321,26 +336,35 @@ class OptimizerRace(Dashboard):
 
     # -- drawing --------------------------------------------------------------------------------
     def _build_surface(self) -> None:
-        labels = [r.label for r in RACERS]
+        """The path panel, built once: the contours of the first surface, a path per racer."""
         with style():
-            self.ax_path.clear()
-            self.trajectory = TrajectoryPlot(self.ax_path, self.fn, labels=labels,
-                                             resolution=110,
-                                             colors=[COLORS[r.key] for r in RACERS])  # fmt: skip
-            for line in (*self.trajectory.lines.values(), *self.trajectory.heads.values()):
-                _outline(line)
+            self.trajectory = TrajectoryPlot(
+                self.ax_path, self.fn, labels=[r.label for r in RACERS], resolution=110,
+                colors=[COLORS[r.key] for r in RACERS], outline="white",
+            )  # fmt: skip
+            for head in self.trajectory.heads.values():
+                _outline(head)
             self.ax_path.get_legend().remove()
-            self.ax_path.set_title(self.fn.name)
             self.ax_path.set_aspect("auto")
-        self._shown_fn = self.fn
         self.relayout()
 
+    def _show_surface(self) -> None:
+        """Contours of the new surface under the same paths. Only a surface with another
+        window changes the panel's ticks (a new layout); a ravine of another condition or
+        angle keeps the window, so only the contours and the title are drawn again."""
+        window = (self.trajectory.fn.xlim, self.trajectory.fn.ylim)
+        self.trajectory.set_function(self.fn)
+        if (self.fn.xlim, self.fn.ylim) != window:
+            self.relayout()
+
     def draw(self) -> None:
-        if self._shown_fn is not self.fn:
+        if self.trajectory is None:
             self._build_surface()
+        elif self.trajectory.fn is not self.fn:
+            self._show_surface()
         self.trajectory.update({label: p.points for label, p in self.paths.items()})
         steps = int(self.steps.value)
-        lows, highs = [], []
+        highs = []
         for racer in RACERS:
             label = racer.label
             path = self.paths.get(label)
@@ -353,25 +377,34 @@ class OptimizerRace(Dashboard):
             ok = path.gaps > 0
             line.set_data(t[ok], path.gaps[ok])
             if ok.any():
-                lows.append(float(path.gaps[ok].min()))
                 highs.append(float(path.gaps[ok].max()))
             last = path.gaps[ok][-1:] if ok.any() else []
             end.set_data(t[ok][-1:] if path.diverged else [], last if path.diverged else [])
         for text, racer in zip(self.legend.get_texts(), RACERS, strict=True):
             path = self.paths.get(racer.label)
             if path is None:
-                text.set_text(f"{racer.label} (off)")
+                name = f"{racer.label} (off)"
             elif path.diverged:
-                text.set_text(f"{racer.label} (diverged)")
+                name = f"{racer.label} (diverged)"
             else:
-                text.set_text(racer.label)
+                name = racer.label
+            if text.get_text() != name:
+                text.set_text(name)
         start_gap = max((float(p.gaps[0]) for p in self.paths.values()), default=1.0)
         hi = min(max(highs) if highs else 1.0, 1e4 * max(start_gap, 1e-12))
-        lo = max(min(lows) if lows else 1e-6, 1e-14)
-        bottom = min(lo, GAP) / 5
-        self.ax_loss.set_ylim(bottom, max(hi * 300, bottom * 1e3))  # room for the legend
+        # the bottom is fixed; the top snaps to a decade above the highest gap, with room for
+        # the legend
+        self.ax_loss.set_ylim(*_decades_around(_LOSS_FLOOR, max(hi * 300, _LOSS_FLOOR * 1e3)))
         self.ax_loss.set_xlim(0, steps)
         self.set_status(self.summary())
+
+    def moving_artists(self) -> list:
+        """The paths and their loss curves; the contours, minima and title of the surface (a
+        move of the ravine's condition or angle reshapes it). The loss axis snaps to whole
+        decades, so it holds still while the curves move within them."""
+        loss = [*self.loss_lines.values(), *self.loss_ends.values()]
+        surface = [*self.trajectory.surface_artists(), self.ax_path.title]
+        return [*surface, *self.trajectory.moving_artists(), *loss]
 
     def summary(self) -> str:
         """One line: when each optimizer came within GAP of the lowest loss (or did not)."""
@@ -399,8 +432,9 @@ class NetworkRace(Dashboard):
     threaded : see ``Dashboard``
 
     Controls: ``epochs`` (IntSlider), and for each racer ``{key}_on``, ``{key}_lr`` (the SGD
-    one has class ``bp-main-control``) and its knobs. A run whose settings did not change is
-    kept, so moving one slider re-trains one network.
+    one has class ``bp-main-control``) and its knobs. Each racer's last run is kept while its
+    settings stay the same, so moving one slider re-trains one network (a setting moved back
+    to an earlier value trains again).
 
     State: ``histories`` ({label: History}).
     """
@@ -426,7 +460,7 @@ class NetworkRace(Dashboard):
                 (self.acc_lines[label],) = self.ax_acc.plot([], [], color=color, label=label)
             self.ax_acc.set(xlabel="epoch", ylabel="training accuracy", ylim=(0.4, 1.01))
             self.ax_acc.set_title("training accuracy")
-        self._cache: dict = {}
+        self._runs: dict = {}  # label -> (its settings, its History): the last run of each
         self.refresh()
 
     def compute(self, stale) -> bool:
@@ -434,14 +468,14 @@ class NetworkRace(Dashboard):
         racers = self.racer_controls.racers()
         histories = {}
         for label, (cls, hyper) in racers.items():
-            key = (label, epochs, tuple(sorted(hyper.items())))
-            if key not in self._cache:
+            settings = (epochs, tuple(sorted(hyper.items())))
+            last = self._runs.get(label)
+            if last is None or last[0] != settings:
                 if stale():
                     return False
-                self._cache[key] = moons_race({label: (cls, hyper)}, epochs, seed=self.seed)[label]
-            histories[label] = self._cache[key]
-        if len(self._cache) > 64:  # keep the newest runs only
-            self._cache = {k: self._cache[k] for k in list(self._cache)[-32:]}
+                run = moons_race({label: (cls, hyper)}, epochs, seed=self.seed)[label]
+                last = self._runs[label] = (settings, run)
+            histories[label] = last[1]
         self.histories = histories
         return True
 
@@ -461,3 +495,11 @@ class NetworkRace(Dashboard):
                 parts.append(f"{label} {h.loss[-1]:.3g}")
         head = f"training loss after {epochs} epochs: "
         self.set_status(head + " · ".join(parts) if parts else "tick at least one optimizer")
+
+    def moving_artists(self) -> list:
+        """The loss curves and their crosses, and the accuracy lines; the loss axis snaps to
+        half-decades and the accuracy axis is fixed. The loss legend is drawn over the curves,
+        so it is redrawn with them anyway; listed as moving it would be given room to grow
+        (``widgets.base``), which reaches the accuracy panel's tick labels: redrawn too."""
+        curves = [*self.curves.lines.values(), *self.curves.crosses.values()]
+        return [*curves, *self.acc_lines.values()]

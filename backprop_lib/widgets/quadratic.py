@@ -19,6 +19,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..instruments import curvature
+from ..viz.curves import _set_limits
 from ..viz.landscape import TOY_FUNCTIONS, TrajectoryPlot
 from ..viz.style import DIVERGED, SERIES, log_axis, style
 from ._args import check_rate, check_rate_range
@@ -109,9 +110,13 @@ class QuadraticExplorer(Dashboard):
         self.limit_line = ax.axhline(1.0, ls="--", lw=1.2, color=DIVERGED,
                                      label="ρ = 1 (η = 2/λmax): no shrinking")  # fmt: skip
         log_axis(ax)
-        ax.set(xlim=(0, self.steps), xlabel="step t", ylabel="distance to the minimum")
+        ax.set(xlabel="step t", ylabel="distance to the minimum")
+        ax.set_autoscale_on(False)  # limits are set in draw
         ax.set_title("error per step")
-        ax.legend(loc="best", fontsize=8)
+        # a fixed place above the starting error, which only a diverging run reaches, and
+        # under the lines (a "best" place would follow them; a legend over them would be drawn
+        # again on every move)
+        ax.legend(loc="upper right", fontsize=8).set_zorder(1.5)
 
     def _build_problem(self) -> None:
         """(Re)draw what depends only on the problem: the landscape and the factor curves."""
@@ -151,8 +156,10 @@ class QuadraticExplorer(Dashboard):
             # slider's line and the curves would cross the words)
             lines.append(axf.axvline(limit, color=DIVERGED, ls="--", lw=1.2,
                                      label=f"2/λmax = {limit:.3g}"))  # fmt: skip
-            self.eta_line = axf.axvline(1.0, color="black", lw=1.5)
-            (self.eta_dots,) = axf.plot([], [], "o", color="black", ms=5, zorder=5)
+            # where the slider is, over everything in the panel, the legends too: a move then
+            # redraws this line and its dots alone
+            self.eta_line = axf.axvline(1.0, color="black", lw=1.5, zorder=5.5)
+            (self.eta_dots,) = axf.plot([], [], "o", color="black", ms=5, zorder=6)
             log_axis(axf, "x")
             axf.set(xlim=self.lr_range, ylim=(0, 2.5), xlabel="learning rate η",
                     ylabel="per-step factor |1 − ηλ|")  # fmt: skip
@@ -161,8 +168,27 @@ class QuadraticExplorer(Dashboard):
                                             title="regime of η", title_fontsize=8)  # fmt: skip
             axf.add_artist(self.regime_legend)
             self.line_legend = axf.legend(handles=lines, loc="lower left", fontsize=8)
+        e0 = float(np.linalg.norm(w0))  # the minimum is w* = 0
+        self.limit_line.set_ydata([e0, e0])
+        self._error_window = self._error_range(A, w0)
         self._shown = self.problem.value
         self.relayout()  # the new labels may need other margins
+
+    def _error_range(self, A, w0) -> tuple[float, float]:
+        """The lowest and highest error the error panel shows at any position of the slider
+        (its steps on the log scale, from ``lr_range``), so its axis holds still as the slider
+        moves: computed once per problem (one run per position, 151 by default)."""
+        low, high = np.log10(self.lr_range)
+        step = self.lr.step
+        rates = 10.0 ** np.arange(low, high + step / 2, step)
+        lows, highs = [], []
+        for lr in rates:
+            path = curvature.gd_on_quadratic(A, 0.0, w0, float(lr), self.steps)
+            with np.errstate(over="ignore", invalid="ignore"):
+                lo, hi = _error_span(np.linalg.norm(path, axis=1))
+            lows.append(lo)
+            highs.append(hi)
+        return min(lows), max(highs)
 
     def draw(self) -> None:
         if self._shown != self.problem.value:
@@ -184,11 +210,11 @@ class QuadraticExplorer(Dashboard):
         ok = np.isfinite(errors) & (errors > 0)
         self.error_line.set_data(t[ok], errors[ok])
         self.bound_line.set_data(t, bound)
-        self.limit_line.set_ydata([e0, e0])
-        shown = errors[ok]
-        lo = min(max(float(shown.min()) if len(shown) else e0, 1e-12 * e0), e0 / 30)
-        hi = max(min(float(shown.max()) if len(shown) else e0, 1e6 * e0), e0)
-        self.ax_error.set_ylim(lo / 3, hi * 3)
+        # the window of every slider position, snapped out to half-decades; the run's own
+        # span too, in case the rate was set between the slider's steps
+        lo, hi = _error_span(errors)
+        window = np.array([*self._error_window, lo, hi])
+        _set_limits(self.ax_error, [window], self.steps, log=True, cap=None)
         # factor panel: where the slider is
         self.eta_line.set_xdata([lr, lr])
         lams = curvature.quadratic_eigenvalues(self.A)
@@ -206,8 +232,21 @@ class QuadraticExplorer(Dashboard):
         self.lr.description = f"learning rate η  (2/λmax = {self.limit:.3g})"
 
     def moving_artists(self) -> list:
+        """The path and its title, the error and bound lines, the slider's line and dots."""
         path = [self.path_line] if self.trajectory is None else self.trajectory.moving_artists()
-        return [*path, self.ax_path.title, self.ax_error, self.eta_line, self.eta_dots]
+        errors = [self.error_line, self.bound_line]
+        return [*path, self.ax_path.title, *errors, self.eta_line, self.eta_dots]
+
+
+def _error_span(errors: np.ndarray) -> tuple[float, float]:
+    """The error panel's bottom and top for one run: its finite positive errors, at least
+    1e-12 and at most 1e6 times the first one (a blow-up stays readable), and at least a
+    factor of 30 below and 1 above it; a factor of 3 of margin either side."""
+    e0 = float(errors[0])
+    shown = errors[np.isfinite(errors) & (errors > 0)]
+    lo = min(max(float(shown.min()) if len(shown) else e0, 1e-12 * e0), e0 / 30)
+    hi = max(min(float(shown.max()) if len(shown) else e0, 1e6 * e0), e0)
+    return lo / 3, hi * 3
 
 
 def _first_far(errors: np.ndarray, far: float) -> int:
