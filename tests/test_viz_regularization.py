@@ -1,12 +1,16 @@
 """The plots of notebooks/10_regularization.ipynb: weights as one vector, the best epoch, the
 |w| histogram, the boundary with training and test points told apart, the figure helpers."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
 import backprop_lib as bl
 from backprop_lib.viz.regularization import (
+    LOSS_RANGE,
     SplitBoundary,
+    SplitLossCurves,
     WeightHistogram,
     best_epoch,
     plot_split_boundary,
@@ -63,3 +67,29 @@ def test_plot_functions_return_figures():
     assert len(fig.axes) == 2 and "within 0.01 of 0" in fig.axes[0].get_title()
     with pytest.raises(ValueError, match="at least one model"):
         plot_weight_distributions({})
+
+
+def test_loss_axis_holds_still_and_snaps_out_for_values_beyond_it():
+    fig = new_figure(400, 300)
+    curves = SplitLossCurves(fig.add_subplot())
+    for data, val in (([0.7, 0.3, 0.1], [0.7, 0.5, 0.6]), ([0.6, 0.01, 3e-4], [0.7, 1.0, 2.0])):
+        curves.update(SimpleNamespace(data_loss=data, val_loss=val, penalty=[]), epochs=3)
+        assert curves.ax.get_ylim() == LOSS_RANGE
+    curves.update(SimpleNamespace(data_loss=[1e-6], val_loss=[40.0], penalty=[]), epochs=3)
+    lo, hi = curves.ax.get_ylim()
+    assert lo <= 1e-6 / 1.2 and hi >= 40.0 * 1.2
+
+
+def test_weight_histogram_top_snaps_to_round_shares():
+    fig = new_figure(400, 300)
+    hist = WeightHistogram(fig.add_subplot())
+    rng = np.random.default_rng(0)
+    tops = set()
+    for scale in (0.2, 0.25, 0.3):
+        shares = hist.update(rng.normal(0, scale, 2000))
+        top = hist.ax.get_ylim()[1]
+        assert top >= shares.max() * 1.12
+        tops.add(top)
+    assert tops <= {0.05, 0.1, 0.2, 0.25, 0.5, 1.0} and len(tops) == 1
+    hist.update(np.zeros(10))  # every weight in the first bin: a share of 1
+    assert hist.ax.get_ylim()[1] == pytest.approx(1.12)

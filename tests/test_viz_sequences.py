@@ -37,3 +37,16 @@ def test_grad_over_time_skips_what_a_log_axis_cannot_show(tmp_path):
     fig.savefig(tmp_path / "grads.png")
     assert all(float(t).is_integer() for t in ax.get_xticks())  # whole time steps only
     assert plot_grad_over_time({"c": np.geomspace(1e-40, 1, 50)}).axes[0].get_ylim()[0] > 1e-35
+
+
+def test_grad_over_time_with_fixed_axes_holds_still_and_snaps_out_beyond_them():
+    fig = new_figure(500, 300)
+    ax = fig.add_subplot()
+    plot = GradOverTime(ax, ["a"], t_max=50, y_range=(1e-35, 1e5), legend_loc="lower right")
+    for T, low in ((12, 0.2), (21, 1e-46), (40, 1e-20)):
+        plot.update({"a": np.geomspace(low, 1.0, T)})
+        assert ax.get_xlim() == (0.5, 50.5) and ax.get_ylim() == (1e-35, 1e5)
+    plot.update({"a": np.geomspace(1.0, 6e13, 50)})  # an exploding gradient still shows
+    assert ax.get_ylim() == (1e-35, 1e15)
+    assert plot.moving_artists() == [plot.lines["a"]]  # the fixed legend is under the lines
+    assert plot.legend.get_zorder() < plot.lines["a"].get_zorder()

@@ -155,3 +155,23 @@ def test_unknown_bug_is_refused():
 def test_seed_out_of_range_is_refused(seed):
     with pytest.raises(ValueError, match="seed"):
         BugHunt(seed=seed, threaded=False)
+
+
+def test_moves_redraw_only_the_bars_labels_and_title():
+    d = BugHunt(bug="wrong_sign")
+    try:
+        for seed in (3, 40, 71):
+            d.seed.value = seed
+            d.run_check()
+        d.seed.value = 12  # a new patient: the bars empty again, the prompt is back
+        bg = d._blitter.background
+        assert d.timings["path"] == "blit" and d._blitter.learned == []
+        assert set(bg.moving_axes) == set()
+        names = [type(a).__name__ for a in bg.foreground]
+        assert "XAxis" not in names and "YAxis" not in names
+        # the bars are not clipped, so the threshold lines and region labels above them stay
+        # in the cached picture while the bars are empty
+        assert [a.get_text() for a in bg.foreground if type(a).__name__ == "Text"].count("") >= 6
+        assert "agree (< 1e-7)" not in [getattr(a, "get_text", str)() for a in bg.foreground]
+    finally:
+        d.close()

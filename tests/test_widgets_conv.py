@@ -99,3 +99,28 @@ def test_bad_arguments(model):
         FeatureMapExplorer(model, X[:5], index=5)
     with pytest.raises(ValueError, match="no layer with feature maps"):
         FeatureMapExplorer(bl.mlp([64, 10]), X[:5])
+
+
+def test_moves_of_the_image_redraw_only_the_pictures_and_titles(dash):
+    for index in (5, 17, 33, 48, 2):
+        dash.index.value = index
+    bg = dash._blitter.background
+    assert dash.timings["path"] == "blit" and dash._blitter.learned == []
+    assert set(bg.moving_axes) == set()
+    # the saliency colour scale is fixed, and the colour bar sits clear of the changing title
+    assert [a for a in bg.foreground if type(a).__name__ in ("XAxis", "YAxis", "QuadMesh")] == []
+    lim = np.abs(dash.saliency).max()
+    np.testing.assert_allclose(dash.saliency_art.get_array(), dash.saliency / lim)
+    assert dash.saliency_art.get_clim() == (-1, 1)
+
+
+def test_relayout_keeps_the_fixed_positions_without_a_warning(dash):
+    import warnings
+
+    boxes = [ax.get_position().bounds for ax in dash.figure.axes]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # constrained layout warned: no gridspec to lay out
+        dash.relayout()
+        dash.index.value = 9
+    assert dash.timings["path"] == "full" and dash.error is None
+    assert [ax.get_position().bounds for ax in dash.figure.axes] == boxes

@@ -220,3 +220,29 @@ def test_every_extreme_draws(setting, tmp_path):
         assert shares.sum() == pytest.approx(1.0)
     finally:
         d.close()
+
+
+# ---- redrawing only what moved ----
+
+
+def _still_panels(dash):
+    """The blitter's view after an update: its path, what it learned, the panels drawn whole,
+    and whether any axis (ticks, labels) is drawn again over the cached picture."""
+    bg = dash._blitter.background
+    axis_in_fg = [type(a).__name__ for a in bg.foreground if type(a).__name__ in ("XAxis", "YAxis")]
+    return dash.timings["path"], list(dash._blitter.learned), set(bg.moving_axes), axis_in_fg
+
+
+def test_moves_of_the_training_share_redraw_only_what_moved():
+    d = RegularizationExplorer(config=SMALL)
+    try:
+        for value in (0.3, 0.5, 0.7, 0.4, 0.6):
+            d.train_fraction.value = value
+        path, learned, whole, axes_redrawn = _still_panels(d)
+        assert path == "blit" and learned == [] and whole == set()
+        # the weights panel's ticks are not drawn again on every move (a wide changing title
+        # over the boundary would reach them)
+        assert axes_redrawn == []
+        assert d.figure.axes[0].get_ylim() == (1e-4, 10.0)
+    finally:
+        d.close()

@@ -156,3 +156,19 @@ def test_notebook_claims_about_the_explorer_and_clipping():
     assert train_memory(length=50, scale=1.5, nonlinearity="relu", clip=1.0).learned
     # "the tanh network at T = 50 with s = 1 fails to learn with or without clipping"
     assert not train_memory(length=50, scale=1.0, clip=1.0).learned
+
+
+def test_moves_of_the_length_redraw_only_what_moved():
+    d = SequenceExplorer(epochs=5)
+    try:
+        for length in (12, 21, 31, 40, 12):
+            d.length.value = length
+        bg = d._blitter.background
+        assert d.timings["path"] == "blit" and d._blitter.learned == []
+        assert set(bg.moving_axes) == set()
+        # no axis is drawn again: the gradient title is short enough to stay clear of the
+        # loss panel's labels, and the legend sits under the lines
+        assert [a for a in bg.foreground if type(a).__name__ in ("XAxis", "YAxis", "Legend")] == []
+        assert "T = 12" in d.ax_grad.get_title()
+    finally:
+        d.close()

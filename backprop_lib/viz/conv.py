@@ -243,10 +243,17 @@ class FeatureMapGrid:
         h, w = maps.shape[1:]
         for k, (ax, art) in enumerate(zip(self.axes, self.images, strict=True)):
             shown = k < len(maps)
-            ax.axis("on" if shown else "off")
+            if ax.axison != shown:  # only a change of layer shows or hides a panel
+                ax.axis("on" if shown else "off")
             art.set_data(maps[k] if shown else np.full((h, w), np.nan))
             art.set_extent((-0.5, w - 0.5, h - 0.5, -0.5))
             art.set_clim(-lim, lim)
             ax.set_xlim(-0.5, w - 0.5)
             ax.set_ylim(h - 0.5, -0.5)
         self.title.set_text(title)
+
+    def moving_artists(self) -> list:
+        """What ``update`` changes for another image of the same layer: the pictures and the
+        title (another layer may also show or hide panels: the base class sees that and
+        redraws in full; see ``widgets.base``)."""
+        return [*self.images, self.title]

@@ -24,6 +24,8 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
 from .boundary import DecisionBoundary
+from .curves import _set_limits
+from .param_slice import _round_step
 from .style import CLASS_COLORS, SERIES, PlotFigure, log_axis, new_figure, style
 
 __all__ = [
@@ -38,6 +40,10 @@ __all__ = [
 ]
 
 TRAIN_COLOR, TEST_COLOR, PENALTY_COLOR = SERIES[0], SERIES[1], SERIES[2]
+#: the loss axis of ``SplitLossCurves`` spans at least this: from the training loss of a
+#: network that memorised its points (about 2e-4 in the explorer) to a test loss of a
+#: confidently wrong one (a few nats)
+LOSS_RANGE = (1e-4, 10.0)
 
 
 def weight_values(model) -> np.ndarray:
@@ -80,7 +86,9 @@ class SplitLossCurves:
     the model in eval mode on held-out points. Both are in the same unit, so the gap between
     them is the overfitting. The penalty (``History.penalty``, lambda * R(W)) is drawn apart;
     the optimizer minimises data loss + penalty. A grey line marks the epoch of the lowest
-    test loss, the one early stopping would give back.
+    test loss, the one early stopping would give back. The loss axis spans at least
+    ``LOSS_RANGE``, snapped out to half-decades for a value beyond it: it holds still from
+    one run to the next (runs compare by position; a dashboard redraws only the lines).
 
     Parameters
     ----------
@@ -126,15 +134,20 @@ class SplitLossCurves:
             self.best_line.set_xdata([best, best])
             self.best_dot.set_data([best], [history.val_loss[best - 1]])
         n = epochs if epochs is not None else len(history.data_loss)
-        self.ax.set_xlim(0, max(n, 1) + 0.5)
-        values = np.concatenate(series)
-        if len(values):
-            lo, hi = float(values.min()), float(values.max())
-            lo = max(min(lo, hi / 10), 1e-4)  # a loss of 1e-6 would squash everything else
-            self.ax.set_ylim(lo / 1.5, max(hi, lo) * 1.6)
-        else:
-            self.ax.set_ylim(0.01, 1.0)
+        # at least LOSS_RANGE, snapped out to half-decades beyond it (viz.curves._set_limits):
+        # the axes hold still, so runs compare by position, and every value stays in view
+        _set_limits(self.ax, series, n, log=True, cap=None)
+        lo, hi = self.ax.get_ylim()
+        self.ax.set_ylim(min(lo, LOSS_RANGE[0]), max(hi, LOSS_RANGE[1]))
         return best
+
+    def moving_artists(self) -> list:
+        """What ``update`` changes: the lines, the best epoch's mark and the legend (placed
+        clear of the lines, and its penalty entry says when there is none). The limits snap
+        (``viz.curves._set_limits``), so most updates leave the axes alone; when they do
+        move, the base class sees it and redraws in full (see ``widgets.base``)."""
+        return [self.train_line, self.test_line, self.penalty_line, self.best_line,
+                self.best_dot, self.legend]  # fmt: skip
 
 
 class SplitBoundary(DecisionBoundary):
@@ -146,9 +159,12 @@ class SplitBoundary(DecisionBoundary):
     ax : Axes
     X_train, y_train, X_test, y_test : (n, 2) inputs and (n,) or (n, 1) integer labels
     resolution : grid points per side
+    legend : a legend of the two kinds of points (lower left); without it, say in the title
+        which is which (a legend over the surface is drawn again with it on every update)
     """
 
-    def __init__(self, ax: Axes, X_train, y_train, X_test, y_test, resolution: int = 100):
+    def __init__(self, ax: Axes, X_train, y_train, X_test, y_test, resolution: int = 100,
+                 legend: bool = True):  # fmt: skip
         with style():
             self.test_points = ax.scatter(
                 [], [], s=18, facecolors="none", linewidths=1.1, alpha=0.8, zorder=3
@@ -159,6 +175,9 @@ class SplitBoundary(DecisionBoundary):
         self.points.set_linewidths(0.8)
         self.points.set_zorder(4)
         self.set_split(X_train, y_train, X_test, y_test)
+        self.legend = None
+        if not legend:
+            return
         with style():
             handles = [
                 Line2D([], [], ls="", marker="o", ms=6, color="0.55", mec="0.1", label="training"),
@@ -177,6 +196,12 @@ class SplitBoundary(DecisionBoundary):
         self.test_points.set_offsets(X_test)
         self.test_points.set_edgecolors([CLASS_COLORS[c % len(CLASS_COLORS)] for c in y_test])
         self.X_train, self.y_train, self.X_test, self.y_test = X_train, y_train, X_test, y_test
+
+    def moving_artists(self) -> list:
+        """What ``update`` and ``set_split`` change: the surface, the boundary and both sets
+        of points (a new split moves points from one set to the other; the grid and the
+        limits cover all of them and stay put). See ``widgets.base``."""
+        return [*super().moving_artists(), self.points, self.test_points]
 
 
 class WeightHistogram:
@@ -217,9 +242,18 @@ class WeightHistogram:
         counts, _ = np.histogram(clipped, bins=self.edges)
         shares = counts / max(len(w), 1)
         self.stairs.set_data(shares, self.edges)
-        self.ax.set_ylim(0.0, max(float(shares.max()) * 1.12, 0.05))
+        # the top snaps out to 0.05, 0.1, 0.2, 0.25, 0.5 or 1: it holds still while the bars
+        # move below it, and the tallest bar keeps a margin of at least 12% (a bar above 0.89
+        # gets exactly 12%, not a top of 2)
+        top = max(float(shares.max()) * 1.12, 0.05)
+        self.ax.set_ylim(0.0, _round_step(top) if top <= 1.0 else top)
         self.share_near_zero = float(np.mean(w < self.near)) if len(w) else float("nan")
         return shares
+
+    def moving_artists(self) -> list:
+        """What ``update`` changes: the bars (the top of the axis snaps to round shares, so
+        it seldom moves; when it does, the base class redraws in full; see ``widgets.base``)."""
+        return [self.stairs]
 
 
 def plot_split_losses(history, title: str | None = None, ax: Axes | None = None) -> PlotFigure:

@@ -73,13 +73,24 @@ def _sub(i: int) -> str:
 
 
 class GradOverTime:
-    """||dL/dh_t|| against t = 1..T on a log axis, one line per run; ``update`` moves them."""
+    """||dL/dh_t|| against t = 1..T on a log axis, one line per run; ``update`` moves them.
+
+    By default the axes fit the curves (t from 1 to the longest, the values within a factor
+    of 3, at most 30 decades below the largest). A live plot holds its axes still instead:
+    ``t_max`` fixes t's axis to 1..t_max, and ``y_range`` (low, high) makes the value axis
+    span at least that, extended out to whole multiples of 5 decades for a value beyond it
+    (values more than 30 decades below the largest are left out, as by default). The legend
+    is placed clear of the lines (``legend_loc="best"``), or at a fixed ``legend_loc`` under
+    them: a line that passes over it stays visible, and a live plot need not draw it again.
+    """
 
     def __init__(
         self, ax: Axes, labels: list[str], ylabel: str = "‖∂L/∂hₜ‖ (log scale)",
-        styles: list[str] | None = None,
+        styles: list[str] | None = None, t_max: int | None = None,
+        y_range: tuple[float, float] | None = None, legend_loc: str = "best",
     ):  # fmt: skip
         self.ax = ax
+        self.t_max, self.y_range = t_max, y_range
         styles = styles or ["o-"] * len(labels)  # matplotlib format strings, one per line
         self.lines = {
             label: ax.plot([], [], fmt, ms=3, lw=1.6, color=SERIES[i % len(SERIES)],
@@ -90,7 +101,9 @@ class GradOverTime:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps are whole numbers
         ax.set(xlabel="time step t", ylabel=ylabel)
         ax.set_title("gradient reaching each step")
-        ax.legend(loc="best", fontsize=8.5)
+        self.legend = ax.legend(loc=legend_loc, fontsize=8.5)
+        if legend_loc != "best":
+            self.legend.set_zorder(1.9)  # under the lines (2)
 
     def update(self, curves: Mapping[str, np.ndarray]) -> None:
         """``curves``: label -> norms (T,) for t = 1..T; NaN/inf/0 entries are not drawn."""
@@ -103,10 +116,23 @@ class GradOverTime:
             T = max(T, len(norms))
             if ok.any():
                 lo, hi = min(lo, norms[ok].min()), max(hi, norms[ok].max())
-        self.ax.set_xlim(0.5, T + 0.5)
+        self.ax.set_xlim(0.5, (T if self.t_max is None else max(T, self.t_max)) + 0.5)
         if hi > 0:
             lo = max(lo, hi * 1e-30)  # beyond 30 decades the picture says "nothing" anyway
-            self.ax.set_ylim(lo / 3, hi * 3)
+            lo, hi = lo / 3, hi * 3
+            if self.y_range is not None:  # snapped out to 5 decades beyond the fixed range
+                lo = min(self.y_range[0], 10.0 ** (5 * np.floor(np.log10(lo) / 5)))
+                hi = max(self.y_range[1], 10.0 ** (5 * np.ceil(np.log10(hi) / 5)))
+            self.ax.set_ylim(lo, hi)
+        elif self.y_range is not None:
+            self.ax.set_ylim(*self.y_range)
+
+    def moving_artists(self) -> list:
+        """What ``update`` changes: the lines, and a legend placed clear of them ("best").
+        With ``t_max`` and ``y_range`` the axes seldom move; when they do, the base class
+        redraws in full (for a dashboard's ``moving_artists``, see ``widgets.base``)."""
+        moving_legend = self.legend.get_zorder() > 2  # "best" follows the lines
+        return [*self.lines.values(), *([self.legend] if moving_legend else [])]
 
 
 def plot_grad_over_time(

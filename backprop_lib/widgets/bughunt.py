@@ -20,7 +20,7 @@ from ..instruments import bugs
 from ..viz.style import OKABE_ITO, style
 from .base import Dashboard
 
-__all__ = ["BugHunt", "VERDICT_COLORS", "draw_errors"]
+__all__ = ["BugHunt", "ErrorBars", "VERDICT_COLORS", "draw_errors"]
 
 VERDICT_COLORS = {
     "good": OKABE_ITO["bluish_green"],
@@ -40,50 +40,83 @@ _PATIENT_HTML = (
 )
 
 
+class ErrorBars:
+    """Horizontal bars of relative errors on ``ax``, one per parameter, thresholds marked;
+    built once, then ``update`` moves the bars, their value labels and the title in place.
+
+    names : parameter names, top to bottom; shapes : their shapes. The axes (log scale from
+    1e-16 to 100, the three shaded regions, the threshold lines, the parameter names) never
+    change, so a dashboard redraws only the bars, labels, prompt and title.
+    """
+
+    def __init__(self, ax, names, shapes):
+        self.ax, self.names, self.shapes = ax, list(names), [tuple(s) for s in shapes]
+        ax.clear()
+        y = np.arange(len(names))
+        ax.axvspan(_FLOOR, bugs.GOOD, color=VERDICT_COLORS["good"], alpha=0.08, lw=0)
+        ax.axvspan(bugs.GOOD, bugs.WRONG, color=VERDICT_COLORS["suspicious"], alpha=0.08, lw=0)
+        ax.axvspan(bugs.WRONG, _XMAX, color=VERDICT_COLORS["wrong"], alpha=0.08, lw=0)
+        self.thresholds = [
+            ax.axvline(bugs.GOOD, color=VERDICT_COLORS["good"], ls="--", lw=1.2),
+            ax.axvline(bugs.WRONG, color=VERDICT_COLORS["wrong"], ls="--", lw=1.2),
+        ]
+        for x, text, color in (
+            (1e-12, "agree (< 1e-7)", "good"),
+            (3e-5, "suspicious", "suspicious"),
+            (1.0, "wrong (> 1e-2)", "wrong"),
+        ):
+            ax.text(x, -0.95, text, ha="center", va="center", fontsize=9,
+                    color=VERDICT_COLORS[color])  # fmt: skip
+        self.bars = ax.barh(y, np.zeros(len(names)), left=_FLOOR, height=0.6)
+        for artist in (*self.bars.patches, *self.thresholds):
+            # inside the axes by construction (update keeps the bars within the limits), so
+            # unclipped: an artist's box is then its own, not the axes', and the region labels
+            # above the bars are not drawn again with them on every update
+            artist.set_clip_on(False)
+        self.labels = [ax.text(_FLOOR, yi, "", va="center", fontsize=9) for yi in y]
+        self.prompt = ax.text(1e-7, (len(names) - 1) / 2, "press 'run gradient check'",
+                              ha="center", va="center", fontsize=12, color="#555555")  # fmt: skip
+        ax.set_xscale("log")
+        ax.set_xlim(_FLOOR, _XMAX)
+        ax.set_ylim(len(names) - 0.4, -1.35)  # first parameter on top, room for region labels
+        ax.set_yticks(y, [f"{n}  {'×'.join(map(str, s))}" for n, s in zip(names, shapes,
+                                                                         strict=True)])  # fmt: skip
+        ticks = [1e-15, 1e-12, 1e-9, 1e-7, 1e-5, 1e-2, 1]
+        ax.set_xticks(ticks, [f"{t:.0e}".replace("e-0", "e-").replace("e+00", "") for t in ticks])
+        ax.xaxis.set_minor_locator(NullLocator())  # plain labels and no minor ticks: fast to draw
+        ax.set_xlabel("max relative error |a − n| / (|a| + |n|), log scale")
+        ax.set_ylabel("parameter (shape)")
+        ax.grid(axis="y", visible=False)
+
+    def update(self, errors=None, title: str = "") -> None:
+        """Show ``errors`` (``{name: relative error}``), or None: empty bars and a prompt to
+        run the check."""
+        for bar, label, name in zip(self.bars.patches, self.labels, self.names, strict=True):
+            value = max(errors[name], _FLOOR) if errors else _FLOOR
+            bar.set_width(min(value, _XMAX) - _FLOOR)  # a relative error is at most 1 anyway
+            bar.set_facecolor(VERDICT_COLORS[bugs.verdict(value)])
+            label.set_text(f"{errors[name]:.1e}" if errors else "")
+            label.set_x(value * 1.6 if errors else _FLOOR)
+        self.prompt.set_text("" if errors else "press 'run gradient check'")
+        self.ax.set_title(title)
+
+    def moving_artists(self) -> list:
+        """What ``update`` changes: the bars, their labels, the prompt and the title, and the
+        threshold lines drawn over the bars (listed, so that a bar growing across them leaves
+        the cached picture as it is). For a dashboard's ``moving_artists``: ``widgets.base``."""
+        return [*self.bars.patches, *self.thresholds, *self.labels, self.prompt, self.ax.title]
+
+
 def draw_errors(ax, names, shapes, errors=None, title: str = ""):
-    """Draw (or redraw) horizontal bars of relative errors on ``ax``, thresholds marked.
+    """Draw horizontal bars of relative errors on ``ax`` (cleared first), thresholds marked.
 
     names : parameter names, top to bottom; shapes : their shapes;
     errors : ``{name: relative error}`` or None (empty bars and a prompt to run the check).
     Returns the bar container (one rectangle per name) and the value labels.
     """
-    ax.clear()
-    y = np.arange(len(names))
-    ax.axvspan(_FLOOR, bugs.GOOD, color=VERDICT_COLORS["good"], alpha=0.08, lw=0)
-    ax.axvspan(bugs.GOOD, bugs.WRONG, color=VERDICT_COLORS["suspicious"], alpha=0.08, lw=0)
-    ax.axvspan(bugs.WRONG, _XMAX, color=VERDICT_COLORS["wrong"], alpha=0.08, lw=0)
-    ax.axvline(bugs.GOOD, color=VERDICT_COLORS["good"], ls="--", lw=1.2)
-    ax.axvline(bugs.WRONG, color=VERDICT_COLORS["wrong"], ls="--", lw=1.2)
-    for x, text, color in (
-        (1e-12, "agree (< 1e-7)", "good"),
-        (3e-5, "suspicious", "suspicious"),
-        (1.0, "wrong (> 1e-2)", "wrong"),
-    ):
-        ax.text(x, -0.95, text, ha="center", va="center", fontsize=9,
-                color=VERDICT_COLORS[color])  # fmt: skip
-    values = [max(errors[n], _FLOOR) if errors else _FLOOR for n in names]
-    colors = [VERDICT_COLORS[bugs.verdict(v)] for v in values]
-    bars = ax.barh(y, [v - _FLOOR for v in values], left=_FLOOR, height=0.6, color=colors)
-    labels = []
-    for yi, name in zip(y, names, strict=True):
-        text = f"{errors[name]:.1e}" if errors else ""
-        x = max(errors[name], _FLOOR) * 1.6 if errors else _FLOOR
-        labels.append(ax.text(x, yi, text, va="center", fontsize=9))
-    if not errors:
-        ax.text(1e-7, (len(names) - 1) / 2, "press 'run gradient check'", ha="center",
-                va="center", fontsize=12, color="#555555")  # fmt: skip
-    ax.set_xscale("log")
-    ax.set_xlim(_FLOOR, _XMAX)
-    ax.set_ylim(len(names) - 0.4, -1.35)  # first parameter on top, room for the region labels
-    ax.set_yticks(y, [f"{n}  {'×'.join(map(str, s))}" for n, s in zip(names, shapes, strict=True)])
-    ticks = [1e-15, 1e-12, 1e-9, 1e-7, 1e-5, 1e-2, 1]
-    ax.set_xticks(ticks, [f"{t:.0e}".replace("e-0", "e-").replace("e+00", "") for t in ticks])
-    ax.xaxis.set_minor_locator(NullLocator())  # plain labels and no minor ticks: fast to draw
-    ax.set_xlabel("max relative error |a − n| / (|a| + |n|), log scale")
-    ax.set_ylabel("parameter (shape)")
-    ax.set_title(title)
-    ax.grid(axis="y", visible=False)
-    return bars, labels
+    plot = ErrorBars(ax, names, shapes)
+    plot.update(errors, title)
+    return plot.bars, plot.labels
 
 
 class BugHunt(Dashboard):
@@ -147,6 +180,7 @@ class BugHunt(Dashboard):
         )
         with style():
             self.ax = self.figure.subplots()
+        self.plot: ErrorBars | None = None  # built at the first draw, then moved in place
         self.report: bugs.CheckReport | None = None
         self.found: bool | None = None
         self._key = None
@@ -193,11 +227,12 @@ class BugHunt(Dashboard):
 
     def draw(self) -> None:
         named = self.model.named_parameters()
-        names = [n for n, _ in named]
+        names, shapes = [n for n, _ in named], [tuple(p.shape) for _, p in named]
         errors = self.report.errors if self.report else None
         with style():
-            draw_errors(self.ax, names, [p.shape for _, p in named], errors,
-                        title=f"gradient check, patient: {self._label()}")  # fmt: skip
+            if self.plot is None or (self.plot.names, self.plot.shapes) != (names, shapes):
+                self.plot = ErrorBars(self.ax, names, shapes)  # every patient has the same
+            self.plot.update(errors, title=f"gradient check, patient: {self._label()}")
         self.table.value = self._table_html()
         if self.report is None:
             self.set_status(f"patient ready ({self._label()}); press 'run gradient check'")
@@ -216,6 +251,12 @@ class BugHunt(Dashboard):
                 "Which bug leaves this pattern? Make a guess below.",
                 color=VERDICT_COLORS["wrong"],
             )
+
+    def moving_artists(self) -> list:
+        """What a move changes: the bars, their value labels, the prompt and the title (and
+        the threshold lines over the bars); the axes (fixed log scale, regions, parameter
+        names) never move."""
+        return self.plot.moving_artists() if self.plot is not None else []
 
     def _table_html(self) -> str:
         if self.report is None:

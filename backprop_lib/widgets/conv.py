@@ -2,9 +2,9 @@
 the gradient of a class score with respect to the input pixels (a saliency map).
 
 Three panels: the input image (with the network's prediction), every channel of the chosen
-layer's output for that image, and d(score of the chosen class)/d(pixel), signed. Moving the
-image slider runs one forward and one backward pass of a single image (milliseconds); nothing
-is re-trained. Used by the convolution notebook (notebooks/11_convolutions.ipynb).
+layer's output for that image, and d(score of the chosen class)/d(pixel), signed, shown
+relative to its largest |value| (which the status line gives). Moving the image slider runs
+one forward and one backward pass of a single image (milliseconds); nothing is re-trained. Used by the convolution notebook (notebooks/11_convolutions.ipynb).
 """
 
 from __future__ import annotations
@@ -104,11 +104,16 @@ class FeatureMapExplorer(Dashboard):
             self.ax_image = fig.add_axes((0.02, 0.07, 0.25, 0.75))
             self.maps = FeatureMapGrid(fig, (0.31, 0.07, 0.32, 0.75), rows=rows, cols=cols)
             self.ax_saliency = fig.add_axes((0.66, 0.07, 0.25, 0.75))
-            cbar_ax = fig.add_axes((0.92, 0.12, 0.012, 0.65))
+            # beside the square saliency image, below its title (a title that changes would
+            # otherwise reach the colour bar's labels, and they would be drawn again with it)
+            cbar_ax = fig.add_axes((0.92, 0.15, 0.012, 0.55))
             blank = np.zeros(self.image_shape)
             self.image_art = self.ax_image.imshow(blank, cmap="gray_r", vmin=0, vmax=1)
             self.saliency_art = self.ax_saliency.imshow(blank, cmap=DIVERGING, vmin=-1, vmax=1)
-            fig.colorbar(self.saliency_art, cax=cbar_ax)
+            # the map is shown divided by its largest |value| (the status line gives that): the
+            # colour scale is the same for every image, so it never needs drawing again
+            colorbar = fig.colorbar(self.saliency_art, cax=cbar_ax)
+            colorbar.set_label("÷ largest |gradient|", fontsize=8)
             cbar_ax.tick_params(labelsize=8)
             for ax in (self.ax_image, self.ax_saliency):
                 image_axes(ax)
@@ -127,6 +132,20 @@ class FeatureMapExplorer(Dashboard):
         grad = input_gradient(self.model, x, self.target_class)  # (1, pixels)
         self.saliency = np.asarray(grad, dtype=float).reshape(self.image_shape)
         return True
+
+    def relayout(self) -> None:
+        """Lay the figure out again at the next update: its panels sit at fixed positions (no
+        layout engine, see ``__init__``), so that is one full redraw and nothing to compute
+        (constrained layout would find no grid of axes to lay out)."""
+        super().relayout()
+        self.figure.set_layout_engine("none")
+
+    def moving_artists(self) -> list:
+        """What another image changes: the image, the feature maps, the saliency map and the
+        three titles. The axes never move and the saliency colour scale is fixed (the map is
+        shown relative to its largest |value|); see ``widgets.base``."""
+        return [self.image_art, self.ax_image.title, *self.maps.moving_artists(),
+                self.saliency_art, self.ax_saliency.title]  # fmt: skip
 
     def feature_maps(self) -> np.ndarray:
         """The chosen layer's output for the current image, (channels, H, W)."""
@@ -147,9 +166,7 @@ class FeatureMapExplorer(Dashboard):
         self.maps.update(
             maps, f"{name}: {maps.shape[0]} feature maps of {maps.shape[1]}x{maps.shape[2]}"
         )
-        lim = symmetric_limit(self.saliency)
-        self.saliency_art.set_data(self.saliency)
-        self.saliency_art.set_clim(-lim, lim)
+        self.saliency_art.set_data(self.saliency / symmetric_limit(self.saliency))
         self.ax_saliency.set_title(
             f"saliency: ∂(score of {self.target_class}) / ∂ pixel\n"
             "purple: more ink here raises the score",

@@ -5,7 +5,8 @@ points used for training (the rest are the test set), the noise, the network's c
 (hidden layers and width), the penalty (L2 or L1) and its strength, and the dropout rate.
 Three panels: the training data loss, the test loss and the penalty per epoch (apart, so the
 gap between the first two is the overfitting), the decision boundary with the training points
-filled and the test points hollow, and the histogram of the weights. Play / Step / Reset
+filled and the test points hollow (the status line counts them), and the histogram of the
+weights. Play / Step / Reset
 animate the run epoch by epoch. Used by notebooks/10_regularization.ipynb.
 
 A run (``RegularizationRun``) is fully determined by its ``RegularizationConfig``: the data
@@ -228,7 +229,11 @@ class RegularizationExplorer(LiveTraining):
             self.curves = SplitLossCurves(axes[0], ylabel=loss_label(BCEWithLogitsLoss()))
             axes[0].set_title("loss per epoch")
             X_train, X_test, y_train, y_test = split_moons(base)
-            self.boundary = SplitBoundary(axes[1], X_train, y_train, X_test, y_test)
+            self.boundary = SplitBoundary(axes[1], X_train, y_train, X_test, y_test,
+                                          legend=False)  # fmt: skip
+            # a title that never changes: the counts of points are in the status line (a
+            # changing title this wide would reach the weights panel's tick labels)
+            axes[1].set_title("filled: training points, rings: test points")
             self.weights = WeightHistogram(axes[2])
         self.axes = axes
         self._shown_data = (base.n, base.noise, base.train_fraction, base.seed)
@@ -268,14 +273,11 @@ class RegularizationExplorer(LiveTraining):
             self.boundary.set_split(run.X_train, run.y_train, run.X_test, run.y_test)
             self._shown_data = data
         self.boundary.update(run.model)
-        self.axes[1].title.set_text(
-            f"after {run.epoch} epochs: {c.n_train} training, {c.n - c.n_train} test points"
-        )
         self.weights.update(run.model)
         self.axes[2].title.set_text(
             f"weights: {self.weights.share_near_zero:.0%} within {self.weights.near:g} of 0"
         )
-        parts = []
+        parts = [f"{c.n_train} training, {c.n - c.n_train} test points"]
         if h.data_loss:
             parts.append(f"training data loss {h.data_loss[-1]:.3f}")
             if h.penalty:
@@ -285,6 +287,14 @@ class RegularizationExplorer(LiveTraining):
             if best is not None:
                 parts.append(f"lowest test loss {h.val_loss[best - 1]:.3f} at epoch {best}")
         self.show_progress(" · ".join(parts))
+
+    def moving_artists(self) -> list:
+        """What a control move changes: the three panels' lines, surface, points and bars, and
+        the weights' title (its share changes). The axes hold still: the loss axis spans at
+        least ``viz.regularization.LOSS_RANGE``, the weights' top snaps to round shares, and
+        the boundary's grid covers every point of every split (see ``widgets.base``)."""
+        return [*self.curves.moving_artists(), *self.boundary.moving_artists(),
+                *self.weights.moving_artists(), self.axes[2].title]  # fmt: skip
 
     def summary(self) -> dict:
         """The shown run's last numbers: data loss, penalty, test loss, accuracies, best epoch.

@@ -35,6 +35,10 @@ from .base import Dashboard
 __all__ = ["MemoryRun", "SequenceExplorer", "hidden_grad_norms", "memory_model", "train_memory"]
 
 CHANCE = math.log(2)  # the cross-entropy of a coin toss between two labels
+#: the gradient panel's value axis spans at least this (relative to the last step): below
+#: where the panel stops drawing (30 decades under the largest) and up past what a growing
+#: gradient reaches at the slider's scales without diverging; wider only for a run beyond it
+GRAD_RANGE = (1e-35, 1e5)
 
 
 def memory_model(
@@ -178,7 +182,9 @@ class SequenceExplorer(Dashboard):
             self.ax_grad, self.ax_loss = self.figure.subplots(1, 2)
             self.grads = GradOverTime(self.ax_grad, ["at initialisation", "after training"],
                                       ylabel="‖∂L/∂hₜ‖ / ‖∂L/∂h_T‖ (log scale)",
-                                      styles=["o-", "s--"])  # fmt: skip
+                                      styles=["o-", "s--"], t_max=max_length,
+                                      y_range=GRAD_RANGE,
+                                      legend_loc="lower right")  # fmt: skip
             (self.loss_line,) = self.ax_loss.plot([], [], color=SERIES[0], lw=1.8)
             (self.cross,) = self.ax_loss.plot([], [], "x", color=DIVERGED, ms=10, mew=2.5)
             self.ax_loss.axhline(CHANCE, color="0.4", ls=":", lw=1.2)
@@ -206,9 +212,8 @@ class SequenceExplorer(Dashboard):
             self.grads.update(
                 {"at initialisation": init / init[-1], "after training": final / final[-1]}
             )
-        self.ax_grad.set_title(
-            f"gradient reaching each step, relative to the last (T = {run.length})"
-        )
+        # short: a wider changing title would reach the loss panel's ticks (drawn again then)
+        self.ax_grad.set_title(f"gradient per step (T = {run.length})")
         losses = np.asarray(h.loss, dtype=float)
         ok = np.isfinite(losses)
         epochs = np.arange(1, len(losses) + 1)
@@ -233,4 +238,10 @@ class SequenceExplorer(Dashboard):
         )
 
     def moving_artists(self) -> list:
-        return [self.ax_grad, self.loss_line, self.cross, self.ax_loss.title]
+        """What a control move changes: the gradient curves and their title (T), the loss
+        line, the cross of a diverged run and the loss panel's title. Both panels' axes hold
+        still: t runs to the slider's longest T, the gradient axis spans at least
+        ``GRAD_RANGE``, the loss axis is fixed; the gradient legend sits under the lines at
+        the lower right, where the curves seldom go (see ``widgets.base``)."""
+        return [*self.grads.moving_artists(), self.ax_grad.title, self.loss_line, self.cross,
+                self.ax_loss.title]  # fmt: skip
