@@ -2,8 +2,10 @@
 
 Line width grows with |w| and its colour gives the sign (blue positive, orange negative, the
 Okabe-Ito pair); each unit's bias is the small square at its lower left (colour = sign, size ~
-|b|). For tiny networks the values are written on the lines. ``NetworkDiagram(ax, model)``
-draws once and ``update(model)`` moves widths, colours and labels in place.
+|b|). For tiny networks the values are written on the lines. A layer of more than
+``MAX_LINES`` weights (e.g. 64 x 64) draws only its ``MAX_LINES`` strongest, chosen again at
+every update, and a grey note above the diagram says so. ``NetworkDiagram(ax, model)`` draws
+once and ``update(model)`` moves widths, colours and labels in place.
 
 Neuron pictures (``pictures=grid_points(X, 24)``): every hidden unit and every output unit
 becomes a small square heat-map of its value over the input plane, as in TensorFlow
@@ -37,6 +39,7 @@ __all__ = [
     "plot_network",
     "PICTURE_RESOLUTION",
     "MIN_PICTURE_PX",
+    "MAX_LINES",
 ]
 
 _SUB = "₀₁₂₃₄₅₆₇₈₉"  # subscript digits: plain text renders faster than mathtext
@@ -48,6 +51,12 @@ PICTURE_RESOLUTION = 24
 #: pictures are drawn only when a unit's square is at least this many pixels across; smaller
 #: (e.g. 64 units in a column) they would be noise, and the plain circles are drawn instead
 MIN_PICTURE_PX = 11
+#: a layer of more weights than this draws only this many of them, its strongest (largest |w|),
+#: and a grey note above the diagram says so: 64 x 64 = 4,096 lines between two columns of
+#: units are a solid mesh in which no line can be followed, and cost about 10 us each to draw
+#: (200 ms for the 20,000 of six layers of 64), while the strongest 512 show where the large
+#: weights are and their signs
+MAX_LINES = 512
 #: the strongest colour of a picture, as a share of the full hue (``surface_rgb``'s strength):
 #: the output unit's picture then has exactly the colours of the decision-boundary panel
 STRENGTH = 0.6
@@ -317,7 +326,7 @@ class NetworkDiagram:
         and output unit then shows its value over that grid as a square picture (see
         ``picture_rgb`` for the colour scales). When the units would be smaller than
         ``MIN_PICTURE_PX`` pixels (e.g. 64 in a column) the pictures are left out and
-        ``pictures_shown`` is False; a grey note above the diagram says so.
+        ``pictures_shown`` is False; a grey note above the diagram says so (``note``).
     output : how to colour the output unit's picture: "auto", "logits", "probabilities" or
         "values" (regression); see ``picture_rgb``
     hidden_names : bool or None
@@ -325,8 +334,16 @@ class NetworkDiagram:
 
     Attributes
     ----------
-    edges : LineCollection, one segment per weight in row-major order (layer by layer, W[i, j]
-        at index i * out + j within its layer)
+    edges : LineCollection, one segment per weight drawn. Every weight, in row-major order
+        (layer by layer, W[i, j] at index i * out + j within its layer; ``edge_index``), unless
+        a layer has more than ``MAX_LINES`` weights: of such a layer only the ``MAX_LINES``
+        largest |w| are drawn, weakest first so the strongest lie on top, chosen at every
+        ``update``
+    shown : int array, for each segment of ``edges`` the row-major index of its weight
+        (``arange`` of the weights when every one is drawn)
+    thinned : the layers (from 1, W1 first) of which only the strongest weights are drawn
+    note : the grey Text above the diagram saying what it leaves out (the pictures, the weaker
+        weights of ``thinned`` layers), or None
     images : list of AxesImage, one per pictured unit (hidden layers, then outputs), updated
         with ``set_data``; empty without pictures
     names : list of lists, every unit's name by layer (``unit_names``)
@@ -376,6 +393,11 @@ class NetworkDiagram:
             for i in range(self.sizes[c])
             for j in range(self.sizes[c + 1])
         ]  # row-major within each layer: W[i, j]
+        self._all_segments = np.array(segments, dtype=float).reshape(-1, 2, 2)
+        counts = [a * b for a, b in zip(self.sizes, self.sizes[1:], strict=False)]
+        self._starts = np.concatenate([[0], np.cumsum(counts)])
+        self.thinned = [layer for layer, n in enumerate(counts, start=1) if n > MAX_LINES]
+        self.shown = np.arange(n_weights)
         spacing = min(row, column)
         if show_values is None:  # a few weights, with room between the units for their values
             self.show_values = n_weights <= 16 and spacing >= _VALUES_MIN_PT
@@ -406,7 +428,8 @@ class NetworkDiagram:
             return offset_copy(ax.transData, fig=fig, x=dx, y=dy, units="points")
 
         with style():
-            self.edges = LineCollection(segments, zorder=1, capstyle="round")
+            drawn = segments if not self.thinned else self._all_segments[:0]  # set by update
+            self.edges = LineCollection(drawn, zorder=1, capstyle="round")
             ax.add_collection(self.edges)
             plain = np.concatenate(self.pos if not self.pictures_shown else self.pos[:1])
             ax.scatter(plain[:, 0], plain[:, 1], s=d * d, color="white", edgecolors="0.25",
@@ -470,9 +493,14 @@ class NetworkDiagram:
                 for c in range(1, cols - 1)
             ]  # fmt: skip
             self.note = None
+            notes = []
             if points is not None and not self.pictures_shown:
+                notes.append("too many units to draw their pictures")
+            if self.thinned:
+                notes.append(_thinned_note(self.sizes, self.thinned))
+            if notes:
                 self.note = ax.text(  # above the diagram, where a title would be
-                    0.5, 1.0, "too many units to draw their pictures",
+                    0.5, 1.0, "\n".join(notes),
                     transform=offset_copy(ax.transAxes, fig=fig, y=3, units="points"),
                     ha="center", va="bottom", fontsize=8, color="0.4",
                 )  # fmt: skip
@@ -520,7 +548,9 @@ class NetworkDiagram:
                    facecolors="none", edgecolors="0.25", linewidths=1.0, zorder=4)  # fmt: skip
 
     def edge_index(self, layer: int, i: int, j: int) -> int:
-        """Index in ``edges`` of W``layer``[i, j] (layer from 1, i and j from 0)."""
+        """Row-major index of W``layer``[i, j] among all weights (layer from 1, i and j from
+        0): its segment's index in ``edges`` when every weight is drawn (``thinned`` empty);
+        else that segment is where ``shown`` holds this index, if it is drawn."""
         if not 1 <= layer < len(self.sizes):
             raise ValueError(f"layer must be 1 to {len(self.sizes) - 1}, got {layer}")
         n_in, n_out = self.sizes[layer - 1], self.sizes[layer]
@@ -560,8 +590,13 @@ class NetworkDiagram:
         scale = max(np.nanmax(np.abs(w)) if np.any(np.isfinite(w)) else 1.0, 1e-12)
         with np.errstate(invalid="ignore"):
             widths = 0.4 + self.max_width * np.nan_to_num(np.abs(w) / scale)
+        colors = _sign_colors(w)
+        if self.thinned:
+            self.shown = self._strongest(w)
+            self.edges.set_segments(self._all_segments[self.shown])
+            widths, colors = widths[self.shown], colors[self.shown]
         self.edges.set_linewidths(widths)
-        self.edges.set_colors(_sign_colors(w))
+        self.edges.set_colors(colors)
         bscale = max(np.nanmax(np.abs(b)) if np.any(np.isfinite(b)) else 1.0, 1e-12)
         self.biases.set_sizes(self._bias_scale * (12 + 90 * np.nan_to_num(np.abs(b) / bscale)))
         self.biases.set_facecolors(_sign_colors(b, alpha_min=1.0))
@@ -577,6 +612,21 @@ class NetworkDiagram:
             rgbs = [rgb for layer in hidden for rgb in layer] + outputs
             for image, rgb in zip(self.images, rgbs, strict=True):
                 image.set_data(rgb)
+
+    def _strongest(self, w: np.ndarray) -> np.ndarray:
+        """The row-major indices of the weights drawn: every weight of a layer of at most
+        ``MAX_LINES``, in order; of a ``thinned`` layer its ``MAX_LINES`` largest |w|, weakest
+        to strongest (NaN and inf count as the strongest: a diverged weight is drawn, grey)."""
+        keep = []
+        for layer in range(1, len(self.sizes)):
+            start, stop = self._starts[layer - 1], self._starts[layer]
+            if layer not in self.thinned:
+                keep.append(np.arange(start, stop))
+                continue
+            size = np.nan_to_num(np.abs(w[start:stop]), nan=np.inf)
+            top = np.argpartition(size, len(size) - MAX_LINES)[-MAX_LINES:]
+            keep.append(start + top[np.argsort(size[top], kind="stable")])
+        return np.concatenate(keep)
 
     def moving_artists(self) -> list:
         """The artists a weight change moves: the lines (widths, colours), the bias squares,
@@ -645,6 +695,17 @@ def _label_places(diagram, segments, row, column, half, d, names) -> list[np.nda
             mids.append(a + best * (b - a))
         start += sizes[c] * n_to
     return mids
+
+
+def _thinned_note(sizes: list[int], layers: list[int]) -> str:
+    """The note saying that the lines of ``layers`` are their ``MAX_LINES`` strongest weights."""
+    shapes = {(sizes[layer - 1], sizes[layer]) for layer in layers}
+    if len(shapes) > 1:
+        return f"lines: the {MAX_LINES} strongest weights of each layer of more"
+    ((n_in, n_out),) = shapes
+    which = "the" if len(layers) == 1 else "each"
+    count = f"{n_in * n_out:,}"
+    return f"lines: the {MAX_LINES} strongest of {which} {n_in} × {n_out} layer's {count} weights"
 
 
 def _cover(a, b) -> float:
