@@ -1,11 +1,16 @@
 """Network diagram: one line per weight, width ~ |w|, colour = sign; biases shown; every
 hidden and output unit's picture over the input plane, in the diagram and in the dashboard."""
 
+import io
+
 import numpy as np
+import PIL.Image
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.colors import to_rgb, to_rgba
+from matplotlib.image import AxesImage, _ImageBase
+from matplotlib.transforms import Affine2D, ScaledTranslation
 
 from backprop_lib import widgets
 from backprop_lib.data import make_moons, make_xor
@@ -18,6 +23,7 @@ from backprop_lib.viz.layout import layout_problems
 from backprop_lib.viz.network import (
     MAX_LINES,
     MIN_PICTURE_PX,
+    _Picture,
     linear_layers,
     picture_rgb,
     unit_values,
@@ -333,6 +339,42 @@ def test_several_hidden_layers_name_units_by_layer_and_index():
     segment = diagram.edges.get_segments()[diagram.edge_index(2, 1, 2)]
     np.testing.assert_allclose(segment[0], diagram.name_labels[1, 1].get_position())
     np.testing.assert_allclose(segment[1], diagram.name_labels[2, 2].get_position())
+
+
+def _render_one_picture(cls, grid, centre):
+    fig = new_figure(120, 120)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    image = cls(ax, interpolation="bilinear", origin="lower", extent=(-19.3, 19.3, -19.3, 19.3))
+    image.set_data(grid)
+    points = Affine2D().scale(1 / 72) + fig.dpi_scale_trans
+    image.set_transform(points + ScaledTranslation(*centre, ax.transData))
+    ax.add_image(image)
+    fig.set_layout_engine("none")
+    return np.asarray(PIL.Image.open(io.BytesIO(to_png(fig))).convert("RGB")).astype(int)
+
+
+@pytest.mark.parametrize("centre", [(0.5, 0.5), (0.437, 0.561)])
+def test_a_picture_is_drawn_as_matplotlib_draws_the_image_without_its_general_path(
+    centre, monkeypatch
+):
+    """Each neuron picture resamples its grid itself (cheaper than matplotlib's image path):
+    the same pixel box, the same orientation, every colour within one level of 255."""
+    grid = np.random.default_rng(3).uniform(size=(6, 6, 3))
+    grid[0, 0], grid[-1, -1] = (1, 0, 0), (0, 0, 1)  # bottom left red, top right blue
+    expected = _render_one_picture(AxesImage, grid, centre)
+    monkeypatch.setattr(_ImageBase, "_make_image", _raises)  # the general path is not taken
+    drawn = _render_one_picture(_Picture, grid, centre)
+    assert np.abs(drawn - expected).max() <= 1
+    ys, xs = np.nonzero((expected != 255).any(axis=2))
+    assert drawn[ys.max(), xs.min()].tolist() == [255, 0, 0]
+    assert drawn[ys.min(), xs.max()].tolist() == [0, 0, 255]
+
+
+def _raises(*args, **kwargs):
+    raise AssertionError("matplotlib's general image path was taken")
 
 
 def test_pictures_are_deterministic():

@@ -537,8 +537,8 @@ class NetworkDiagram:
         to_display = Affine2D().scale(1 / 72) + fig.dpi_scale_trans  # points -> pixels
         blank = np.ones((g, g, 3))
         for x, y in centres:
-            image = AxesImage(ax, interpolation="bilinear", origin="lower",
-                              extent=(-half, half, -half, half), zorder=3)  # fmt: skip
+            image = _Picture(ax, interpolation="bilinear", origin="lower",
+                             extent=(-half, half, -half, half), zorder=3)  # fmt: skip
             image.set_data(blank)
             image.set_transform(to_display + ScaledTranslation(x, y, ax.transData))
             ax.add_image(image)
@@ -633,6 +633,54 @@ class NetworkDiagram:
         the value labels and the pictures. (Activation names change only with the model's
         activation; a redraw that finds them changed draws everything.)"""
         return [self.edges, self.biases, *self.labels, *self.bias_labels, *self.images]
+
+
+class _Picture(AxesImage):
+    """A neuron picture: an AxesImage that resamples its small RGB grid to its pixels itself.
+
+    Matplotlib's general image path (any transform, masks, colour maps, clipping to the axes)
+    costs about 0.5 ms an image: 17 ms for the default playground's 34 pictures, on every
+    update. A picture is an upright square of a G x G RGB grid, so a bilinear resampling onto
+    the pixels whose centres it covers (pixel centres mapped onto the grid's, the outer half
+    cells held at their edge value) is all it needs, a few small matrix products. Any other
+    case (a vector backend's magnification, data of another form) takes matplotlib's path.
+    """
+
+    def make_image(self, renderer, magnification=1.0, unsampled=False):
+        data = self.get_array()  # kept as a masked array: nothing is masked in an RGB grid
+        if unsampled or magnification != 1.0 or np.ma.getmask(data) is not np.ma.nomask or (
+            data.ndim != 3 or data.shape[2] != 3
+        ):  # fmt: skip
+            return super().make_image(renderer, magnification, unsampled)
+        data = np.ma.getdata(data)
+        x0, x1, y0, y1 = self.get_extent()
+        (left, bottom), (right, top) = self.get_transform().transform([(x0, y0), (x1, y1)])
+        cols = np.arange(np.ceil(left - 0.5), np.floor(right - 0.5) + 1)  # pixels covered
+        rows = np.arange(np.ceil(bottom - 0.5), np.floor(top - 0.5) + 1)
+        if not len(cols) or not len(rows):
+            return None, 0, 0, None
+        across = _bilinear(cols + 0.5 - left, right - left, data.shape[1])
+        up = _bilinear(rows + 0.5 - bottom, top - bottom, data.shape[0])
+        grid = np.clip(data, 0, 1)
+        rgb = across @ (up @ grid.reshape(len(grid), -1)).reshape(len(up), *grid.shape[1:])
+        out = np.empty((len(rows), len(cols), 4), dtype=np.uint8)
+        out[..., :3] = 255 * rgb  # truncated to bytes, as matplotlib converts them
+        out[..., 3] = 255
+        return out, cols[0], rows[0], None
+
+
+def _bilinear(centres: np.ndarray, length: float, n: int) -> np.ndarray:
+    """(len(centres), n) weights taking n cells spread over ``length`` pixels to the values at
+    ``centres`` (pixels from the start): linear between cell centres, held beyond the outer
+    ones."""
+    u = np.clip(centres / length * n - 0.5, 0, n - 1)
+    low = np.minimum(np.floor(u).astype(int), n - 2) if n > 1 else np.zeros(len(u), int)
+    frac = u - low
+    weights = np.zeros((len(u), n))
+    weights[np.arange(len(u)), low] = 1 - frac
+    if n > 1:
+        weights[np.arange(len(u)), low + 1] += frac
+    return weights
 
 
 class _PlaceValues(Artist):
