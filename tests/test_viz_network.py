@@ -113,7 +113,7 @@ def test_a_layer_of_more_than_max_lines_weights_draws_its_strongest_and_says_so(
     signs = np.sign(w[diagram.shown])
     blue = colors[:, 2] > colors[:, 0]
     assert np.all(blue[signs > 0]) and not np.any(blue[signs < 0])
-    assert "512 strongest of the 64 × 64 layer's 4,096 weights" in diagram.note.get_text()
+    assert "the 64 × 64 layer's 512 strongest weights" in diagram.note.get_text()
     model[2].W.data[:] = -model[2].W.data  # a new set of weights: chosen again
     model[2].W.data[1, 1] = 99.0
     diagram.update(model)

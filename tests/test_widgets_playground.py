@@ -325,6 +325,24 @@ def test_learning_rate_moves_redraw_the_diagrams_parts_over_a_still_axes(hidden)
         d.close()
 
 
+def test_a_new_network_shape_is_laid_out_anew_and_its_diagram_then_holds_still():
+    """Typing new widths rebuilds the diagram: one full redraw with a fresh layout, nothing
+    learned; the next moves redraw only its moving parts, even once the loss panel moves."""
+    d = TrainingDashboard(config=SMALL)
+    try:
+        for hidden in ("8, 8", "64, 64, 64, 64, 64, 64"):
+            d.hidden.value = hidden
+            assert d.error is None and d.timings["path"] == "full"
+            assert d.redraw_reason == "the layout was computed again"
+            for lr in (0.05, 0.3, 0.02, 0.5, 1.0):
+                d.lr.value = lr
+            assert d.timings["path"] == "blit", d.redraw_reason
+            assert d.axes[2] not in d._blitter.learned
+            assert id(d.axes[2]) not in d._blitter.background.moving_axes
+    finally:
+        d.close()
+
+
 def test_six_layers_of_64_draw_each_layers_strongest_weights_and_say_so():
     d = TrainingDashboard(config={**SMALL, "hidden": "64, 64, 64, 64, 64, 64"})
     try:
@@ -332,8 +350,10 @@ def test_six_layers_of_64_draw_each_layers_strongest_weights_and_say_so():
         assert diagram.thinned == [2, 3, 4, 5, 6]
         assert len(diagram.edges.get_segments()) == 2 * 64 + 5 * MAX_LINES + 64
         note = diagram.note.get_text()
-        assert "pictures" in note and f"{MAX_LINES} strongest of each 64 × 64 layer's" in note
+        assert "pictures" in note and f"each 64 × 64 layer's {MAX_LINES} strongest" in note
         assert layout_problems(d.figure) == []
+        box = diagram.note.get_window_extent(d.figure.canvas.get_renderer())
+        assert d.axes[2].bbox.x0 <= box.x0 and box.x1 <= d.axes[2].bbox.x1  # clear of the next
         w = np.concatenate([lin.W.data.ravel() for lin in linear_layers(d.model)])
         widest = diagram.shown[np.argmax(diagram.edges.get_linewidths())]
         assert np.abs(w[widest]) == np.abs(w).max()

@@ -746,14 +746,14 @@ def _label_places(diagram, segments, row, column, half, d, names) -> list[np.nda
 
 
 def _thinned_note(sizes: list[int], layers: list[int]) -> str:
-    """The note saying that the lines of ``layers`` are their ``MAX_LINES`` strongest weights."""
+    """The note saying that the lines of ``layers`` are their ``MAX_LINES`` strongest weights
+    (short: it must fit above a third of the playground's figure)."""
     shapes = {(sizes[layer - 1], sizes[layer]) for layer in layers}
     if len(shapes) > 1:
-        return f"lines: the {MAX_LINES} strongest weights of each layer of more"
+        return f"lines: each larger layer's {MAX_LINES} strongest weights"
     ((n_in, n_out),) = shapes
     which = "the" if len(layers) == 1 else "each"
-    count = f"{n_in * n_out:,}"
-    return f"lines: the {MAX_LINES} strongest of {which} {n_in} × {n_out} layer's {count} weights"
+    return f"lines: {which} {n_in} × {n_out} layer's {MAX_LINES} strongest weights"
 
 
 def _cover(a, b) -> float:

@@ -579,6 +579,8 @@ class TrainingDashboard(LiveTraining):
                     output="values" if run.classes == 0 else "auto",
                 )
             self._sizes = sizes
+            if self.updates:  # a rebuilt panel, its note above it perhaps: laid out anew, so
+                self.relayout()  # drawn in full once and nothing learned as moving
         else:
             self.diagram.update(self.model, pictures=self._picture_grid(run))
         self.show_progress(" · ".join(self._notices + self._status_parts(run)))
