@@ -1,11 +1,16 @@
 """Network diagram: one line per weight, width ~ |w|, colour = sign; biases shown; every
 hidden and output unit's picture over the input plane, in the diagram and in the dashboard."""
 
+import io
+
 import numpy as np
+import PIL.Image
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.colors import to_rgb, to_rgba
+from matplotlib.image import AxesImage, _ImageBase
+from matplotlib.transforms import Affine2D, ScaledTranslation
 
 from backprop_lib import widgets
 from backprop_lib.data import make_moons, make_xor
@@ -15,7 +20,14 @@ from backprop_lib.nn.models import mlp
 from backprop_lib.viz import NetworkDiagram, plot_network
 from backprop_lib.viz.boundary import class_probabilities, grid_points, surface_rgb
 from backprop_lib.viz.layout import layout_problems
-from backprop_lib.viz.network import MIN_PICTURE_PX, linear_layers, picture_rgb, unit_values
+from backprop_lib.viz.network import (
+    MAX_LINES,
+    MIN_PICTURE_PX,
+    _Picture,
+    linear_layers,
+    picture_rgb,
+    unit_values,
+)
 from backprop_lib.viz.style import CLASS_COLORS, NEGATIVE, POSITIVE, new_figure, to_png
 
 
@@ -74,6 +86,42 @@ def test_nan_weights_draw_grey():
     model[0].W.data[0, 0] = np.nan
     fig = plot_network(model)
     assert to_png(fig).startswith(b"\x89PNG")
+
+
+def test_a_layer_of_more_than_max_lines_weights_draws_its_strongest_and_says_so():
+    model = mlp([2, 64, 64, 1], rng=0)
+    W2 = model[2].W.data
+    W2[5, 7], W2[0, 0] = -50.0, np.nan  # the strongest, and a diverged weight
+    fig = new_figure(400, 320)
+    diagram = NetworkDiagram(fig.add_subplot(), model)
+    assert diagram.thinned == [2]  # 64 x 64 = 4,096 > MAX_LINES; 2 x 64 and 64 x 1 are drawn
+    assert len(diagram.edges.get_segments()) == len(diagram.shown) == 128 + MAX_LINES + 64
+    w = np.concatenate([lin.W.data.ravel() for lin in linear_layers(model)]).astype(float)
+    np.testing.assert_array_equal(diagram.shown[:128], np.arange(128))  # W1 whole, in order
+    np.testing.assert_array_equal(diagram.shown[-64:], np.arange(128 + 4096, 128 + 4096 + 64))
+    middle = diagram.shown[128:-64]
+    size = np.nan_to_num(np.abs(w), nan=np.inf)
+    np.testing.assert_array_equal(np.sort(size[middle]), np.sort(size[128:4224])[-MAX_LINES:])
+    assert np.all(np.diff(size[middle]) >= 0)  # weakest first: the strongest lie on top
+    assert middle[-1] == diagram.edge_index(2, 0, 0)  # NaN counts as strongest, drawn grey
+    np.testing.assert_allclose(diagram.edges.get_colors()[128 + MAX_LINES - 1], (0.5,) * 3 + (1,))
+    strongest = diagram.edge_index(2, 5, 7)
+    assert middle[-2] == strongest
+    for segment, k in zip(diagram.edges.get_segments(), diagram.shown, strict=True):
+        np.testing.assert_allclose(segment, diagram._all_segments[k])  # each on its own units
+    colors = diagram.edges.get_colors()
+    signs = np.sign(w[diagram.shown])
+    blue = colors[:, 2] > colors[:, 0]
+    assert np.all(blue[signs > 0]) and not np.any(blue[signs < 0])
+    assert "the 64 × 64 layer's 512 strongest weights" in diagram.note.get_text()
+    model[2].W.data[:] = -model[2].W.data  # a new set of weights: chosen again
+    model[2].W.data[1, 1] = 99.0
+    diagram.update(model)
+    assert diagram.shown[128 + MAX_LINES - 2] == diagram.edge_index(2, 1, 1)  # under the NaN
+    assert to_png(fig).startswith(b"\x89PNG")
+    small = NetworkDiagram(new_figure(400, 320).add_subplot(), mlp([2, 16, 16, 1], rng=0))
+    assert small.thinned == [] and small.note is None
+    np.testing.assert_array_equal(small.shown, np.arange(2 * 16 + 16 * 16 + 16))
 
 
 # ---- neuron pictures ---------------------------------------------------------------------
@@ -291,6 +339,42 @@ def test_several_hidden_layers_name_units_by_layer_and_index():
     segment = diagram.edges.get_segments()[diagram.edge_index(2, 1, 2)]
     np.testing.assert_allclose(segment[0], diagram.name_labels[1, 1].get_position())
     np.testing.assert_allclose(segment[1], diagram.name_labels[2, 2].get_position())
+
+
+def _render_one_picture(cls, grid, centre):
+    fig = new_figure(120, 120)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    image = cls(ax, interpolation="bilinear", origin="lower", extent=(-19.3, 19.3, -19.3, 19.3))
+    image.set_data(grid)
+    points = Affine2D().scale(1 / 72) + fig.dpi_scale_trans
+    image.set_transform(points + ScaledTranslation(*centre, ax.transData))
+    ax.add_image(image)
+    fig.set_layout_engine("none")
+    return np.asarray(PIL.Image.open(io.BytesIO(to_png(fig))).convert("RGB")).astype(int)
+
+
+@pytest.mark.parametrize("centre", [(0.5, 0.5), (0.437, 0.561)])
+def test_a_picture_is_drawn_as_matplotlib_draws_the_image_without_its_general_path(
+    centre, monkeypatch
+):
+    """Each neuron picture resamples its grid itself (cheaper than matplotlib's image path):
+    the same pixel box, the same orientation, every colour within one level of 255."""
+    grid = np.random.default_rng(3).uniform(size=(6, 6, 3))
+    grid[0, 0], grid[-1, -1] = (1, 0, 0), (0, 0, 1)  # bottom left red, top right blue
+    expected = _render_one_picture(AxesImage, grid, centre)
+    monkeypatch.setattr(_ImageBase, "_make_image", _raises)  # the general path is not taken
+    drawn = _render_one_picture(_Picture, grid, centre)
+    assert np.abs(drawn - expected).max() <= 1
+    ys, xs = np.nonzero((expected != 255).any(axis=2))
+    assert drawn[ys.max(), xs.min()].tolist() == [255, 0, 0]
+    assert drawn[ys.min(), xs.max()].tolist() == [0, 0, 255]
+
+
+def _raises(*args, **kwargs):
+    raise AssertionError("matplotlib's general image path was taken")
 
 
 def test_pictures_are_deterministic():

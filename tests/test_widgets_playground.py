@@ -14,6 +14,7 @@ from backprop_lib.features import FEATURE_LABELS, FEATURES, InputFeatures
 from backprop_lib.nn.layers import Linear
 from backprop_lib.viz.boundary import PlaneSlice
 from backprop_lib.viz.layout import layout_problems
+from backprop_lib.viz.network import MAX_LINES, linear_layers
 from backprop_lib.widgets import TrainingDashboard
 from backprop_lib.widgets.playground import parse_hidden
 from backprop_lib.widgets.runs import UserData
@@ -283,10 +284,81 @@ def test_play_step_reset(dash):
 def test_moving_artists_are_the_figures_own_and_cover_what_moves(dash):
     artists = dash.moving_artists()
     assert dash.curves.train_line in artists and dash.data_panel.view.image in artists
-    # the diagram moves whole: every weight, line, value and neuron picture changes
-    assert dash.diagram.ax in artists or dash.axes[2] in artists
+    # the diagram's lines, bias squares and neuron pictures move; its axes holds still
+    assert all(a in artists for a in dash.diagram.moving_artists())
+    assert dash.diagram.edges in artists and dash.diagram.images[0] in artists
+    assert dash.axes[2] not in artists
     assert dash.data_panel.ax.title in artists
     assert all(a.get_figure(root=True) is dash.figure for a in artists)
+
+
+def _state(artist) -> list:
+    """What an artist shows, as far as its getters tell."""
+    parts = [type(artist).__name__]
+    for getter in ("get_text", "get_offsets", "get_sizes", "get_facecolors", "get_linewidths",
+                   "get_segments", "get_array", "get_position", "get_visible"):  # fmt: skip
+        if hasattr(artist, getter):
+            parts.append(repr(np.asarray(getattr(artist, getter)(), dtype=object).tolist()))
+    return parts
+
+
+@pytest.mark.parametrize("hidden", ["4, 4", "64, 64, 64, 64, 64, 64"])
+def test_learning_rate_moves_redraw_the_diagrams_parts_over_a_still_axes(hidden):
+    """The diagram's axes is not redrawn whole: its limits, units, names and notes keep still,
+    and an update draws only its lines, bias squares and pictures over the cached rest."""
+    d = TrainingDashboard(config={**SMALL, "hidden": hidden})
+    try:
+        diagram = d.diagram
+        moving = d.moving_artists()
+        still = [a for a in d.axes[2].get_children() if a not in moving]
+        before = [_state(a) for a in still]
+        limits = (d.axes[2].get_xlim(), d.axes[2].get_ylim())
+        for lr in (0.05, 0.3, 0.02, 0.5):
+            d.lr.value = lr
+        assert d.error is None and d.diagram is diagram
+        assert d.timings["path"] == "blit", d.redraw_reason
+        assert d._blitter.learned == []
+        assert d._blitter.background.moving_axes == frozenset()  # no panel redrawn whole
+        assert (d.axes[2].get_xlim(), d.axes[2].get_ylim()) == limits
+        assert [_state(a) for a in still] == before
+    finally:
+        d.close()
+
+
+def test_a_new_network_shape_is_laid_out_anew_and_its_diagram_then_holds_still():
+    """Typing new widths rebuilds the diagram: one full redraw with a fresh layout, nothing
+    learned; the next moves redraw only its moving parts, even once the loss panel moves."""
+    d = TrainingDashboard(config=SMALL)
+    try:
+        for hidden in ("8, 8", "64, 64, 64, 64, 64, 64"):
+            d.hidden.value = hidden
+            assert d.error is None and d.timings["path"] == "full"
+            assert d.redraw_reason == "the layout was computed again"
+            for lr in (0.05, 0.3, 0.02, 0.5, 1.0):
+                d.lr.value = lr
+            assert d.timings["path"] == "blit", d.redraw_reason
+            assert d.axes[2] not in d._blitter.learned
+            assert id(d.axes[2]) not in d._blitter.background.moving_axes
+    finally:
+        d.close()
+
+
+def test_six_layers_of_64_draw_each_layers_strongest_weights_and_say_so():
+    d = TrainingDashboard(config={**SMALL, "hidden": "64, 64, 64, 64, 64, 64"})
+    try:
+        diagram = d.diagram
+        assert diagram.thinned == [2, 3, 4, 5, 6]
+        assert len(diagram.edges.get_segments()) == 2 * 64 + 5 * MAX_LINES + 64
+        note = diagram.note.get_text()
+        assert "pictures" in note and f"each 64 × 64 layer's {MAX_LINES} strongest" in note
+        assert layout_problems(d.figure) == []
+        box = diagram.note.get_window_extent(d.figure.canvas.get_renderer())
+        assert d.axes[2].bbox.x0 <= box.x0 and box.x1 <= d.axes[2].bbox.x1  # clear of the next
+        w = np.concatenate([lin.W.data.ravel() for lin in linear_layers(d.model)])
+        widest = diagram.shown[np.argmax(diagram.edges.get_linewidths())]
+        assert np.abs(w[widest]) == np.abs(w).max()
+    finally:
+        d.close()
 
 
 def test_no_pyplot_figures_are_created():

@@ -227,3 +227,20 @@ def test_no_label_covers_another_or_a_unit(hidden, pictures, tmp_path):
             assert not overlap(a, b), (texts[i].get_text(), texts[j].get_text())
         assert not any(overlap(a, p) for p in pictures_), texts[i].get_text()
     d.close()
+
+
+def test_slider_moves_redraw_only_the_moving_artists_over_still_panels():
+    """Ordinary moves take the cheap path with nothing learned and no panel redrawn whole:
+    the diagram's and the output panel's limits are fixed, their ticks and titles cached."""
+    d = WeightExplorer(hidden=2, activation="tanh")
+    try:
+        limits = [(ax.get_xlim(), ax.get_ylim()) for ax in d.figure.axes]
+        for name, value in [("W1[1,1]", -1.5), ("W1[1,1]", 2.0), ("b1[2]", 0.5),
+                            ("W2[1,1]", -3.0), ("W1[1,1]", 0.25)]:  # fmt: skip
+            d.controls[name].value = value
+            assert d.error is None and d.timings["path"] == "blit", (name, d.redraw_reason)
+        assert d._blitter.learned == []
+        assert d._blitter.background.moving_axes == frozenset()
+        assert [(ax.get_xlim(), ax.get_ylim()) for ax in d.figure.axes] == limits
+    finally:
+        d.close()

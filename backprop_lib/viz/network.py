@@ -2,8 +2,10 @@
 
 Line width grows with |w| and its colour gives the sign (blue positive, orange negative, the
 Okabe-Ito pair); each unit's bias is the small square at its lower left (colour = sign, size ~
-|b|). For tiny networks the values are written on the lines. ``NetworkDiagram(ax, model)``
-draws once and ``update(model)`` moves widths, colours and labels in place.
+|b|). For tiny networks the values are written on the lines. A layer of more than
+``MAX_LINES`` weights (e.g. 64 x 64) draws only its ``MAX_LINES`` strongest, chosen again at
+every update, and a grey note above the diagram says so. ``NetworkDiagram(ax, model)`` draws
+once and ``update(model)`` moves widths, colours and labels in place.
 
 Neuron pictures (``pictures=grid_points(X, 24)``): every hidden unit and every output unit
 becomes a small square heat-map of its value over the input plane, as in TensorFlow
@@ -37,6 +39,7 @@ __all__ = [
     "plot_network",
     "PICTURE_RESOLUTION",
     "MIN_PICTURE_PX",
+    "MAX_LINES",
 ]
 
 _SUB = "₀₁₂₃₄₅₆₇₈₉"  # subscript digits: plain text renders faster than mathtext
@@ -48,6 +51,12 @@ PICTURE_RESOLUTION = 24
 #: pictures are drawn only when a unit's square is at least this many pixels across; smaller
 #: (e.g. 64 units in a column) they would be noise, and the plain circles are drawn instead
 MIN_PICTURE_PX = 11
+#: a layer of more weights than this draws only this many of them, its strongest (largest |w|),
+#: and a grey note above the diagram says so: 64 x 64 = 4,096 lines between two columns of
+#: units are a solid mesh in which no line can be followed, and cost about 10 us each to draw
+#: (200 ms for the 20,000 of six layers of 64), while the strongest 512 show where the large
+#: weights are and their signs
+MAX_LINES = 512
 #: the strongest colour of a picture, as a share of the full hue (``surface_rgb``'s strength):
 #: the output unit's picture then has exactly the colours of the decision-boundary panel
 STRENGTH = 0.6
@@ -317,7 +326,7 @@ class NetworkDiagram:
         and output unit then shows its value over that grid as a square picture (see
         ``picture_rgb`` for the colour scales). When the units would be smaller than
         ``MIN_PICTURE_PX`` pixels (e.g. 64 in a column) the pictures are left out and
-        ``pictures_shown`` is False; a grey note above the diagram says so.
+        ``pictures_shown`` is False; a grey note above the diagram says so (``note``).
     output : how to colour the output unit's picture: "auto", "logits", "probabilities" or
         "values" (regression); see ``picture_rgb``
     hidden_names : bool or None
@@ -325,8 +334,16 @@ class NetworkDiagram:
 
     Attributes
     ----------
-    edges : LineCollection, one segment per weight in row-major order (layer by layer, W[i, j]
-        at index i * out + j within its layer)
+    edges : LineCollection, one segment per weight drawn. Every weight, in row-major order
+        (layer by layer, W[i, j] at index i * out + j within its layer; ``edge_index``), unless
+        a layer has more than ``MAX_LINES`` weights: of such a layer only the ``MAX_LINES``
+        largest |w| are drawn, weakest first so the strongest lie on top, chosen at every
+        ``update``
+    shown : int array, for each segment of ``edges`` the row-major index of its weight
+        (``arange`` of the weights when every one is drawn)
+    thinned : the layers (from 1, W1 first) of which only the strongest weights are drawn
+    note : the grey Text above the diagram saying what it leaves out (the pictures, the weaker
+        weights of ``thinned`` layers), or None
     images : list of AxesImage, one per pictured unit (hidden layers, then outputs), updated
         with ``set_data``; empty without pictures
     names : list of lists, every unit's name by layer (``unit_names``)
@@ -376,6 +393,11 @@ class NetworkDiagram:
             for i in range(self.sizes[c])
             for j in range(self.sizes[c + 1])
         ]  # row-major within each layer: W[i, j]
+        self._all_segments = np.array(segments, dtype=float).reshape(-1, 2, 2)
+        counts = [a * b for a, b in zip(self.sizes, self.sizes[1:], strict=False)]
+        self._starts = np.concatenate([[0], np.cumsum(counts)])
+        self.thinned = [layer for layer, n in enumerate(counts, start=1) if n > MAX_LINES]
+        self.shown = np.arange(n_weights)
         spacing = min(row, column)
         if show_values is None:  # a few weights, with room between the units for their values
             self.show_values = n_weights <= 16 and spacing >= _VALUES_MIN_PT
@@ -406,7 +428,8 @@ class NetworkDiagram:
             return offset_copy(ax.transData, fig=fig, x=dx, y=dy, units="points")
 
         with style():
-            self.edges = LineCollection(segments, zorder=1, capstyle="round")
+            drawn = segments if not self.thinned else self._all_segments[:0]  # set by update
+            self.edges = LineCollection(drawn, zorder=1, capstyle="round")
             ax.add_collection(self.edges)
             plain = np.concatenate(self.pos if not self.pictures_shown else self.pos[:1])
             ax.scatter(plain[:, 0], plain[:, 1], s=d * d, color="white", edgecolors="0.25",
@@ -470,9 +493,14 @@ class NetworkDiagram:
                 for c in range(1, cols - 1)
             ]  # fmt: skip
             self.note = None
+            notes = []
             if points is not None and not self.pictures_shown:
+                notes.append("too many units to draw their pictures")
+            if self.thinned:
+                notes.append(_thinned_note(self.sizes, self.thinned))
+            if notes:
                 self.note = ax.text(  # above the diagram, where a title would be
-                    0.5, 1.0, "too many units to draw their pictures",
+                    0.5, 1.0, "\n".join(notes),
                     transform=offset_copy(ax.transAxes, fig=fig, y=3, units="points"),
                     ha="center", va="bottom", fontsize=8, color="0.4",
                 )  # fmt: skip
@@ -509,8 +537,8 @@ class NetworkDiagram:
         to_display = Affine2D().scale(1 / 72) + fig.dpi_scale_trans  # points -> pixels
         blank = np.ones((g, g, 3))
         for x, y in centres:
-            image = AxesImage(ax, interpolation="bilinear", origin="lower",
-                              extent=(-half, half, -half, half), zorder=3)  # fmt: skip
+            image = _Picture(ax, interpolation="bilinear", origin="lower",
+                             extent=(-half, half, -half, half), zorder=3)  # fmt: skip
             image.set_data(blank)
             image.set_transform(to_display + ScaledTranslation(x, y, ax.transData))
             ax.add_image(image)
@@ -520,7 +548,9 @@ class NetworkDiagram:
                    facecolors="none", edgecolors="0.25", linewidths=1.0, zorder=4)  # fmt: skip
 
     def edge_index(self, layer: int, i: int, j: int) -> int:
-        """Index in ``edges`` of W``layer``[i, j] (layer from 1, i and j from 0)."""
+        """Row-major index of W``layer``[i, j] among all weights (layer from 1, i and j from
+        0): its segment's index in ``edges`` when every weight is drawn (``thinned`` empty);
+        else that segment is where ``shown`` holds this index, if it is drawn."""
         if not 1 <= layer < len(self.sizes):
             raise ValueError(f"layer must be 1 to {len(self.sizes) - 1}, got {layer}")
         n_in, n_out = self.sizes[layer - 1], self.sizes[layer]
@@ -560,8 +590,13 @@ class NetworkDiagram:
         scale = max(np.nanmax(np.abs(w)) if np.any(np.isfinite(w)) else 1.0, 1e-12)
         with np.errstate(invalid="ignore"):
             widths = 0.4 + self.max_width * np.nan_to_num(np.abs(w) / scale)
+        colors = _sign_colors(w)
+        if self.thinned:
+            self.shown = self._strongest(w)
+            self.edges.set_segments(self._all_segments[self.shown])
+            widths, colors = widths[self.shown], colors[self.shown]
         self.edges.set_linewidths(widths)
-        self.edges.set_colors(_sign_colors(w))
+        self.edges.set_colors(colors)
         bscale = max(np.nanmax(np.abs(b)) if np.any(np.isfinite(b)) else 1.0, 1e-12)
         self.biases.set_sizes(self._bias_scale * (12 + 90 * np.nan_to_num(np.abs(b) / bscale)))
         self.biases.set_facecolors(_sign_colors(b, alpha_min=1.0))
@@ -578,11 +613,74 @@ class NetworkDiagram:
             for image, rgb in zip(self.images, rgbs, strict=True):
                 image.set_data(rgb)
 
+    def _strongest(self, w: np.ndarray) -> np.ndarray:
+        """The row-major indices of the weights drawn: every weight of a layer of at most
+        ``MAX_LINES``, in order; of a ``thinned`` layer its ``MAX_LINES`` largest |w|, weakest
+        to strongest (NaN and inf count as the strongest: a diverged weight is drawn, grey)."""
+        keep = []
+        for layer in range(1, len(self.sizes)):
+            start, stop = self._starts[layer - 1], self._starts[layer]
+            if layer not in self.thinned:
+                keep.append(np.arange(start, stop))
+                continue
+            size = np.nan_to_num(np.abs(w[start:stop]), nan=np.inf)
+            top = np.argpartition(size, len(size) - MAX_LINES)[-MAX_LINES:]
+            keep.append(start + top[np.argsort(size[top], kind="stable")])
+        return np.concatenate(keep)
+
     def moving_artists(self) -> list:
         """The artists a weight change moves: the lines (widths, colours), the bias squares,
         the value labels and the pictures. (Activation names change only with the model's
         activation; a redraw that finds them changed draws everything.)"""
         return [self.edges, self.biases, *self.labels, *self.bias_labels, *self.images]
+
+
+class _Picture(AxesImage):
+    """A neuron picture: an AxesImage that resamples its small RGB grid to its pixels itself.
+
+    Matplotlib's general image path (any transform, masks, colour maps, clipping to the axes)
+    costs about 0.5 ms an image: 17 ms for the default playground's 34 pictures, on every
+    update. A picture is an upright square of a G x G RGB grid, so a bilinear resampling onto
+    the pixels whose centres it covers (pixel centres mapped onto the grid's, the outer half
+    cells held at their edge value) is all it needs, a few small matrix products. Any other
+    case (a vector backend's magnification, data of another form) takes matplotlib's path.
+    """
+
+    def make_image(self, renderer, magnification=1.0, unsampled=False):
+        data = self.get_array()  # kept as a masked array: nothing is masked in an RGB grid
+        if unsampled or magnification != 1.0 or np.ma.getmask(data) is not np.ma.nomask or (
+            data.ndim != 3 or data.shape[2] != 3
+        ):  # fmt: skip
+            return super().make_image(renderer, magnification, unsampled)
+        data = np.ma.getdata(data)
+        x0, x1, y0, y1 = self.get_extent()
+        (left, bottom), (right, top) = self.get_transform().transform([(x0, y0), (x1, y1)])
+        cols = np.arange(np.ceil(left - 0.5), np.floor(right - 0.5) + 1)  # pixels covered
+        rows = np.arange(np.ceil(bottom - 0.5), np.floor(top - 0.5) + 1)
+        if not len(cols) or not len(rows):
+            return None, 0, 0, None
+        across = _bilinear(cols + 0.5 - left, right - left, data.shape[1])
+        up = _bilinear(rows + 0.5 - bottom, top - bottom, data.shape[0])
+        grid = np.clip(data, 0, 1)
+        rgb = across @ (up @ grid.reshape(len(grid), -1)).reshape(len(up), *grid.shape[1:])
+        out = np.empty((len(rows), len(cols), 4), dtype=np.uint8)
+        out[..., :3] = 255 * rgb  # truncated to bytes, as matplotlib converts them
+        out[..., 3] = 255
+        return out, cols[0], rows[0], None
+
+
+def _bilinear(centres: np.ndarray, length: float, n: int) -> np.ndarray:
+    """(len(centres), n) weights taking n cells spread over ``length`` pixels to the values at
+    ``centres`` (pixels from the start): linear between cell centres, held beyond the outer
+    ones."""
+    u = np.clip(centres / length * n - 0.5, 0, n - 1)
+    low = np.minimum(np.floor(u).astype(int), n - 2) if n > 1 else np.zeros(len(u), int)
+    frac = u - low
+    weights = np.zeros((len(u), n))
+    weights[np.arange(len(u)), low] = 1 - frac
+    if n > 1:
+        weights[np.arange(len(u)), low + 1] += frac
+    return weights
 
 
 class _PlaceValues(Artist):
@@ -645,6 +743,17 @@ def _label_places(diagram, segments, row, column, half, d, names) -> list[np.nda
             mids.append(a + best * (b - a))
         start += sizes[c] * n_to
     return mids
+
+
+def _thinned_note(sizes: list[int], layers: list[int]) -> str:
+    """The note saying that the lines of ``layers`` are their ``MAX_LINES`` strongest weights
+    (short: it must fit above a third of the playground's figure)."""
+    shapes = {(sizes[layer - 1], sizes[layer]) for layer in layers}
+    if len(shapes) > 1:
+        return f"lines: each larger layer's {MAX_LINES} strongest weights"
+    ((n_in, n_out),) = shapes
+    which = "the" if len(layers) == 1 else "each"
+    return f"lines: {which} {n_in} × {n_out} layer's {MAX_LINES} strongest weights"
 
 
 def _cover(a, b) -> float:

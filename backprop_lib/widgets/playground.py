@@ -579,6 +579,8 @@ class TrainingDashboard(LiveTraining):
                     output="values" if run.classes == 0 else "auto",
                 )
             self._sizes = sizes
+            if self.updates:  # a rebuilt panel, its note above it perhaps: laid out anew, so
+                self.relayout()  # drawn in full once and nothing learned as moving
         else:
             self.diagram.update(self.model, pictures=self._picture_grid(run))
         self.show_progress(" · ".join(self._notices + self._status_parts(run)))
@@ -629,10 +631,11 @@ class TrainingDashboard(LiveTraining):
 
     def moving_artists(self) -> list:
         """What a control move changes: the loss lines, the surface or curve and the panel's
-        title, and the whole network diagram (every weight moves, and with it every line,
-        value and neuron picture)."""
+        title, and the network diagram's lines, bias squares, values and neuron pictures
+        (``NetworkDiagram.moving_artists``). The diagram's axes holds still: its limits follow
+        the layer sizes alone, and a new shape is a new diagram, drawn in full once."""
         return [*self.curves.moving_artists(), *self.data_panel.moving_artists(),
-                self.axes[2]]  # fmt: skip
+                *self.diagram.moving_artists()]  # fmt: skip
 
 
 class _Quiet:
