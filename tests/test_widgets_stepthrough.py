@@ -130,3 +130,20 @@ def test_play_is_linked_to_the_step_and_display_works():
 def test_refuses_what_is_not_a_value():
     with pytest.raises(TypeError, match="needs a Value"):
         StepThrough(3.0)
+
+
+def test_relayout_keeps_the_fixed_position_without_a_warning():
+    import warnings
+
+    a, b = Value(2.0, "a"), Value(-3.0, "b")
+    st = StepThrough((a * b).tanh())
+    try:
+        bounds = st.figure.axes[0].get_position().bounds  # (aspect "equal" shrinks it a little)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # constrained layout warned: no gridspec to lay out
+            st.relayout()
+            st.next()
+        assert st.timings["path"] == "full" and st.error is None
+        assert st.figure.axes[0].get_position().bounds == bounds
+    finally:
+        st.close()

@@ -4,7 +4,8 @@ the gradient of a class score with respect to the input pixels (a saliency map).
 Three panels: the input image (with the network's prediction), every channel of the chosen
 layer's output for that image, and d(score of the chosen class)/d(pixel), signed, shown
 relative to its largest |value| (which the status line gives). Moving the image slider runs
-one forward and one backward pass of a single image (milliseconds); nothing is re-trained. Used by the convolution notebook (notebooks/11_convolutions.ipynb).
+one forward and one backward pass of a single image (milliseconds); nothing is re-trained.
+Used by the convolution notebook (notebooks/11_convolutions.ipynb).
 """
 
 from __future__ import annotations
