@@ -134,13 +134,6 @@ class FeatureMapExplorer(Dashboard):
         self.saliency = np.asarray(grad, dtype=float).reshape(self.image_shape)
         return True
 
-    def relayout(self) -> None:
-        """Lay the figure out again at the next update: its panels sit at fixed positions (no
-        layout engine, see ``__init__``), so that is one full redraw and nothing to compute
-        (constrained layout would find no grid of axes to lay out)."""
-        super().relayout()
-        self.figure.set_layout_engine("none")
-
     def moving_artists(self) -> list:
         """What another image changes: the image, the feature maps, the saliency map and the
         three titles. The axes never move and the saliency colour scale is fixed (the map is

@@ -148,13 +148,6 @@ class StepThrough(Dashboard):
         self.drawing.update(s.node, show_grad, show_data, highlight_edges=edges)
         self.caption.value = self.caption_html(k)
 
-    def relayout(self) -> None:
-        """Lay the figure out again at the next update: its one axes fills the figure at a
-        fixed position (no layout engine), so that is one full redraw and nothing to compute
-        (constrained layout would find no grid of axes to lay out)."""
-        super().relayout()
-        self.figure.set_layout_engine("none")
-
     def __repr__(self) -> str:
         k = self.step.value
         return (f"StepThrough({self._n} nodes, step {k + 1}/{2 * self._n}: {self.phase} "
